@@ -1,0 +1,28 @@
+import org.jspecify.annotations.NullMarked;
+
+/**
+ * The llmgine message bus: an in-process bus for commands (one handler, one typed result) and
+ * events (any number of handlers), dispatched on virtual threads, with bus and session scopes.
+ *
+ * <p>Start with {@link org.llmgine.bus.MessageBus#builder()}. The exported packages are the API:
+ * <ul>
+ *   <li>{@code org.llmgine.bus}: the bus, sessions, configuration, outcomes and exceptions;</li>
+ *   <li>{@code org.llmgine.bus.message}: messages, command results and lifecycle events;</li>
+ *   <li>{@code org.llmgine.bus.handler}: handler interfaces, their contexts and registrations;</li>
+ *   <li>{@code org.llmgine.bus.middleware}: command and event middleware, with logging and timing;</li>
+ *   <li>{@code org.llmgine.bus.filter}: event filters applied before an event is queued;</li>
+ *   <li>{@code org.llmgine.bus.spi}: the observer SPI through which metrics bindings watch a bus.</li>
+ * </ul>
+ * Everything in {@code org.llmgine.bus.internal} is implementation and is not exported.
+ */
+@NullMarked
+module org.llmgine.bus {
+    requires static transitive org.jspecify;
+
+    exports org.llmgine.bus;
+    exports org.llmgine.bus.message;
+    exports org.llmgine.bus.handler;
+    exports org.llmgine.bus.middleware;
+    exports org.llmgine.bus.filter;
+    exports org.llmgine.bus.spi;
+}

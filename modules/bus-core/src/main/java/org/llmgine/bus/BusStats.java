@@ -1,0 +1,34 @@
+package org.llmgine.bus;
+
+/**
+ * An immutable snapshot of a bus's counters and gauges.
+ *
+ * <p>Every published event ends in exactly one of filtered, rejected or accepted; every accepted
+ * event ends in exactly one of delivered, cancelled (its handlers were interrupted by close) or
+ * returned (close handed it back undelivered), or is still queued. So, once the bus is idle,
+ * {@code published == filtered + rejected + accepted} and
+ * {@code accepted == delivered + cancelled + returned + queueSize}. The counters are read one after
+ * another, so a snapshot taken while events flow may be off by the events in flight.
+ *
+ * @param name the bus name
+ * @param state the bus state
+ * @param queueSize accepted events not yet finished (queued or being handled)
+ * @param queueCapacity the most {@code queueSize} can be
+ * @param published events offered to {@code publish}, including the bus's own lifecycle events
+ * @param accepted events accepted into the queue
+ * @param rejected events refused (queue full, publish timeout, interrupt, failing filter)
+ * @param filtered events declined by a filter
+ * @param delivered accepted events whose handlers all ran (failed or not)
+ * @param cancelled accepted events whose handlers were interrupted when close ran out of time
+ * @param returned accepted events never dispatched, handed back in the close report
+ * @param handlerFailures event handler invocations that threw
+ * @param commandsExecuted command executions started
+ * @param commandsFailed command executions that ended in a failure result
+ * @param activeSessions sessions currently open
+ * @param registeredHandlers event and command handlers currently registered, in every scope
+ */
+public record BusStats(String name, BusState state, int queueSize, int queueCapacity, long published,
+        long accepted, long rejected, long filtered, long delivered, long cancelled, long returned,
+        long handlerFailures, long commandsExecuted, long commandsFailed, int activeSessions,
+        int registeredHandlers) {
+}

@@ -1,0 +1,16 @@
+package org.llmgine.bus;
+
+/**
+ * What {@code publishAndWait} does when event handlers fail. Handler failures are always counted,
+ * logged and published as {@link org.llmgine.bus.message.HandlerFailed} events; the policy only
+ * decides whether the waiting publisher also gets an exception.
+ */
+public enum ErrorPolicy {
+    /** The default: failures are listed in the {@link DeliveryReport}; nothing is thrown. */
+    SUPPRESS,
+    /**
+     * {@code publishAndWait} throws an {@link EventDeliveryException} that carries every failure of
+     * its own event (and only of its own event).
+     */
+    PROPAGATE
+}

@@ -1,0 +1,180 @@
+package org.llmgine.bus;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.llmgine.bus.handler.CommandHandler;
+import org.llmgine.bus.handler.EventHandler;
+import org.llmgine.bus.handler.EventListener;
+import org.llmgine.bus.handler.HandlerOptions;
+import org.llmgine.bus.handler.Registration;
+import org.llmgine.bus.message.Command;
+import org.llmgine.bus.message.CommandResult;
+import org.llmgine.bus.message.Event;
+import org.llmgine.bus.message.Headers;
+
+/**
+ * What the bus scope ({@link MessageBus}) and a session scope ({@link Session}) both offer:
+ * registering handlers, publishing events and executing commands in that scope.
+ *
+ * <p>Bus-scope event handlers receive every event of their type, whatever its session; session
+ * handlers receive only their session's events. A command executed in a session runs the session's
+ * handler for its exact class if there is one, else the bus scope's.
+ */
+public interface MessageScope {
+
+    /**
+     * Subscribes a listener to events of {@code type} and its subtypes, with default options.
+     *
+     * @param type the event class; a sealed parent or interface matches every implementation
+     * @param listener the listener
+     * @param <E> the event type
+     * @return the registration; close it to unsubscribe
+     * @throws BusClosedException if this scope is closed
+     */
+    <E extends Event> Registration subscribe(Class<E> type, EventListener<? super E> listener);
+
+    /**
+     * Subscribes a listener to events of {@code type} and its subtypes.
+     *
+     * @param type the event class
+     * @param options the handler's name and priority
+     * @param listener the listener
+     * @param <E> the event type
+     * @return the registration
+     * @throws BusClosedException if this scope is closed
+     */
+    <E extends Event> Registration subscribe(Class<E> type, HandlerOptions options, EventListener<? super E> listener);
+
+    /**
+     * Registers an event handler that also receives the {@link org.llmgine.bus.handler.EventContext}.
+     *
+     * @param type the event class
+     * @param handler the handler
+     * @param <E> the event type
+     * @return the registration
+     * @throws BusClosedException if this scope is closed
+     */
+    <E extends Event> Registration registerEventHandler(Class<E> type, EventHandler<? super E> handler);
+
+    /**
+     * Registers an event handler that also receives the context, with options.
+     *
+     * @param type the event class
+     * @param options the handler's name and priority
+     * @param handler the handler
+     * @param <E> the event type
+     * @return the registration
+     * @throws BusClosedException if this scope is closed
+     */
+    <E extends Event> Registration registerEventHandler(Class<E> type, HandlerOptions options,
+            EventHandler<? super E> handler);
+
+    /**
+     * Registers the handler of a command class in this scope. There is one handler per command
+     * class and scope.
+     *
+     * @param type the exact command class
+     * @param handler the handler
+     * @param <C> the command type
+     * @param <R> its result type
+     * @return the registration
+     * @throws IllegalStateException if this scope already has a handler for {@code type}; the
+     *     message names both handlers
+     * @throws BusClosedException if this scope is closed
+     */
+    <C extends Command<R>, R> Registration registerCommand(Class<C> type, CommandHandler<C, R> handler);
+
+    /**
+     * Publishes an event in this scope without waiting for its handlers.
+     *
+     * @param event the event
+     * @return accepted, filtered or rejected; never null
+     * @throws BusClosedException if this scope is closed
+     */
+    PublishOutcome publish(Event event);
+
+    /**
+     * Publishes an event with headers in this scope without waiting for its handlers.
+     *
+     * @param event the event
+     * @param headers headers that handlers read from their context
+     * @return accepted, filtered or rejected; never null
+     * @throws BusClosedException if this scope is closed
+     */
+    PublishOutcome publish(Event event, Headers headers);
+
+    /**
+     * Publishes an event and waits until all its handlers finished: only for this event, not for
+     * the rest of the queue.
+     *
+     * @param event the event
+     * @return the delivery report
+     * @throws EventDeliveryException under {@link ErrorPolicy#PROPAGATE} if handlers failed
+     * @throws WouldDeadlockException if called from a handler of the scope the event goes to
+     * @throws BusClosedException if this scope is closed, or closes before the event is delivered
+     * @throws IllegalStateException if the bus was not started (nothing would dispatch the event)
+     * @throws InterruptedException if interrupted while waiting
+     */
+    DeliveryReport publishAndWait(Event event) throws InterruptedException;
+
+    /**
+     * Publishes an event and waits at most {@code timeout} for its handlers to finish.
+     *
+     * @param event the event
+     * @param timeout how long to wait for delivery
+     * @return the delivery report
+     * @throws DeliveryTimeoutException if the handlers did not finish in time (they keep running)
+     * @throws EventDeliveryException under {@link ErrorPolicy#PROPAGATE} if handlers failed
+     * @throws WouldDeadlockException if called from a handler of the scope the event goes to
+     * @throws BusClosedException if this scope is closed, or closes before the event is delivered
+     * @throws IllegalStateException if the bus was not started
+     * @throws InterruptedException if interrupted while waiting
+     */
+    DeliveryReport publishAndWait(Event event, Duration timeout) throws InterruptedException;
+
+    /**
+     * Executes a command in this scope and waits for its result. The handler runs on a virtual
+     * thread of the bus. If the caller is interrupted, the handler is interrupted and the result is
+     * a {@link org.llmgine.bus.message.FailureCause.Cancelled} failure; the caller's interrupt flag
+     * stays set.
+     *
+     * @param command the command
+     * @param <R> the result type
+     * @return the result; never null
+     * @throws BusClosedException if this scope is closed
+     */
+    <R> CommandResult<R> execute(Command<R> command);
+
+    /**
+     * Executes a command and waits at most {@code timeout}; on timeout the handler is interrupted
+     * and the result is a {@link org.llmgine.bus.message.FailureCause.TimedOut} failure.
+     *
+     * @param command the command
+     * @param timeout the deadline
+     * @param <R> the result type
+     * @return the result; never null
+     * @throws BusClosedException if this scope is closed
+     */
+    <R> CommandResult<R> execute(Command<R> command, Duration timeout);
+
+    /**
+     * Executes a command without waiting. The future always completes normally with a result.
+     *
+     * @param command the command
+     * @param <R> the result type
+     * @return a future of the result
+     * @throws BusClosedException if this scope is closed
+     */
+    <R> CompletableFuture<CommandResult<R>> executeAsync(Command<R> command);
+
+    /**
+     * Waits until every event accepted in this scope has finished (for the bus: every accepted
+     * event and running command).
+     *
+     * @param timeout how long to wait
+     * @return true if idle, false if the timeout elapsed first
+     * @throws WouldDeadlockException if called from work this wait would be waiting for
+     * @throws InterruptedException if interrupted while waiting
+     */
+    boolean awaitIdle(Duration timeout) throws InterruptedException;
+}

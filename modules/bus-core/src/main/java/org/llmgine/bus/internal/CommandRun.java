@@ -1,0 +1,195 @@
+package org.llmgine.bus.internal;
+
+import java.lang.System.Logger.Level;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+import org.llmgine.bus.PublishOutcome;
+import org.llmgine.bus.handler.CommandContext;
+import org.llmgine.bus.message.Command;
+import org.llmgine.bus.message.CommandResult;
+import org.llmgine.bus.message.Event;
+import org.llmgine.bus.message.FailureCause;
+import org.llmgine.bus.message.Headers;
+import org.llmgine.bus.middleware.CommandChain;
+import org.llmgine.bus.middleware.CommandMiddleware;
+
+/**
+ * One command execution: the context its handler receives, and the body of the virtual thread
+ * that runs the middleware chain and the handler.
+ *
+ * <p>Exactly one result wins: the thread's own (success, handler failure, cancellation by close)
+ * or the caller's when it stops waiting (timeout, interrupt). {@code state} decides by
+ * compare-and-set, and the winner completes {@code future}; the loser's result is dropped. The
+ * handler thread is interrupted only after the caller's CAS succeeded.
+ */
+final class CommandRun implements CommandContext {
+
+    private static final System.Logger LOG = System.getLogger("org.llmgine.bus");
+    private static final int RUNNING = 0;
+    private static final int DONE = 1;
+    private static final int ABANDONED = 2;
+
+    private final DefaultMessageBus bus;
+    private final Command<?> command;
+    private final @Nullable CommandEntry entry;
+    final Lane lane;
+    private final Headers headers;
+    private final long id;
+    private final Instant timestamp;
+    private final @Nullable Binding caller;
+    private final CommandMiddleware[] middleware;
+    final CompletableFuture<CommandResult<Object>> future = new CompletableFuture<>();
+    private final AtomicInteger state = new AtomicInteger(RUNNING);
+    private volatile @Nullable Thread thread;
+
+    CommandRun(DefaultMessageBus bus, Command<?> command, @Nullable CommandEntry entry, Lane lane, Headers headers,
+            long id, Instant timestamp, @Nullable Binding caller, CommandMiddleware[] middleware) {
+        this.bus = bus;
+        this.command = command;
+        this.entry = entry;
+        this.lane = lane;
+        this.headers = headers;
+        this.id = id;
+        this.timestamp = timestamp;
+        this.caller = caller;
+        this.middleware = middleware;
+    }
+
+    Command<?> command() {
+        return command;
+    }
+
+    void startOn(BusThreads threads) {
+        thread = threads.startCommand(this::run);
+    }
+
+    private void run() {
+        Binding.enterCommand(bus, caller);
+        long start = bus.ticker().read();
+        CommandResult<Object> result;
+        try {
+            Object value = middleware.length == 0 ? invokeHandler() : new Step(0).proceed();
+            result = value != null ? CommandResult.success(value) : CommandResult.failure(new FailureCause.HandlerThrew(
+                    new NullPointerException("command handler " + handlerName() + " returned null for "
+                            + command.getClass().getName() + "; return a value of the command's result type")));
+        } catch (Throwable t) {
+            if (bus.isCancelling()) {
+                result = CommandResult.failure(new FailureCause.Cancelled("bus '" + bus.name()
+                        + "' closed while command " + command.getClass().getSimpleName() + " (id=" + id + ") ran"));
+                bus.countCancelledCommand();
+            } else {
+                if (t instanceof Error) {
+                    LOG.log(Level.ERROR, "command handler " + handlerName() + " of bus '" + bus.name() + "' threw an Error", t);
+                }
+                result = CommandResult.failure(new FailureCause.HandlerThrew(t));
+            }
+        }
+        long duration = bus.ticker().read() - start;
+        if (state.compareAndSet(RUNNING, DONE)) {
+            future.complete(result);
+        }
+        bus.commandFinished(this, future.join(), duration);
+    }
+
+    private String handlerName() {
+        return entry == null ? "(none)" : entry.name;
+    }
+
+    private Object invokeHandler() throws Exception {
+        @SuppressWarnings("unchecked")
+        Command<Object> typed = (Command<Object>) command;
+        return java.util.Objects.requireNonNull(entry).handler.handle(typed, this);
+    }
+
+    /** Completes this run without a thread, for a command that has no handler. */
+    void completeWithoutHandler() {
+        state.set(DONE);
+        future.complete(CommandResult.failure(new FailureCause.NoHandler(command.getClass(), lane.sessionId)));
+    }
+
+    /**
+     * Waits for the result, at most {@code nanos} (forever if negative). On timeout or interrupt
+     * the caller's failure wins if the handler has not finished, and the handler is interrupted.
+     */
+    CommandResult<Object> await(long nanos) {
+        try {
+            return nanos < 0 ? future.get() : future.get(nanos, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            return abandon(new FailureCause.TimedOut(java.time.Duration.ofNanos(nanos)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return abandon(new FailureCause.Cancelled("the thread waiting for command "
+                    + command.getClass().getSimpleName() + " (id=" + id + ") was interrupted"));
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("command future completed exceptionally, which the bus never does", e);
+        }
+    }
+
+    private CommandResult<Object> abandon(FailureCause cause) {
+        if (state.compareAndSet(RUNNING, ABANDONED)) {
+            future.complete(CommandResult.failure(cause));
+            Thread running = thread;
+            if (running != null) {
+                running.interrupt();
+            }
+        }
+        return future.join();
+    }
+
+    @Override
+    public long messageId() {
+        return id;
+    }
+
+    @Override
+    public @Nullable String sessionId() {
+        return lane.sessionId;
+    }
+
+    @Override
+    public Instant timestamp() {
+        return timestamp;
+    }
+
+    @Override
+    public Headers headers() {
+        return headers;
+    }
+
+    @Override
+    public int attempt() {
+        return 1;
+    }
+
+    @Override
+    public PublishOutcome publish(Event event) {
+        return bus.publishFromWork(lane, event);
+    }
+
+    @Override
+    public <R> CommandResult<R> execute(Command<R> next) {
+        return bus.executeFromWork(lane, next);
+    }
+
+    /** One step of the command middleware chain; a new step per level, so a middleware may proceed twice. */
+    private final class Step implements CommandChain {
+        private final int index;
+
+        Step(int index) {
+            this.index = index;
+        }
+
+        @Override
+        public Object proceed() throws Exception {
+            if (index == middleware.length) {
+                return invokeHandler();
+            }
+            return middleware[index].handle(command, CommandRun.this, new Step(index + 1));
+        }
+    }
+}

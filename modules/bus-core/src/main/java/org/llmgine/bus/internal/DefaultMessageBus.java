@@ -1,0 +1,592 @@
+package org.llmgine.bus.internal;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+import org.llmgine.bus.BusClosedException;
+import org.llmgine.bus.BusConfig;
+import org.llmgine.bus.BusState;
+import org.llmgine.bus.BusStats;
+import org.llmgine.bus.CloseReport;
+import org.llmgine.bus.DeliveryReport;
+import org.llmgine.bus.DeliveryTimeoutException;
+import org.llmgine.bus.ErrorPolicy;
+import org.llmgine.bus.EventDeliveryException;
+import org.llmgine.bus.MessageBus;
+import org.llmgine.bus.OverflowStrategy;
+import org.llmgine.bus.PublishOutcome;
+import org.llmgine.bus.RejectionReason;
+import org.llmgine.bus.ReturnedEvent;
+import org.llmgine.bus.Session;
+import org.llmgine.bus.Ticker;
+import org.llmgine.bus.WouldDeadlockException;
+import org.llmgine.bus.filter.EventFilter;
+import org.llmgine.bus.message.Command;
+import org.llmgine.bus.message.CommandCompleted;
+import org.llmgine.bus.message.CommandResult;
+import org.llmgine.bus.message.CommandStarted;
+import org.llmgine.bus.message.Event;
+import org.llmgine.bus.message.Headers;
+import org.llmgine.bus.message.LifecycleEvent;
+import org.llmgine.bus.message.SessionStarted;
+import org.llmgine.bus.middleware.CommandMiddleware;
+import org.llmgine.bus.middleware.EventMiddleware;
+import org.llmgine.bus.spi.BusObserver;
+
+/**
+ * The bus: owner of the queue, the dispatcher, the lanes, the handler tables and the counters.
+ *
+ * <p>Concurrency: {@code state} moves NEW -> RUNNING -> CLOSING -> CLOSED by compare-and-set, and
+ * side effects (starting the dispatcher, closing) happen only after the CAS succeeded.
+ * {@code closeLock} serializes {@code close} calls so that concurrent closers all return the first
+ * report; it is held for the whole close (which may wait), and it is a ReentrantLock so a virtual
+ * thread waiting on it does not pin its carrier. Counters are {@link LongAdder}s, written from many
+ * threads without contention; the queue's own counters live under its lock.
+ */
+public final class DefaultMessageBus extends AbstractScope implements MessageBus {
+
+    private static final System.Logger LOG = System.getLogger("org.llmgine.bus");
+    /** How long close waits for interrupted threads to stop after the drain deadline. */
+    private static final Duration CANCEL_GRACE = Duration.ofSeconds(1);
+
+    private final BusConfig config;
+    private final InstantSource clock;
+    private final Ticker ticker;
+    private final EventFilter[] filters;
+    private final CommandMiddleware[] commandMiddleware;
+    private final Observers observers;
+    private final EventQueue queue;
+    private final BusThreads threads;
+    private final EventDispatch dispatch;
+    private final AtomicInteger registeredHandlers = new AtomicInteger();
+    private final ScopeTable table;
+    private final Lane busLane;
+    private final ConcurrentHashMap<Class<?>, Plan> busPlans = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, SessionImpl> sessions = new ConcurrentHashMap<>();
+    private final long publishWaitNanos;
+
+    private final LongAdder published = new LongAdder();
+    private final LongAdder filtered = new LongAdder();
+    private final LongAdder handlerFailures = new LongAdder();
+    private final LongAdder commandsExecuted = new LongAdder();
+    private final LongAdder commandsFailed = new LongAdder();
+    private final LongAdder cancelledCommands = new LongAdder();
+    private final AtomicInteger runningCommands = new AtomicInteger();
+    private final AtomicLong commandIds = new AtomicLong();
+    private final AtomicLong registrationSeq = new AtomicLong();
+
+    private final AtomicReference<BusState> state = new AtomicReference<>(BusState.NEW);
+    private volatile boolean cancelling;
+    private final ReentrantLock closeLock = new ReentrantLock();
+    private @Nullable CloseReport closeReport;
+    private @Nullable Thread dispatcher;
+    private final ConcurrentLinkedQueue<Delivery> handedBack = new ConcurrentLinkedQueue<>();
+
+    /**
+     * Creates a bus in state NEW. Use {@link MessageBus#builder()}.
+     *
+     * @param config the validated configuration
+     * @param filters event filters, in order
+     * @param commandMiddleware command middleware, outermost first
+     * @param eventMiddleware event middleware, outermost first
+     * @param observers observers
+     */
+    public DefaultMessageBus(BusConfig config, List<EventFilter> filters, List<CommandMiddleware> commandMiddleware,
+            List<EventMiddleware> eventMiddleware, List<BusObserver> observers) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.clock = config.clock();
+        this.ticker = config.ticker();
+        this.filters = filters.toArray(EventFilter[]::new);
+        this.commandMiddleware = commandMiddleware.toArray(CommandMiddleware[]::new);
+        this.observers = new Observers(observers);
+        this.queue = new EventQueue(config.name(), config.queueCapacity(), config.publishTimeout().toMillis());
+        this.threads = new BusThreads(config.name());
+        this.dispatch = new EventDispatch(this, eventMiddleware.toArray(EventMiddleware[]::new), this.observers, ticker);
+        this.table = new ScopeTable(null, registeredHandlers);
+        this.busLane = new Lane(this, null, config.batchSize());
+        this.publishWaitNanos = config.overflowStrategy() == OverflowStrategy.BLOCK ? config.publishTimeout().toNanos() : 0L;
+        this.observers.attach(this);
+    }
+
+    // ---------------------------------------------------------------- accessors used by the pipeline
+
+    EventQueue queue() {
+        return queue;
+    }
+
+    BusThreads threads() {
+        return threads;
+    }
+
+    EventDispatch dispatch() {
+        return dispatch;
+    }
+
+    Ticker ticker() {
+        return ticker;
+    }
+
+    boolean isCancelling() {
+        return cancelling;
+    }
+
+    long nextRegistrationSeq() {
+        return registrationSeq.incrementAndGet();
+    }
+
+    void countHandlerFailure() {
+        handlerFailures.increment();
+    }
+
+    void countCancelledCommand() {
+        cancelledCommands.increment();
+    }
+
+    @Override
+    DefaultMessageBus bus() {
+        return this;
+    }
+
+    @Override
+    Lane lane() {
+        return busLane;
+    }
+
+    @Override
+    ScopeTable table() {
+        return table;
+    }
+
+    /** The bus-scope handlers of an event class, cached per class and version. */
+    Plan busPlan(Class<?> eventType) {
+        long version = table.version();
+        Plan plan = busPlans.get(eventType);
+        if (plan != null && plan.busVersion == version) {
+            return plan;
+        }
+        plan = Plan.build(eventType, table.eventHandlers(), version, List.of(), 0L);
+        busPlans.put(eventType, plan);
+        return plan;
+    }
+
+    /** Tells whether any handler in {@code lane}'s scope would receive an event of {@code type}. */
+    boolean hasHandlers(Lane lane, Class<? extends Event> type) {
+        return lane.plan(type).handlerCount > 0;
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    @Override
+    public String name() {
+        return config.name();
+    }
+
+    @Override
+    public BusConfig config() {
+        return config;
+    }
+
+    @Override
+    public BusState state() {
+        return state.get();
+    }
+
+    @Override
+    public MessageBus start() {
+        if (state.compareAndSet(BusState.NEW, BusState.RUNNING)) {
+            dispatcher = threads.startDispatcher(this::dispatchLoop);
+            LOG.log(Level.DEBUG, () -> "bus '" + name() + "' started");
+            return this;
+        }
+        if (state.get() == BusState.RUNNING) {
+            return this;
+        }
+        throw closedError("start");
+    }
+
+    private void dispatchLoop() {
+        Delivery[] batch = new Delivery[config.batchSize()];
+        try {
+            while (true) {
+                int n = queue.take(batch);
+                if (n < 0) {
+                    return;
+                }
+                int from = 0;
+                for (int i = 1; i <= n; i++) {
+                    if (i == n || batch[i].lane != batch[from].lane) {
+                        batch[from].lane.addAll(batch, from, i);
+                        from = i;
+                    }
+                }
+                java.util.Arrays.fill(batch, 0, n, null);
+            }
+        } catch (InterruptedException e) {
+            // close cancelled the dispatcher: stop.
+        }
+    }
+
+    @Override
+    void checkUsable(String action) {
+        BusState current = state.get();
+        if (current == BusState.NEW || current == BusState.RUNNING
+                || (current == BusState.CLOSING && Binding.currentlyWithin(this))) {
+            return;
+        }
+        throw closedError(action);
+    }
+
+    @Override
+    RuntimeException closedError(String action) {
+        return new BusClosedException("cannot " + action + ": bus '" + name() + "' is " + state.get());
+    }
+
+    // ---------------------------------------------------------------- sessions
+
+    @Override
+    public Session openSession() {
+        return openSession(UUID.randomUUID().toString());
+    }
+
+    @Override
+    public Session openSession(String id) {
+        SessionImpl.checkId(id);
+        checkUsable("open a session");
+        var session = new SessionImpl(this, id, registeredHandlers, config.batchSize());
+        SessionImpl existing = sessions.putIfAbsent(id, session);
+        if (existing != null) {
+            throw new IllegalStateException("a session with id '" + id + "' is already open on bus '" + name() + "'");
+        }
+        BusState now = state.get();
+        if (now == BusState.CLOSING || now == BusState.CLOSED) {
+            sessions.remove(id, session);
+            session.closeWithBus();
+            throw closedError("open a session");
+        }
+        if (hasHandlers(session.lane(), SessionStarted.class)) {
+            publishLifecycle(session.lane(), new SessionStarted(id));
+        }
+        return session;
+    }
+
+    void sessionClosed(SessionImpl session) {
+        sessions.remove(session.id(), session);
+    }
+
+    // ---------------------------------------------------------------- publishing
+
+    /** Publish from the bus or session API. */
+    PublishOutcome publishFromCaller(Lane lane, Event event, Headers headers) {
+        return publish(lane, event, headers, isInternalCaller(), publishWaitNanos, null, false);
+    }
+
+    /** Publish through a handler's context: part of in-flight work, admitted while the bus drains. */
+    PublishOutcome publishFromWork(Lane lane, Event event) {
+        Objects.requireNonNull(event, "event");
+        if (state.get() == BusState.CLOSED) {
+            throw closedError("publish");
+        }
+        return publish(lane, event, Headers.empty(), true, publishWaitNanos, null, false);
+    }
+
+    /** Publishes a lifecycle event: never waits for room, admitted while the bus drains. */
+    void publishLifecycle(Lane lane, LifecycleEvent event) {
+        publish(lane, event, Headers.empty(), true, 0L, null, true);
+    }
+
+    private boolean isInternalCaller() {
+        return state.get() != BusState.RUNNING && state.get() != BusState.NEW && Binding.currentlyWithin(this);
+    }
+
+    private PublishOutcome publish(Lane lane, Event event, Headers headers, boolean internal, long waitNanos,
+            @Nullable Waiter waiter, boolean lifecycle) {
+        published.increment();
+        Class<? extends Event> type = event.getClass();
+        if (observers.active) {
+            observers.published(type);
+        }
+        if (filters.length > 0 && (!lifecycle || config.filterLifecycleEvents())) {
+            PublishOutcome declined = applyFilters(lane, event, headers);
+            if (declined != null) {
+                return declined;
+            }
+        }
+        var delivery = new Delivery(this, event, lane, headers, clock.instant(),
+                observers.active ? ticker.read() : 0L, waiter);
+        PublishOutcome outcome = queue.offer(delivery, internal, waitNanos);
+        if (observers.active) {
+            if (outcome instanceof PublishOutcome.Rejected rejected) {
+                observers.rejected(type, rejected.reason());
+            } else {
+                observers.accepted(type, delivery.queueSizeAtAccept);
+            }
+        }
+        return outcome;
+    }
+
+    private @Nullable PublishOutcome applyFilters(Lane lane, Event event, Headers headers) {
+        for (EventFilter filter : filters) {
+            boolean accepted;
+            try {
+                accepted = filter.accept(event, lane.sessionId, headers);
+            } catch (RuntimeException | LinkageError e) {
+                String detail = "filter " + filter.name() + " of bus '" + name() + "' threw on event "
+                        + event.getClass().getName() + ": " + e;
+                LOG.log(Level.WARNING, detail, e);
+                queue.countRejected();
+                if (observers.active) {
+                    observers.rejected(event.getClass(), RejectionReason.FILTER_FAILED);
+                }
+                return new PublishOutcome.Rejected(RejectionReason.FILTER_FAILED, detail);
+            }
+            if (!accepted) {
+                filtered.increment();
+                if (observers.active) {
+                    observers.filtered(event.getClass(), filter.name());
+                }
+                return new PublishOutcome.Filtered(filter.name());
+            }
+        }
+        return null;
+    }
+
+    DeliveryReport publishAndWait(Lane lane, Event event, long timeoutNanos, @Nullable Duration timeout)
+            throws InterruptedException {
+        if (state.get() == BusState.NEW) {
+            throw new IllegalStateException("cannot publishAndWait: bus '" + name()
+                    + "' is not started, so nothing would deliver the event; call start() first");
+        }
+        if (Binding.currentlyInside(lane)) {
+            throw new WouldDeadlockException("publishAndWait of " + event.getClass().getSimpleName() + " from work of "
+                    + describe(lane) + " would wait for an event queued behind the caller itself; use publish(...)"
+                    + " instead, or publish into another session");
+        }
+        var waiter = new Waiter();
+        PublishOutcome outcome = publish(lane, event, Headers.empty(), isInternalCaller(), publishWaitNanos, waiter,
+                false);
+        if (!(outcome instanceof PublishOutcome.Accepted accepted)) {
+            return new DeliveryReport(outcome, 0, List.of());
+        }
+        if (!waiter.await(timeoutNanos < 0 ? Long.MAX_VALUE : timeoutNanos)) {
+            throw new DeliveryTimeoutException("event " + event.getClass().getName() + " (id=" + accepted.eventId()
+                    + ") of bus '" + name() + "' was not delivered within " + timeout + "; its handlers keep running",
+                    accepted.eventId());
+        }
+        if (waiter.status() != Waiter.Status.DELIVERED) {
+            throw new BusClosedException("bus '" + name() + "' closed before event " + event.getClass().getName()
+                    + " (id=" + accepted.eventId() + ") was delivered (" + waiter.status().name().toLowerCase()
+                    + "); see the close report");
+        }
+        var report = new DeliveryReport(outcome, waiter.handlersInvoked(), waiter.failures());
+        if (config.errorPolicy() == ErrorPolicy.PROPAGATE && !report.failures().isEmpty()) {
+            throw new EventDeliveryException(event.getClass(), report);
+        }
+        return report;
+    }
+
+    private static String describe(Lane lane) {
+        return lane.sessionId == null ? "the bus scope" : "session '" + lane.sessionId + "'";
+    }
+
+    // ---------------------------------------------------------------- commands
+
+    <R> CommandResult<R> execute(Lane lane, Command<R> command, long timeoutNanos) {
+        return cast(begin(lane, command).await(timeoutNanos));
+    }
+
+    <R> CompletableFuture<CommandResult<R>> executeAsync(Lane lane, Command<R> command) {
+        return begin(lane, command).future.thenApply(DefaultMessageBus::cast);
+    }
+
+    /** Execute through a handler's context: part of in-flight work, admitted while the bus drains. */
+    <R> CommandResult<R> executeFromWork(Lane lane, Command<R> command) {
+        Objects.requireNonNull(command, "command");
+        if (state.get() == BusState.CLOSED) {
+            throw closedError("execute");
+        }
+        return execute(lane, command, -1L);
+    }
+
+    @SuppressWarnings("unchecked") // a run's value comes from the handler registered for the command's class
+    private static <R> CommandResult<R> cast(CommandResult<Object> result) {
+        return (CommandResult<R>) (CommandResult<?>) result;
+    }
+
+    private CommandRun begin(Lane lane, Command<?> command) {
+        runningCommands.incrementAndGet();
+        BusState now = state.get();
+        if ((now == BusState.CLOSING || now == BusState.CLOSED) && !(now == BusState.CLOSING && Binding.currentlyWithin(this))) {
+            commandEnded();
+            throw closedError("execute");
+        }
+        commandsExecuted.increment();
+        Class<?> type = command.getClass();
+        if (observers.active) {
+            observers.commandStarted(type);
+        }
+        CommandEntry entry = lane.session == null ? null : lane.session.table().commandHandler(type);
+        if (entry == null) {
+            entry = table.commandHandler(type);
+        }
+        var run = new CommandRun(this, command, entry, lane, Headers.empty(), commandIds.incrementAndGet(),
+                clock.instant(), Binding.current(), commandMiddleware);
+        if (entry == null) {
+            run.completeWithoutHandler();
+            commandFinished(run, run.future.join(), 0L);
+            return run;
+        }
+        if (hasHandlers(lane, CommandStarted.class)) {
+            publishLifecycle(lane, new CommandStarted(command, run.messageId()));
+        }
+        run.startOn(threads);
+        return run;
+    }
+
+    /** Called once per run, on its thread (or the caller's when there was no handler). */
+    void commandFinished(CommandRun run, CommandResult<?> result, long durationNanos) {
+        try {
+            if (!result.isSuccess()) {
+                commandsFailed.increment();
+            }
+            if (observers.active) {
+                observers.commandCompleted(run.command().getClass(), durationNanos, result);
+            }
+            if (hasHandlers(run.lane, CommandCompleted.class)) {
+                publishLifecycle(run.lane, new CommandCompleted(run.command(), run.messageId(), result,
+                        Duration.ofNanos(durationNanos)));
+            }
+        } finally {
+            commandEnded();
+        }
+    }
+
+    private void commandEnded() {
+        if (runningCommands.decrementAndGet() == 0) {
+            queue.signalIdleIfWaiting();
+        }
+    }
+
+    // ---------------------------------------------------------------- idle, stats, close
+
+    @Override
+    public boolean awaitIdle(Duration timeout) throws InterruptedException {
+        checkTimeout(timeout);
+        if (Binding.currentlyWithin(this)) {
+            throw new WouldDeadlockException("awaitIdle on bus '" + name() + "' from one of its own handlers or commands"
+                    + " would wait for itself");
+        }
+        return queue.awaitIdle(timeout.toNanos(), null, false, runningCommands);
+    }
+
+    @Override
+    public BusStats stats() {
+        EventQueue.Counts counts = queue.counts();
+        return new BusStats(name(), state.get(), counts.size(), queue.capacity(), published.sum(), counts.accepted(),
+                counts.rejected(), filtered.sum(), counts.delivered(), counts.cancelled(), counts.returned(),
+                handlerFailures.sum(), commandsExecuted.sum(), commandsFailed.sum(), sessions.size(),
+                registeredHandlers.get());
+    }
+
+    /** Receives deliveries a cancelled lane could not run. */
+    void handBack(List<Delivery> deliveries) {
+        handedBack.addAll(deliveries);
+    }
+
+    @Override
+    public void close() {
+        close(config.closeTimeout());
+    }
+
+    @Override
+    public CloseReport close(Duration timeout) {
+        checkTimeout(timeout);
+        if (Binding.currentlyWithin(this)) {
+            throw new WouldDeadlockException("close of bus '" + name() + "' from one of its own handlers or commands"
+                    + " would wait for itself; close it from outside the bus");
+        }
+        closeLock.lock();
+        try {
+            if (closeReport == null) {
+                closeReport = shutDown(timeout);
+            }
+            return closeReport;
+        } finally {
+            closeLock.unlock();
+        }
+    }
+
+    private CloseReport shutDown(Duration timeout) {
+        long begin = ticker.read();
+        BusState before = state.getAndSet(BusState.CLOSING);
+        queue.admitInternalOnly();
+        boolean drained = false;
+        boolean interrupted = false;
+        try {
+            // A bus never started cannot deliver its queued events: wait for running commands only.
+            drained = queue.awaitIdle(timeout.toNanos(), null, before != BusState.RUNNING, runningCommands);
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        Duration waited = Duration.ofNanos(ticker.read() - begin);
+        List<Delivery> returned = new ArrayList<>(queue.closeAndDrain());
+        drained &= returned.isEmpty();
+        if (!drained) {
+            cancelling = true;
+            threads.interruptAll();
+        }
+        Thread dispatcherThread = dispatcher;
+        if (dispatcherThread != null) {
+            dispatcherThread.interrupt();
+        }
+        int stillRunning = threads.awaitAllStopped(CANCEL_GRACE.toNanos());
+        returned.addAll(handedBack);
+        handedBack.clear();
+        for (SessionImpl session : sessions.values()) {
+            session.closeWithBus();
+        }
+        sessions.clear();
+        table.closeAll();
+        state.set(BusState.CLOSED);
+        for (Delivery delivery : returned) {
+            if (delivery.waiter != null) {
+                delivery.waiter.complete(Waiter.Status.RETURNED, 0);
+            }
+        }
+        returned.sort(Comparator.comparingLong(d -> d.id));
+        var report = new CloseReport(drained, waited,
+                returned.stream().map(d -> new ReturnedEvent(d.id, d.lane.sessionId, d.event, d.headers)).toList(),
+                queue.counts().cancelled(), cancelledCommands.sum(), stillRunning);
+        if (report.clean()) {
+            LOG.log(Level.DEBUG, () -> "bus '" + name() + "' closed cleanly in " + waited);
+        } else {
+            LOG.log(Level.WARNING, () -> "bus '" + name() + "' closed after " + waited + ": drained=" + report.drained()
+                    + ", returned " + report.returned().size() + " undelivered events, cancelled "
+                    + report.cancelledEvents() + " events and " + report.cancelledCommands() + " commands, "
+                    + report.threadsStillRunning() + " threads still running");
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return report;
+    }
+
+    @Override
+    public String toString() {
+        return "MessageBus[" + name() + ", " + state.get() + "]";
+    }
+}

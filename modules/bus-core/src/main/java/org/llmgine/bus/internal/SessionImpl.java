@@ -1,0 +1,159 @@
+package org.llmgine.bus.internal;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.llmgine.bus.BusState;
+import org.llmgine.bus.Session;
+import org.llmgine.bus.SessionClosedException;
+import org.llmgine.bus.WouldDeadlockException;
+import org.llmgine.bus.message.SessionEnded;
+
+/**
+ * A session scope: its own handler table and lane, and a plan cache that merges the bus scope's
+ * handlers with its own.
+ *
+ * <p>States: OPEN, then CLOSING (the lane drains; only the session's own in-flight work may still
+ * publish into it), then CLOSED. The transitions are compare-and-sets; closing removes every handler
+ * in one step of the {@link ScopeTable} and only then publishes {@link SessionEnded}.
+ */
+final class SessionImpl extends AbstractScope implements Session {
+
+    private static final System.Logger LOG = System.getLogger("org.llmgine.bus");
+    private static final int OPEN = 0;
+    private static final int CLOSING = 1;
+    private static final int CLOSED = 2;
+
+    private final DefaultMessageBus bus;
+    private final String id;
+    private final ScopeTable table;
+    private final Lane lane;
+    private final ConcurrentHashMap<Class<?>, Plan> plans = new ConcurrentHashMap<>();
+    private final AtomicInteger state = new AtomicInteger(OPEN);
+
+    SessionImpl(DefaultMessageBus bus, String id, AtomicInteger registeredCounter, int batchSize) {
+        this.bus = bus;
+        this.id = id;
+        this.table = new ScopeTable(id, registeredCounter);
+        this.lane = new Lane(bus, this, batchSize);
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return state.get() == OPEN;
+    }
+
+    @Override
+    DefaultMessageBus bus() {
+        return bus;
+    }
+
+    @Override
+    Lane lane() {
+        return lane;
+    }
+
+    @Override
+    ScopeTable table() {
+        return table;
+    }
+
+    /** The handlers of {@code eventType} for this session: the bus scope's and the session's. */
+    Plan plan(Class<?> eventType) {
+        long busVersion = bus.table().version();
+        long sessionVersion = table.version();
+        Plan plan = plans.get(eventType);
+        if (plan != null && plan.busVersion == busVersion && plan.sessionVersion == sessionVersion) {
+            return plan;
+        }
+        plan = Plan.build(eventType, bus.table().eventHandlers(), busVersion, table.eventHandlers(), sessionVersion);
+        plans.put(eventType, plan);
+        return plan;
+    }
+
+    @Override
+    void checkUsable(String action) {
+        bus.checkUsable(action);
+        int current = state.get();
+        if (current == OPEN || (current == CLOSING && Binding.currentlyInside(lane))) {
+            return;
+        }
+        throw closedError(action);
+    }
+
+    @Override
+    RuntimeException closedError(String action) {
+        return new SessionClosedException("cannot " + action + ": session '" + id + "' of bus '" + bus.name()
+                + "' is " + (state.get() == CLOSING ? "closing" : "closed"));
+    }
+
+    @Override
+    public boolean awaitIdle(Duration timeout) throws InterruptedException {
+        checkTimeout(timeout);
+        if (Binding.currentlyInside(lane)) {
+            throw new WouldDeadlockException("awaitIdle on session '" + id + "' from work of that session would wait"
+                    + " for itself; publish and return instead");
+        }
+        return bus.queue().awaitIdle(timeout.toNanos(), lane, false, null);
+    }
+
+    @Override
+    public void close() {
+        if (!state.compareAndSet(OPEN, CLOSING)) {
+            return;
+        }
+        try {
+            drainBeforeClose();
+        } finally {
+            table.closeAll();
+            state.set(CLOSED);
+            bus.sessionClosed(this);
+            if (bus.state() == BusState.RUNNING || bus.state() == BusState.NEW) {
+                if (bus.hasHandlers(lane, SessionEnded.class)) {
+                    bus.publishLifecycle(lane, new SessionEnded(id));
+                }
+            }
+        }
+    }
+
+    private void drainBeforeClose() {
+        if (bus.state() != BusState.RUNNING || Binding.currentlyInside(lane)) {
+            return;
+        }
+        Duration timeout = bus.config().closeTimeout();
+        try {
+            if (!bus.queue().awaitIdle(timeout.toNanos(), lane, false, null)) {
+                LOG.log(Level.WARNING, () -> "session '" + id + "' of bus '" + bus.name() + "' still had events after "
+                        + timeout + "; they will reach bus-scope handlers only");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Closes without draining or publishing SessionEnded; used when the bus closes. */
+    void closeWithBus() {
+        state.set(CLOSED);
+        table.closeAll();
+    }
+
+    @Override
+    public String toString() {
+        return "Session[" + id + " of bus " + bus.name() + ", " + (isOpen() ? "open" : "closed") + "]";
+    }
+
+    static String checkId(String id) {
+        Objects.requireNonNull(id, "id");
+        if (id.isBlank()) {
+            throw new IllegalArgumentException("session id must not be blank, but was '" + id + "'");
+        }
+        return id;
+    }
+}

@@ -1,0 +1,14 @@
+package org.llmgine.bus.message;
+
+/**
+ * A request for one thing to be done, answered by exactly one handler with a result of type
+ * {@code R}.
+ *
+ * <p>Declare commands as records: {@code record AskModel(String prompt) implements Command<String> {}}.
+ * Commands are looked up by their exact class: a handler registered for {@code AskModel} does not
+ * receive a subclass. Executing a command always yields a {@link CommandResult}, never null.
+ *
+ * @param <R> the type of the value a successful execution produces
+ */
+public non-sealed interface Command<R> extends Message {
+}

@@ -1,0 +1,21 @@
+package org.llmgine.bus.message;
+
+import java.util.Objects;
+
+/**
+ * A session was closed. Published after every handler of the session was removed, so only
+ * bus-scope handlers receive it; it is the last event of its session's lane.
+ *
+ * @param sessionId the id of the session that closed
+ */
+public record SessionEnded(String sessionId) implements LifecycleEvent {
+
+    /**
+     * Creates the event.
+     *
+     * @param sessionId the session's id
+     */
+    public SessionEnded {
+        Objects.requireNonNull(sessionId, "sessionId");
+    }
+}
