@@ -1,0 +1,303 @@
+package org.llmgine.bus;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.llmgine.bus.handler.HandlerOptions;
+import org.llmgine.bus.handler.Priority;
+import org.llmgine.bus.message.Event;
+import org.llmgine.bus.message.HandlerFailed;
+import org.llmgine.bus.message.Headers;
+
+final class EventDeliveryTest {
+
+    sealed interface ChatEvent extends Event permits TokenStreamed, AnswerReady {}
+
+    record TokenStreamed(String token) implements ChatEvent {}
+
+    record AnswerReady(String answer) implements ChatEvent {}
+
+    record Ping(int n) implements Event {}
+
+    private final MessageBus bus = MessageBus.builder().name("events").start();
+
+    @AfterEach
+    void close() {
+        bus.close();
+    }
+
+    @Test
+    void publish_fansOutToEveryHandlerOfTheType() throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        bus.subscribe(Ping.class, p -> seen.add("a" + p.n()));
+        bus.subscribe(Ping.class, p -> seen.add("b" + p.n()));
+        bus.subscribe(TokenStreamed.class, t -> seen.add("wrong type"));
+
+        PublishOutcome outcome = bus.publish(new Ping(1));
+
+        assertInstanceOf(PublishOutcome.Accepted.class, outcome);
+        assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
+        assertEquals(Set.of("a1", "b1"), Set.copyOf(seen));
+        assertEquals(2, seen.size());
+    }
+
+    @Test
+    void subscribe_toASealedParent_receivesEveryImplementation() throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        bus.subscribe(ChatEvent.class, e -> seen.add(switch (e) {
+            case TokenStreamed t -> "token " + t.token();
+            case AnswerReady a -> "answer " + a.answer();
+        }));
+
+        bus.publishAndWait(new TokenStreamed("hel"));
+        bus.publishAndWait(new AnswerReady("hello"));
+
+        assertEquals(List.of("token hel", "answer hello"), seen);
+    }
+
+    @Test
+    void busScopeHandlers_seeEverySession_sessionHandlersSeeOnlyTheirOwn() throws Exception {
+        List<String> busSeen = new CopyOnWriteArrayList<>();
+        List<String> aSeen = new CopyOnWriteArrayList<>();
+        List<String> bSeen = new CopyOnWriteArrayList<>();
+        bus.registerEventHandler(Ping.class, (p, ctx) -> busSeen.add(ctx.sessionId() + ":" + p.n()));
+        try (var a = bus.openSession("a"); var b = bus.openSession("b")) {
+            a.subscribe(Ping.class, p -> aSeen.add("a:" + p.n()));
+            b.subscribe(Ping.class, p -> bSeen.add("b:" + p.n()));
+
+            a.publish(new Ping(1));
+            b.publish(new Ping(2));
+            bus.publish(new Ping(3));
+            assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
+        }
+
+        assertEquals(Set.of("a:1", "b:2", "null:3"), Set.copyOf(busSeen));
+        assertEquals(List.of("a:1"), aSeen);
+        assertEquals(List.of("b:2"), bSeen);
+    }
+
+    @Test
+    void context_carriesTheEnvelope() throws Exception {
+        var seen = new ArrayList<String>();
+        var fixed = java.time.Instant.parse("2026-01-02T03:04:05Z");
+        try (var clocked = MessageBus.builder().name("clocked").clock(() -> fixed).start();
+                var session = clocked.openSession("s")) {
+            session.registerEventHandler(Ping.class, (p, ctx) -> seen.add(ctx.messageId() + " " + ctx.sessionId() + " "
+                    + ctx.timestamp() + " " + ctx.headers().get("trace").orElse("-") + " " + ctx.attempt()));
+            session.publish(new Ping(1), Headers.of("trace", "t-1"));
+            assertTrue(session.awaitIdle(Duration.ofSeconds(5)));
+        }
+
+        assertEquals(1, seen.size());
+        assertTrue(seen.get(0).endsWith(" s 2026-01-02T03:04:05Z t-1 1"), seen.get(0));
+    }
+
+    @Test
+    void priorities_runLowerNumbersFirst_andEachGroupFinishesBeforeTheNextStarts() throws Exception {
+        List<String> log = new CopyOnWriteArrayList<>();
+        bus.subscribe(Ping.class, HandlerOptions.priority(Priority.LOW), p -> log.add("low"));
+        bus.subscribe(Ping.class, HandlerOptions.priority(Priority.HIGHEST), p -> {
+            log.add("highest-start");
+            Thread.sleep(20); // a slow handler: the next group must still wait for it
+            log.add("highest-end");
+        });
+        bus.subscribe(Ping.class, HandlerOptions.priority(Priority.NORMAL), p -> log.add("normal"));
+
+        bus.publishAndWait(new Ping(1));
+
+        assertEquals(List.of("highest-start", "highest-end", "normal", "low"), log);
+    }
+
+    @Test
+    void handlersOfOnePriority_runConcurrently() throws Exception {
+        var bothStarted = new CountDownLatch(2);
+        var sawEachOther = new AtomicInteger();
+        for (int i = 0; i < 2; i++) {
+            bus.subscribe(Ping.class, p -> {
+                bothStarted.countDown();
+                if (bothStarted.await(5, TimeUnit.SECONDS)) {
+                    sawEachOther.incrementAndGet();
+                }
+            });
+        }
+
+        DeliveryReport report = bus.publishAndWait(new Ping(1), Duration.ofSeconds(10));
+
+        assertEquals(2, report.handlersInvoked());
+        assertEquals(2, sawEachOther.get(), "handlers of one group did not run at the same time");
+    }
+
+    @Test
+    void handlerFailure_isIsolated_reported_andPublishedAsHandlerFailed() throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        var failures = new CopyOnWriteArrayList<HandlerFailed>();
+        bus.subscribe(HandlerFailed.class, failures::add);
+        bus.subscribe(Ping.class, HandlerOptions.named("broken"), p -> {
+            throw new IllegalStateException("broken handler");
+        });
+        bus.subscribe(Ping.class, p -> seen.add("ok " + p.n()));
+
+        DeliveryReport report = bus.publishAndWait(new Ping(7));
+        assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
+
+        assertEquals(List.of("ok 7"), seen);
+        assertEquals(2, report.handlersInvoked());
+        assertEquals(1, report.failures().size());
+        assertEquals("broken", report.failures().get(0).handler());
+        assertEquals("broken handler", report.failures().get(0).error().getMessage());
+        assertEquals(false, report.succeeded());
+        assertEquals(1, failures.size());
+        assertEquals(new Ping(7), failures.get(0).event());
+        assertEquals("broken", failures.get(0).handler());
+        assertEquals(1, bus.stats().handlerFailures());
+    }
+
+    @Test
+    void failingHandlerOfHandlerFailed_isOnlyLogged_noFeedbackLoop() throws Exception {
+        var failedSeen = new AtomicInteger();
+        bus.subscribe(HandlerFailed.class, f -> {
+            failedSeen.incrementAndGet();
+            throw new IllegalStateException("the failure handler fails too");
+        });
+        bus.subscribe(Ping.class, p -> {
+            throw new IllegalStateException("first failure");
+        });
+
+        bus.publish(new Ping(1));
+        assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
+
+        assertEquals(1, failedSeen.get());
+        assertEquals(2, bus.stats().handlerFailures());
+        assertEquals(2, bus.stats().delivered());
+    }
+
+    @Test
+    void errorPolicyPropagate_throwsEveryFailureOfTheOwnEventOnly() throws Exception {
+        try (var strict = MessageBus.builder().name("strict").errorPolicy(ErrorPolicy.PROPAGATE).start()) {
+            strict.subscribe(Ping.class, HandlerOptions.named("one"), p -> {
+                throw new IllegalStateException("one " + p.n());
+            });
+            strict.subscribe(Ping.class, HandlerOptions.named("two"), p -> {
+                throw new IllegalArgumentException("two " + p.n());
+            });
+            strict.subscribe(TokenStreamed.class, t -> { });
+
+            var error = assertThrows(EventDeliveryException.class, () -> strict.publishAndWait(new Ping(5)));
+
+            assertEquals(2, error.report().failures().size());
+            assertEquals(Set.of("one", "two"),
+                    Set.copyOf(error.report().failures().stream().map(HandlerFailure::handler).toList()));
+            assertEquals(1, error.getSuppressed().length);
+            assertTrue(error.getMessage().contains(Ping.class.getName()), error.getMessage());
+            // an event whose handlers succeed does not throw, even though other events failed before
+            assertTrue(strict.publishAndWait(new TokenStreamed("x")).succeeded());
+        }
+    }
+
+    @Test
+    void publishAndWait_waitsForItsOwnEventOnly() throws Exception {
+        var release = new CountDownLatch(1);
+        try (var slow = bus.openSession("slow"); var fast = bus.openSession("fast")) {
+            slow.subscribe(Ping.class, p -> release.await());
+            fast.subscribe(Ping.class, p -> { });
+
+            slow.publish(new Ping(1));
+            DeliveryReport report = fast.publishAndWait(new Ping(2), Duration.ofSeconds(5));
+
+            assertEquals(1, report.handlersInvoked());
+            assertEquals(1, bus.stats().queueSize(), "the slow session's event is still running");
+            release.countDown();
+        }
+    }
+
+    @Test
+    void publishAndWait_onTimeout_throwsAndTheEventKeepsRunning() throws Exception {
+        var release = new CountDownLatch(1);
+        var finished = new CountDownLatch(1);
+        bus.subscribe(Ping.class, p -> {
+            release.await();
+            finished.countDown();
+        });
+
+        var error = assertThrows(DeliveryTimeoutException.class,
+                () -> bus.publishAndWait(new Ping(1), Duration.ofMillis(10)));
+        release.countDown();
+
+        assertTrue(error.eventId() > 0);
+        assertTrue(finished.await(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aLoneEvent_isDispatchedAtOnce_evenWithAHugeBatchSize() throws Exception {
+        try (var batched = MessageBus.builder().name("batched").batchSize(100_000).start()) {
+            var seen = new AtomicInteger();
+            batched.subscribe(Ping.class, p -> seen.incrementAndGet());
+
+            batched.publishAndWait(new Ping(1), Duration.ofSeconds(5));
+
+            assertEquals(1, seen.get());
+        }
+    }
+
+    @Test
+    void closingARegistration_stopsDelivery() throws Exception {
+        var seen = new AtomicInteger();
+        var registration = bus.subscribe(Ping.class, p -> seen.incrementAndGet());
+        bus.publishAndWait(new Ping(1));
+        registration.close();
+        bus.publishAndWait(new Ping(2));
+
+        assertEquals(1, seen.get());
+        assertEquals(false, registration.isActive());
+    }
+
+    @Test
+    void handlersInEverySession_runInParallel_aSlowSessionDoesNotStallOthers() throws Exception {
+        var release = new CountDownLatch(1);
+        var fastDone = new CountDownLatch(20);
+        try (var slow = bus.openSession("slow")) {
+            slow.subscribe(Ping.class, p -> release.await());
+            slow.publish(new Ping(0));
+            List<Session> others = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                Session other = bus.openSession("fast-" + i);
+                others.add(other);
+                other.subscribe(Ping.class, p -> fastDone.countDown());
+                other.publish(new Ping(i));
+            }
+            assertTrue(fastDone.await(5, TimeUnit.SECONDS), "fast sessions were stalled by the slow one");
+            release.countDown();
+            others.forEach(Session::close);
+        }
+    }
+
+    @Test
+    void eventsOfOneSession_reachEachHandlerInPublishOrder() throws Exception {
+        var order = new ConcurrentHashMap<String, List<Integer>>();
+        try (var session = bus.openSession("fifo")) {
+            session.subscribe(Ping.class, p -> order.computeIfAbsent("session", k -> new CopyOnWriteArrayList<>()).add(p.n()));
+            bus.subscribe(Ping.class, p -> order.computeIfAbsent("bus", k -> new CopyOnWriteArrayList<>()).add(p.n()));
+            for (int i = 0; i < 500; i++) {
+                session.publish(new Ping(i));
+            }
+            assertTrue(session.awaitIdle(Duration.ofSeconds(10)));
+        }
+
+        var expected = java.util.stream.IntStream.range(0, 500).boxed().toList();
+        assertEquals(expected, order.get("session"));
+        assertEquals(expected, order.get("bus"));
+    }
+}

@@ -1,0 +1,208 @@
+package org.llmgine.bus;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.llmgine.bus.handler.Registration;
+import org.llmgine.bus.message.Command;
+import org.llmgine.bus.message.Event;
+import org.llmgine.bus.message.SessionEnded;
+import org.llmgine.bus.message.SessionStarted;
+
+final class SessionTest {
+
+    record Note(String text) implements Event {}
+
+    record End() implements Command<Boolean> {}
+
+    private final MessageBus bus = MessageBus.builder().name("sessions").start();
+
+    @AfterEach
+    void close() {
+        bus.close();
+    }
+
+    @Test
+    void openAndClose_publishSessionStartedAndEnded_toBusScopeHandlers() throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        bus.subscribe(SessionStarted.class, e -> seen.add("started " + e.sessionId()));
+        bus.subscribe(SessionEnded.class, e -> seen.add("ended " + e.sessionId()));
+
+        try (var session = bus.openSession("conversation-42")) {
+            assertEquals("conversation-42", session.id());
+            assertTrue(session.isOpen());
+        }
+        assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
+
+        assertEquals(List.of("started conversation-42", "ended conversation-42"), seen);
+    }
+
+    @Test
+    void close_removesEverySessionHandlerBeforeSessionEndedIsDelivered() throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        bus.subscribe(SessionEnded.class, e -> seen.add("bus saw ended"));
+        Registration registration;
+        try (var session = bus.openSession("s")) {
+            session.subscribe(SessionEnded.class, e -> seen.add("session saw ended"));
+            registration = session.subscribe(Note.class, n -> seen.add("session saw " + n.text()));
+            session.registerCommand(End.class, (cmd, ctx) -> true);
+            assertEquals(3 + 0, bus.stats().registeredHandlers() - 1);
+        }
+        assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
+
+        assertEquals(List.of("bus saw ended"), seen);
+        assertFalse(registration.isActive());
+        assertEquals(1, bus.stats().registeredHandlers());
+        assertEquals(0, bus.stats().activeSessions());
+    }
+
+    @Test
+    void close_deliversTheSessionsAcceptedEventsToItsHandlersFirst() throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        try (var session = bus.openSession("s")) {
+            session.subscribe(Note.class, n -> {
+                Thread.sleep(1); // a little work, so events are still queued when close starts
+                seen.add(n.text());
+            });
+            for (int i = 0; i < 50; i++) {
+                session.publish(new Note("n" + i));
+            }
+        }
+
+        assertEquals(50, seen.size());
+    }
+
+    @Test
+    void sessionIsClosed_whenItsBodyThrows() {
+        var sessionRef = new ArrayList<Session>();
+        var error = assertThrows(IllegalStateException.class, () -> {
+            try (var session = bus.openSession("boom")) {
+                sessionRef.add(session);
+                session.subscribe(Note.class, n -> { });
+                throw new IllegalStateException("body failed");
+            }
+        });
+
+        assertEquals("body failed", error.getMessage());
+        assertFalse(sessionRef.get(0).isOpen());
+        assertEquals(0, bus.stats().registeredHandlers());
+        assertThrows(SessionClosedException.class, () -> sessionRef.get(0).publish(new Note("late")));
+    }
+
+    @Test
+    void afterClose_eventsCarryingTheSessionReachOnlyBusHandlers_andTheSessionRefusesUse() throws Exception {
+        Session session = bus.openSession("gone");
+        session.close();
+        session.close();
+
+        var error = assertThrows(SessionClosedException.class, () -> session.subscribe(Note.class, n -> { }));
+        assertTrue(error.getMessage().contains("'gone'"), error.getMessage());
+        assertTrue(error.getMessage().contains("'sessions'"), error.getMessage());
+        assertThrows(SessionClosedException.class, () -> session.execute(new End()));
+        assertThrows(SessionClosedException.class, () -> session.publishAndWait(new Note("x")));
+    }
+
+    @Test
+    void openSession_withAnIdAlreadyOpen_fails_andTheIdCanBeReusedAfterClose() {
+        try (var first = bus.openSession("dup")) {
+            assertTrue(first.isOpen());
+            var error = assertThrows(IllegalStateException.class, () -> bus.openSession("dup"));
+            assertTrue(error.getMessage().contains("'dup'"), error.getMessage());
+        }
+        try (var again = bus.openSession("dup")) {
+            assertTrue(again.isOpen());
+        }
+    }
+
+    @Test
+    void openSession_withoutId_usesAUniqueRandomId() {
+        try (var a = bus.openSession(); var b = bus.openSession()) {
+            assertNotEquals(a.id(), b.id());
+            assertEquals(2, bus.stats().activeSessions());
+        }
+    }
+
+    @Test
+    void severalSessionsAtOnce_keepTheirHandlersApart() throws Exception {
+        int sessions = 8;
+        var counts = new AtomicInteger[sessions];
+        var opened = new ArrayList<Session>();
+        var leaks = new AtomicInteger();
+        for (int i = 0; i < sessions; i++) {
+            counts[i] = new AtomicInteger();
+            Session session = bus.openSession("s" + i);
+            opened.add(session);
+            int index = i;
+            session.registerEventHandler(Note.class, (n, ctx) -> {
+                if (!ctx.sessionId().equals("s" + index)) {
+                    leaks.incrementAndGet();
+                }
+                counts[index].incrementAndGet();
+            });
+        }
+        for (int round = 0; round < 10; round++) {
+            for (Session session : opened) {
+                session.publish(new Note(session.id()));
+            }
+        }
+        assertTrue(bus.awaitIdle(Duration.ofSeconds(10)));
+        opened.forEach(Session::close);
+
+        for (AtomicInteger count : counts) {
+            assertEquals(10, count.get());
+        }
+        assertEquals(0, leaks.get());
+    }
+
+    @Test
+    void closingASessionFromItsOwnCommandHandler_doesNotDeadlock() throws Exception {
+        var closed = new CompletableFuture<Boolean>();
+        Session session = bus.openSession("self-closing");
+        session.registerCommand(End.class, (cmd, ctx) -> true);
+        session.subscribe(Note.class, n -> {
+            session.close();
+            closed.complete(session.isOpen());
+        });
+
+        session.publish(new Note("bye"));
+
+        assertEquals(false, closed.get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void handlersOfAClosingSession_mayStillPublishIntoIt() throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        var gate = new CountDownLatch(1);
+        var session = bus.openSession("chain");
+        session.subscribe(Note.class, n -> {
+            seen.add(n.text());
+            if (n.text().equals("first")) {
+                gate.await();
+                session.publish(new Note("follow-up"));
+            }
+        });
+        session.publish(new Note("first"));
+        var closer = Thread.ofVirtual().start(session::close);
+        while (session.isOpen()) {
+            Thread.onSpinWait();
+        }
+        gate.countDown();
+        closer.join(Duration.ofSeconds(5));
+
+        assertFalse(closer.isAlive());
+        assertEquals(List.of("first", "follow-up"), seen);
+    }
+}
