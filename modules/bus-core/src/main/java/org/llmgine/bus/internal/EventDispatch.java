@@ -49,20 +49,20 @@ final class EventDispatch {
         }
         int invoked = 0;
         HandlerEntry[][] groups = plan.groups;
-        for (int g = 0; g < groups.length; g++) {
-            if (g > 0 && bus.isCancelling()) {
-                complete(delivery, Waiter.Status.CANCELLED, invoked);
-                return false;
-            }
-            HandlerEntry[] group = groups[g];
+        for (HandlerEntry[] group : groups) {
             if (group.length == 1) {
                 invoke(delivery, group[0]);
                 clearStrayInterrupt();
-            } else if (!runGroup(delivery, group)) {
-                complete(delivery, Waiter.Status.CANCELLED, invoked + group.length);
-                return false;
+            } else {
+                runGroup(delivery, group);
             }
             invoked += group.length;
+            // Close interrupts work only once it is cancelling; a group that ends while it is may
+            // have been cut short, so the event counts as cancelled, never as delivered.
+            if (bus.isCancelling()) {
+                complete(delivery, Waiter.Status.CANCELLED, invoked);
+                return false;
+            }
         }
         complete(delivery, Waiter.Status.DELIVERED, invoked);
         return true;
@@ -93,8 +93,8 @@ final class EventDispatch {
         Thread.interrupted();
     }
 
-    /** Runs a group of two or more handlers concurrently; false if the bus cancelled it. */
-    private boolean runGroup(Delivery delivery, HandlerEntry[] group) {
+    /** Runs a group of two or more handlers concurrently and joins them all. */
+    private void runGroup(Delivery delivery, HandlerEntry[] group) {
         int forks = group.length - 1;
         Thread[] threads = new Thread[forks];
         for (int i = 0; i < forks; i++) {
@@ -106,8 +106,7 @@ final class EventDispatch {
         }
         invoke(delivery, group[forks]);
         clearStrayInterrupt();
-        boolean cancelled = bus.isCancelling();
-        if (cancelled) {
+        if (bus.isCancelling()) {
             interruptAll(threads);
         }
         for (Thread thread : threads) {
@@ -118,12 +117,10 @@ final class EventDispatch {
                 } catch (InterruptedException e) {
                     // Our drainer was interrupted by close: cancel the children, then keep joining so
                     // no handler thread outlives this scope.
-                    cancelled = true;
                     interruptAll(threads);
                 }
             }
         }
-        return !cancelled && !bus.isCancelling();
     }
 
     private static void interruptAll(Thread[] threads) {
