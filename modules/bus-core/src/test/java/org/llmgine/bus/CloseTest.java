@@ -178,4 +178,36 @@ final class CloseTest {
         assertEquals(List.of(0, 1), seen);
         assertEquals(BusState.CLOSED, bus.state());
     }
+
+    @Test
+    void close_returnsAQueuedEventBehindAStuckOne_andItsWaiterGetsBusClosed() throws Exception {
+        var bus = MessageBus.builder().name("returned-waiter").start();
+        var started = new CountDownLatch(1);
+        bus.subscribe(Job.class, j -> {
+            if (j.n() == 0) {
+                started.countDown();
+                new CountDownLatch(1).await();
+            }
+        });
+        bus.publish(new Job(0));
+        assertTrue(started.await(5, TimeUnit.SECONDS));
+        var waiterOutcome = new CompletableFuture<Object>();
+        Thread waiter = Thread.ofVirtual().start(() -> {
+            try {
+                waiterOutcome.complete(bus.publishAndWait(new Job(1)));
+            } catch (Exception e) {
+                waiterOutcome.complete(e);
+            }
+        });
+        while (bus.stats().queueSize() < 2) {
+            Thread.onSpinWait();
+        }
+
+        CloseReport report = bus.close(Duration.ofMillis(10));
+
+        var error = assertInstanceOf(BusClosedException.class, waiterOutcome.get(5, TimeUnit.SECONDS));
+        assertTrue(error.getMessage().contains("returned"), error.getMessage());
+        assertEquals(List.of(new Job(1)), report.returned().stream().map(ReturnedEvent::event).toList());
+        waiter.join(Duration.ofSeconds(5));
+    }
 }

@@ -300,4 +300,52 @@ final class EventDeliveryTest {
         assertEquals(expected, order.get("session"));
         assertEquals(expected, order.get("bus"));
     }
+
+    @Test
+    void aHandlerRemovedWhileItsEventIsInFlight_isSkippedForTheRestOfThatEvent() throws Exception {
+        var lateRan = new AtomicInteger();
+        var late = new java.util.concurrent.atomic.AtomicReference<org.llmgine.bus.handler.Registration>();
+        bus.subscribe(Ping.class, HandlerOptions.priority(Priority.HIGH), p -> late.get().close());
+        late.set(bus.subscribe(Ping.class, HandlerOptions.priority(Priority.LOW), p -> lateRan.incrementAndGet()));
+
+        DeliveryReport report = bus.publishAndWait(new Ping(1));
+
+        assertEquals(0, lateRan.get());
+        assertEquals(1, report.handlersInvoked());
+    }
+
+    @Test
+    void afterPublishAndWait_theStatsAlreadyCountTheEvent_evenWithASlowEventInTheSameBatch() throws Exception {
+        var first = new CountDownLatch(1);
+        var third = new CountDownLatch(1);
+        bus.subscribe(Ping.class, p -> {
+            if (p.n() == 0) {
+                first.await();
+            } else if (p.n() == 2) {
+                third.await();
+            }
+        });
+        try (var session = bus.openSession("batch")) {
+            session.publish(new Ping(0)); // holds the lane while the next two queue up behind it
+            var waiter = new java.util.concurrent.CompletableFuture<DeliveryReport>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    waiter.complete(session.publishAndWait(new Ping(1)));
+                } catch (Exception e) {
+                    waiter.completeExceptionally(e);
+                }
+            });
+            while (bus.stats().accepted() < 2) {
+                Thread.onSpinWait();
+            }
+            session.publish(new Ping(2));
+            first.countDown(); // the lane now takes Ping 1 and Ping 2 in one batch
+
+            waiter.get(5, TimeUnit.SECONDS);
+            BusStats stats = bus.stats();
+            assertEquals(2, stats.delivered(), stats.toString());
+            assertEquals(1, stats.queueSize(), stats.toString());
+            third.countDown();
+        }
+    }
 }

@@ -2,6 +2,7 @@ package org.llmgine.bus;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -204,5 +205,64 @@ final class SessionTest {
 
         assertFalse(closer.isAlive());
         assertEquals(List.of("first", "follow-up"), seen);
+    }
+
+    @Test
+    void close_waitsForTheSessionsRunningCommands_soTheirLifecycleComesBeforeSessionEnded() throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        bus.subscribe(org.llmgine.bus.message.LifecycleEvent.class, e -> {
+            switch (e) {
+                case org.llmgine.bus.message.CommandCompleted c -> seen.add("completed");
+                case SessionEnded ended -> seen.add("ended");
+                default -> { }
+            }
+        });
+        var running = new CountDownLatch(1);
+        var release = new CountDownLatch(1);
+        Session session = bus.openSession("busy");
+        session.registerCommand(End.class, (cmd, ctx) -> {
+            running.countDown();
+            release.await();
+            return true;
+        });
+        var result = session.executeAsync(new End());
+        assertTrue(running.await(5, TimeUnit.SECONDS));
+        Thread closer = Thread.ofVirtual().start(session::close);
+        while (session.isOpen()) {
+            Thread.onSpinWait();
+        }
+        assertTrue(closer.isAlive(), "close must wait for the running command");
+        release.countDown();
+        closer.join(Duration.ofSeconds(5));
+        assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
+
+        assertEquals(true, result.get(5, TimeUnit.SECONDS).orThrow());
+        assertEquals(List.of("completed", "ended"), seen);
+    }
+
+    @Test
+    void workThatOutlivesItsSessionsCloseTimeout_cannotPublishIntoIt() throws Exception {
+        try (var impatient = MessageBus.builder().name("impatient").closeTimeout(Duration.ofMillis(10)).start()) {
+            var release = new CountDownLatch(1);
+            var outcome = new CompletableFuture<Object>();
+            Session session = impatient.openSession("short-lived");
+            session.registerCommand(End.class, (cmd, ctx) -> {
+                release.await();
+                try {
+                    ctx.publish(new Note("too late"));
+                    outcome.complete("published");
+                } catch (RuntimeException e) {
+                    outcome.complete(e);
+                }
+                return true;
+            });
+            var result = session.executeAsync(new End());
+
+            session.close(); // gives up waiting for the command after 10 ms
+            release.countDown();
+
+            assertInstanceOf(SessionClosedException.class, outcome.get(5, TimeUnit.SECONDS));
+            assertEquals(true, result.get(5, TimeUnit.SECONDS).orThrow());
+        }
     }
 }

@@ -15,23 +15,27 @@ final class Binding {
     private static final ThreadLocal<Binding> CURRENT = new ThreadLocal<>();
 
     final DefaultMessageBus bus;
+    /** The lane whose events this thread handles (a drainer or handler thread), else null. */
     final @Nullable Lane lane;
+    /** The lane in whose scope this thread runs a command, else null. */
+    final @Nullable Lane commandLane;
     final @Nullable Binding parent;
 
-    private Binding(DefaultMessageBus bus, @Nullable Lane lane, @Nullable Binding parent) {
+    private Binding(DefaultMessageBus bus, @Nullable Lane lane, @Nullable Lane commandLane, @Nullable Binding parent) {
         this.bus = bus;
         this.lane = lane;
+        this.commandLane = commandLane;
         this.parent = parent;
     }
 
     /** Binds the current thread to a lane (drainer and handler threads). */
     static void enterLane(DefaultMessageBus bus, Lane lane) {
-        CURRENT.set(new Binding(bus, lane, null));
+        CURRENT.set(new Binding(bus, lane, null, null));
     }
 
-    /** Binds the current thread to a command run on behalf of {@code caller}. */
-    static void enterCommand(DefaultMessageBus bus, @Nullable Binding caller) {
-        CURRENT.set(new Binding(bus, null, caller));
+    /** Binds the current thread to a command run in {@code lane}'s scope on behalf of {@code caller}. */
+    static void enterCommand(DefaultMessageBus bus, Lane lane, @Nullable Binding caller) {
+        CURRENT.set(new Binding(bus, null, lane, caller));
     }
 
     /** Returns the current thread's binding, or null for threads the bus did not start. */
@@ -43,6 +47,16 @@ final class Binding {
     static boolean currentlyInside(Lane lane) {
         for (Binding b = CURRENT.get(); b != null; b = b.parent) {
             if (b.lane == lane) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Tells whether the current thread runs a command in {@code lane}'s scope, directly or for a waiting caller. */
+    static boolean currentlyCommandIn(Lane lane) {
+        for (Binding b = CURRENT.get(); b != null; b = b.parent) {
+            if (b.commandLane == lane) {
                 return true;
             }
         }

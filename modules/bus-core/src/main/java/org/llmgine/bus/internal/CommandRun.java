@@ -69,7 +69,7 @@ final class CommandRun implements CommandContext {
     }
 
     private void run() {
-        Binding.enterCommand(bus, caller);
+        Binding.enterCommand(bus, lane, caller);
         long start = bus.ticker().read();
         CommandResult<Object> result;
         try {
@@ -90,10 +90,14 @@ final class CommandRun implements CommandContext {
             }
         }
         long duration = bus.ticker().read() - start;
-        if (state.compareAndSet(RUNNING, DONE)) {
-            future.complete(result);
+        // If the caller gave up first (timeout, interrupt), its failure is the result; else ours.
+        CommandResult<Object> outcome = state.compareAndSet(RUNNING, DONE) ? result : future.join();
+        try {
+            bus.commandFinished(this, outcome, duration);
+        } finally {
+            future.complete(outcome);
+            bus.commandEnded(lane);
         }
-        bus.commandFinished(this, future.join(), duration);
     }
 
     private String handlerName() {

@@ -94,7 +94,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     private volatile boolean cancelling;
     private final ReentrantLock closeLock = new ReentrantLock();
     private @Nullable CloseReport closeReport;
-    private @Nullable Thread dispatcher;
+    private volatile @Nullable Thread dispatcher;
     private final ConcurrentLinkedQueue<Delivery> handedBack = new ConcurrentLinkedQueue<>();
 
     /**
@@ -298,10 +298,19 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     /** Publish through a handler's context: part of in-flight work, admitted while the bus drains. */
     PublishOutcome publishFromWork(Lane lane, Event event) {
         Objects.requireNonNull(event, "event");
-        if (state.get() == BusState.CLOSED) {
-            throw closedError("publish");
-        }
+        checkWorkMayContinue(lane, "publish");
         return publish(lane, event, Headers.empty(), true, publishWaitNanos, null, false);
+    }
+
+    /** Work that outlived its bus or its session (past their close timeouts) may not start more. */
+    private void checkWorkMayContinue(Lane lane, String action) {
+        if (state.get() == BusState.CLOSED) {
+            throw closedError(action);
+        }
+        SessionImpl session = lane.session;
+        if (session != null && session.isClosed()) {
+            throw session.closedError(action);
+        }
     }
 
     /** Publishes a lifecycle event: never waits for room, admitted while the bus drains. */
@@ -344,7 +353,9 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
             boolean accepted;
             try {
                 accepted = filter.accept(event, lane.sessionId, headers);
-            } catch (RuntimeException | LinkageError e) {
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable e) {
                 String detail = "filter " + filter.name() + " of bus '" + name() + "' threw on event "
                         + event.getClass().getName() + ": " + e;
                 LOG.log(Level.WARNING, detail, e);
@@ -416,9 +427,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     /** Execute through a handler's context: part of in-flight work, admitted while the bus drains. */
     <R> CommandResult<R> executeFromWork(Lane lane, Command<R> command) {
         Objects.requireNonNull(command, "command");
-        if (state.get() == BusState.CLOSED) {
-            throw closedError("execute");
-        }
+        checkWorkMayContinue(lane, "execute");
         return execute(lane, command, -1L);
     }
 
@@ -428,10 +437,15 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     }
 
     private CommandRun begin(Lane lane, Command<?> command) {
+        // Count first, then check the state: close sets the state first, then reads the count, so
+        // either close waits for this command or this command sees the bus closing.
         runningCommands.incrementAndGet();
+        lane.runningCommands.incrementAndGet();
         BusState now = state.get();
-        if ((now == BusState.CLOSING || now == BusState.CLOSED) && !(now == BusState.CLOSING && Binding.currentlyWithin(this))) {
-            commandEnded();
+        boolean admitted = now == BusState.NEW || now == BusState.RUNNING
+                || (now == BusState.CLOSING && !cancelling && Binding.currentlyWithin(this));
+        if (!admitted) {
+            commandEnded(lane);
             throw closedError("execute");
         }
         commandsExecuted.increment();
@@ -447,7 +461,11 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
                 clock.instant(), Binding.current(), commandMiddleware);
         if (entry == null) {
             run.completeWithoutHandler();
-            commandFinished(run, run.future.join(), 0L);
+            try {
+                commandFinished(run, run.future.join(), 0L);
+            } finally {
+                commandEnded(lane);
+            }
             return run;
         }
         if (hasHandlers(lane, CommandStarted.class)) {
@@ -457,26 +475,29 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         return run;
     }
 
-    /** Called once per run, on its thread (or the caller's when there was no handler). */
+    /**
+     * Records a finished run, on its thread (or the caller's when there was no handler): counters,
+     * observers, and CommandCompleted, published before the caller gets the result so that a
+     * session closed right after cannot end before its command's lifecycle.
+     */
     void commandFinished(CommandRun run, CommandResult<?> result, long durationNanos) {
-        try {
-            if (!result.isSuccess()) {
-                commandsFailed.increment();
-            }
-            if (observers.active) {
-                observers.commandCompleted(run.command().getClass(), durationNanos, result);
-            }
-            if (hasHandlers(run.lane, CommandCompleted.class)) {
-                publishLifecycle(run.lane, new CommandCompleted(run.command(), run.messageId(), result,
-                        Duration.ofNanos(durationNanos)));
-            }
-        } finally {
-            commandEnded();
+        if (!result.isSuccess()) {
+            commandsFailed.increment();
+        }
+        if (observers.active) {
+            observers.commandCompleted(run.command().getClass(), durationNanos, result);
+        }
+        if (hasHandlers(run.lane, CommandCompleted.class)) {
+            publishLifecycle(run.lane, new CommandCompleted(run.command(), run.messageId(), result,
+                    Duration.ofNanos(durationNanos)));
         }
     }
 
-    private void commandEnded() {
-        if (runningCommands.decrementAndGet() == 0) {
+    /** The last step of every run: it no longer counts as running, in its lane or on the bus. */
+    void commandEnded(Lane lane) {
+        boolean laneIdle = lane.runningCommands.decrementAndGet() == 0;
+        boolean busIdle = runningCommands.decrementAndGet() == 0;
+        if (laneIdle || busIdle) {
             queue.signalIdleIfWaiting();
         }
     }
@@ -495,16 +516,33 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
 
     @Override
     public BusStats stats() {
+        // Read the outcome counters before `published`, which is incremented first on publish, so a
+        // snapshot never shows more outcomes than publishes.
         EventQueue.Counts counts = queue.counts();
+        long filteredCount = filtered.sum();
+        long commandsFailedCount = commandsFailed.sum();
         return new BusStats(name(), state.get(), counts.size(), queue.capacity(), published.sum(), counts.accepted(),
-                counts.rejected(), filtered.sum(), counts.delivered(), counts.cancelled(), counts.returned(),
-                handlerFailures.sum(), commandsExecuted.sum(), commandsFailed.sum(), sessions.size(),
+                counts.rejected(), filteredCount, counts.delivered(), counts.cancelled(), counts.returned(),
+                handlerFailures.sum(), commandsExecuted.sum(), commandsFailedCount, sessions.size(),
                 registeredHandlers.get());
     }
 
-    /** Receives deliveries a cancelled lane could not run. */
+    /**
+     * Receives deliveries a cancelled lane could not run (their slots are already freed): their
+     * waiters learn at once, and close lists them in its report. A lane stuck past the close grace
+     * may hand back after the report was made; that is logged, since the report is final.
+     */
     void handBack(List<Delivery> deliveries) {
-        handedBack.addAll(deliveries);
+        for (Delivery delivery : deliveries) {
+            if (delivery.waiter != null) {
+                delivery.waiter.complete(Waiter.Status.RETURNED, 0);
+            }
+            handedBack.add(delivery);
+        }
+        if (state.get() == BusState.CLOSED) {
+            LOG.log(Level.WARNING, () -> "bus '" + name() + "' got " + deliveries.size() + " undelivered events back"
+                    + " from a handler that ignored interruption, after its close report was made");
+        }
     }
 
     @Override
@@ -544,6 +582,11 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         }
         Duration waited = Duration.ofNanos(ticker.read() - begin);
         List<Delivery> returned = new ArrayList<>(queue.closeAndDrain());
+        for (Delivery delivery : returned) {
+            if (delivery.waiter != null) {
+                delivery.waiter.complete(Waiter.Status.RETURNED, 0);
+            }
+        }
         drained &= returned.isEmpty();
         if (!drained) {
             cancelling = true;
@@ -554,19 +597,15 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
             dispatcherThread.interrupt();
         }
         int stillRunning = threads.awaitAllStopped(CANCEL_GRACE.toNanos());
-        returned.addAll(handedBack);
-        handedBack.clear();
+        for (Delivery delivery = handedBack.poll(); delivery != null; delivery = handedBack.poll()) {
+            returned.add(delivery);
+        }
         for (SessionImpl session : sessions.values()) {
             session.closeWithBus();
         }
         sessions.clear();
         table.closeAll();
         state.set(BusState.CLOSED);
-        for (Delivery delivery : returned) {
-            if (delivery.waiter != null) {
-                delivery.waiter.complete(Waiter.Status.RETURNED, 0);
-            }
-        }
         returned.sort(Comparator.comparingLong(d -> d.id));
         var report = new CloseReport(drained, waited,
                 returned.stream().map(d -> new ReturnedEvent(d.id, d.lane.sessionId, d.event, d.headers)).toList(),

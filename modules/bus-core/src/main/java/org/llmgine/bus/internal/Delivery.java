@@ -29,6 +29,8 @@ final class Delivery implements EventContext {
     final @Nullable Waiter waiter;
     long id;
     int queueSizeAtAccept;
+    /** Handlers that ran; written and read by the lane's drainer only. */
+    int invoked;
 
     Delivery(DefaultMessageBus bus, Event event, Lane lane, Headers headers, Instant timestamp, long acceptedAtNanos,
             @Nullable Waiter waiter) {

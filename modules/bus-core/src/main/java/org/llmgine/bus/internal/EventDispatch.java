@@ -1,6 +1,7 @@
 package org.llmgine.bus.internal;
 
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
 import org.llmgine.bus.HandlerFailure;
 import org.llmgine.bus.Ticker;
 import org.llmgine.bus.handler.HandlerInfo;
@@ -13,16 +14,19 @@ import org.llmgine.bus.middleware.EventMiddleware;
  * Runs one delivery: its priority groups in order, each handler of a multi-handler group on its own
  * virtual thread, the group joined before the next starts. A single-handler group runs on the
  * lane's drainer thread (no thread start), which is observably the same: it is the whole group.
- * This is the per-event structured scope: no handler thread outlives its group, and an interrupted
- * drainer cancels (interrupts) and joins its handler threads before it returns.
+ * This is the per-event structured scope: no handler thread outlives its group, and a drainer
+ * interrupted by close cancels (interrupts) and joins its handler threads before it returns.
  *
  * <p>Handler failures are isolated: counted, logged at WARNING (ERROR for an {@link Error}),
  * recorded for a waiting publisher, and published as {@link HandlerFailed} unless the failed event
  * is itself a {@code HandlerFailed} (then only logged, so a failing failure handler cannot loop).
+ * A handler whose registration was closed after the plan was made is skipped.
  */
 final class EventDispatch {
 
     private static final System.Logger LOG = System.getLogger("org.llmgine.bus");
+    /** The name under which a failure of the bus itself (not of a handler) is reported. */
+    static final String BUS_ITSELF = "llmgine-bus";
 
     private final DefaultMessageBus bus;
     private final EventMiddleware[] middleware;
@@ -37,50 +41,57 @@ final class EventDispatch {
     }
 
     /**
-     * Runs the handlers of one delivery.
+     * Runs the handlers of one delivery and records how many ran. Never throws: a failure of the
+     * bus itself is logged at ERROR and reported to a waiting publisher, and the lane goes on.
      *
-     * @return true if every group ran, false if the bus cancelled the delivery part-way
+     * @return true if every group ran, false if the bus was cancelling when a group ended
      */
     boolean deliver(Delivery delivery) {
+        try {
+            return runGroups(delivery);
+        } catch (Throwable t) {
+            LOG.log(Level.ERROR, "bus '" + bus.name() + "' failed internally while delivering " + delivery, t);
+            Waiter waiter = delivery.waiter;
+            if (waiter != null) {
+                waiter.addFailure(new HandlerFailure(BUS_ITSELF, t));
+            }
+            return true;
+        }
+    }
+
+    private boolean runGroups(Delivery delivery) {
         Class<? extends Event> type = delivery.event.getClass();
         Plan plan = delivery.lane.plan(type);
         if (observers.active) {
             observers.dispatched(type, ticker.read() - delivery.acceptedAtNanos);
         }
-        int invoked = 0;
-        HandlerEntry[][] groups = plan.groups;
-        for (HandlerEntry[] group : groups) {
+        for (HandlerEntry[] group : plan.groups) {
             if (group.length == 1) {
-                invoke(delivery, group[0]);
-                clearStrayInterrupt();
+                if (group[0].active) {
+                    invoke(delivery, group[0]);
+                    delivery.invoked++;
+                    clearStrayInterrupt();
+                }
             } else {
                 runGroup(delivery, group);
             }
-            invoked += group.length;
             // Close interrupts work only once it is cancelling; a group that ends while it is may
             // have been cut short, so the event counts as cancelled, never as delivered.
             if (bus.isCancelling()) {
-                complete(delivery, Waiter.Status.CANCELLED, invoked);
                 return false;
             }
         }
-        complete(delivery, Waiter.Status.DELIVERED, invoked);
         return true;
     }
 
-    /** Reports finished deliveries to the observers once the lane freed their slots. */
-    void delivered(Delivery[] batch, int count, int queueSize) {
-        if (observers.active) {
-            for (int i = 0; i < count; i++) {
-                observers.delivered(batch[i].event.getClass(), queueSize);
-            }
-        }
-    }
-
-    private static void complete(Delivery delivery, Waiter.Status status, int invoked) {
+    /** Completes a finished delivery's waiter and tells the observers, after its slot was freed. */
+    void settled(Delivery delivery, boolean cut, int queueSize) {
         Waiter waiter = delivery.waiter;
         if (waiter != null) {
-            waiter.complete(status, invoked);
+            waiter.complete(cut ? Waiter.Status.CANCELLED : Waiter.Status.DELIVERED, delivery.invoked);
+        }
+        if (!cut && observers.active) {
+            observers.delivered(delivery.event.getClass(), queueSize);
         }
     }
 
@@ -93,18 +104,27 @@ final class EventDispatch {
         Thread.interrupted();
     }
 
-    /** Runs a group of two or more handlers concurrently and joins them all. */
+    /** Runs the active handlers of a group concurrently and joins them all. */
     private void runGroup(Delivery delivery, HandlerEntry[] group) {
-        int forks = group.length - 1;
+        var active = new ArrayList<HandlerEntry>(group.length);
+        for (HandlerEntry entry : group) {
+            if (entry.active) {
+                active.add(entry);
+            }
+        }
+        if (active.isEmpty()) {
+            return;
+        }
+        int forks = active.size() - 1;
         Thread[] threads = new Thread[forks];
         for (int i = 0; i < forks; i++) {
-            HandlerEntry entry = group[i];
+            HandlerEntry entry = active.get(i);
             threads[i] = bus.threads().startHandler(delivery.lane, () -> {
                 Binding.enterLane(bus, delivery.lane);
                 invoke(delivery, entry);
             });
         }
-        invoke(delivery, group[forks]);
+        invoke(delivery, active.get(forks));
         clearStrayInterrupt();
         if (bus.isCancelling()) {
             interruptAll(threads);
@@ -115,12 +135,15 @@ final class EventDispatch {
                     thread.join();
                     break;
                 } catch (InterruptedException e) {
-                    // Our drainer was interrupted by close: cancel the children, then keep joining so
-                    // no handler thread outlives this scope.
-                    interruptAll(threads);
+                    // Only close interrupts a drainer: cancel the children, then keep joining so no
+                    // handler thread outlives this scope.
+                    if (bus.isCancelling()) {
+                        interruptAll(threads);
+                    }
                 }
             }
         }
+        delivery.invoked += active.size();
     }
 
     private static void interruptAll(Thread[] threads) {
@@ -156,8 +179,8 @@ final class EventDispatch {
             waiter.addFailure(new HandlerFailure(handler.name(), failure));
         }
         if (bus.isCancelling()) {
-            LOG.log(Level.DEBUG, () -> "handler " + handler.name() + " ended with " + failure + " while bus '"
-                    + bus.name() + "' was cancelling " + delivery);
+            LOG.log(Level.DEBUG, () -> "handler " + handler.name() + " ended with " + failure.getClass().getName()
+                    + " while bus '" + bus.name() + "' was cancelling " + delivery);
             return;
         }
         Level level = failure instanceof Error ? Level.ERROR : Level.WARNING;

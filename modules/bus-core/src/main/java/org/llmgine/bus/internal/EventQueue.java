@@ -50,8 +50,9 @@ final class EventQueue {
     private long delivered;
     private long cancelled;
     private long returned;
-    private int fullWaiters;
-    /** Written under the lock, read without it by {@link #signalIdleIfWaiting()}. */
+    /** Written under the lock, read without it by {@link #hasWaiters()}. */
+    private volatile int fullWaiters;
+    /** Written under the lock, read without it by {@link #signalIdleIfWaiting()} and {@link #hasWaiters()}. */
     private volatile int idleWaiters;
     private boolean dispatcherWaiting;
 
@@ -246,6 +247,15 @@ final class EventQueue {
                 lock.unlock();
             }
         }
+    }
+
+    /**
+     * Tells whether a publisher waits for room or a caller waits for idleness, so a lane frees
+     * slots after each event rather than after its batch. A racy read: a waiter that registers
+     * just after it is served when the current batch ends.
+     */
+    boolean hasWaiters() {
+        return fullWaiters > 0 || idleWaiters > 0;
     }
 
     /** From now on accepts only publishes from the bus's own work. */

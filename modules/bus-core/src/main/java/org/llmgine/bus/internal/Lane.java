@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
@@ -33,6 +34,8 @@ final class Lane {
     private final Delivery[] batch;
     /** Accepted, unfinished events of this lane; guarded by the EventQueue's lock. */
     int unfinished;
+    /** Commands running in this lane's scope; a session waits for them before it closes. */
+    final AtomicInteger runningCommands = new AtomicInteger();
 
     Lane(DefaultMessageBus bus, @Nullable SessionImpl session, int batchSize) {
         this.bus = bus;
@@ -97,43 +100,63 @@ final class Lane {
         }
     }
 
-    /** The drainer: runs deliveries in order until the mailbox is empty or the bus cancels. */
+    /**
+     * The drainer: runs deliveries in order until the mailbox is empty or the bus cancels. A
+     * delivery's slot is freed (and its waiter told) once its handlers finished: right after it
+     * when someone waits (a publishAndWait caller, a blocked publisher, awaitIdle), else once per
+     * batch, so the uncontended path takes the queue's lock once per batch.
+     */
     private void drain() {
         Binding.enterLane(bus, this);
         EventDispatch dispatch = bus.dispatch();
+        EventQueue queue = bus.queue();
         while (true) {
             int n = takeBatch();
             if (n == 0) {
                 return;
             }
-            int done = 0;
-            int cut = 0;
+            int settled = 0;
             int next = 0;
+            boolean cut = false;
             while (next < n && !bus.isCancelling()) {
-                if (dispatch.deliver(batch[next++])) {
-                    done++;
-                } else {
-                    cut++;
+                Delivery delivery = batch[next++];
+                if (!dispatch.deliver(delivery)) {
+                    cut = true;
                     break;
                 }
+                if (delivery.waiter != null || queue.hasWaiters()) {
+                    settle(dispatch, queue, settled, next, false);
+                    settled = next;
+                }
             }
+            settle(dispatch, queue, settled, next, cut);
             boolean cancelling = bus.isCancelling();
-            List<Delivery> undelivered = List.of();
             if (next < n || cancelling) {
-                undelivered = new ArrayList<>(Arrays.asList(batch).subList(next, n));
+                var undelivered = new ArrayList<>(Arrays.asList(batch).subList(next, n));
                 if (cancelling) {
                     undelivered.addAll(takeAll());
                 }
+                if (!undelivered.isEmpty()) {
+                    queue.finish(this, 0, 0, undelivered.size());
+                    bus.handBack(undelivered);
+                }
             }
-            int size = bus.queue().finish(this, done, cut, undelivered.size());
-            dispatch.delivered(batch, done, size);
             Arrays.fill(batch, 0, n, null);
-            if (!undelivered.isEmpty()) {
-                bus.handBack(undelivered);
-            }
             if (cancelling) {
                 return;
             }
+        }
+    }
+
+    /** Frees the slots of {@code batch[from..to)}, then completes their waiters; the last was cut if {@code lastCut}. */
+    private void settle(EventDispatch dispatch, EventQueue queue, int from, int to, boolean lastCut) {
+        if (from == to) {
+            return;
+        }
+        int cutCount = lastCut ? 1 : 0;
+        int size = queue.finish(this, to - from - cutCount, cutCount, 0);
+        for (int i = from; i < to; i++) {
+            dispatch.settled(batch[i], lastCut && i == to - 1, size);
         }
     }
 

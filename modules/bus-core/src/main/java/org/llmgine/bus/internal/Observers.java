@@ -35,7 +35,9 @@ final class Observers {
         for (BusObserver observer : all) {
             try {
                 call.on(observer);
-            } catch (RuntimeException | LinkageError e) {
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable e) {
                 LOG.log(Level.WARNING, "observer " + observer + " threw from " + callback + "; ignored", e);
             }
         }

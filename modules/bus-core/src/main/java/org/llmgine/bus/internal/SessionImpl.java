@@ -82,10 +82,19 @@ final class SessionImpl extends AbstractScope implements Session {
     void checkUsable(String action) {
         bus.checkUsable(action);
         int current = state.get();
-        if (current == OPEN || (current == CLOSING && Binding.currentlyInside(lane))) {
+        if (current == OPEN || (current == CLOSING && isOwnWork())) {
             return;
         }
         throw closedError(action);
+    }
+
+    /** Tells whether the current thread handles this session's events or runs one of its commands. */
+    private boolean isOwnWork() {
+        return Binding.currentlyInside(lane) || Binding.currentlyCommandIn(lane);
+    }
+
+    boolean isClosed() {
+        return state.get() == CLOSED;
     }
 
     @Override
@@ -123,14 +132,20 @@ final class SessionImpl extends AbstractScope implements Session {
         }
     }
 
+    /**
+     * Waits for the session's accepted events and running commands, unless the caller is part of
+     * that work: its own event handler cannot wait for the events queued behind it, and its own
+     * command cannot wait for itself.
+     */
     private void drainBeforeClose() {
         if (bus.state() != BusState.RUNNING || Binding.currentlyInside(lane)) {
             return;
         }
+        AtomicInteger commands = Binding.currentlyCommandIn(lane) ? null : lane.runningCommands;
         Duration timeout = bus.config().closeTimeout();
         try {
-            if (!bus.queue().awaitIdle(timeout.toNanos(), lane, false, null)) {
-                LOG.log(Level.WARNING, () -> "session '" + id + "' of bus '" + bus.name() + "' still had events after "
+            if (!bus.queue().awaitIdle(timeout.toNanos(), lane, false, commands)) {
+                LOG.log(Level.WARNING, () -> "session '" + id + "' of bus '" + bus.name() + "' still had events or commands after "
                         + timeout + "; they will reach bus-scope handlers only");
             }
         } catch (InterruptedException e) {

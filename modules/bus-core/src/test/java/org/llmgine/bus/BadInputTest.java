@@ -1,0 +1,92 @@
+package org.llmgine.bus;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.time.Duration;
+import java.time.InstantSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.llmgine.bus.handler.HandlerOptions;
+import org.llmgine.bus.handler.Priority;
+import org.llmgine.bus.message.Command;
+import org.llmgine.bus.message.Event;
+import org.llmgine.bus.message.Headers;
+
+/** Bad input gets a clear exception that names the parameter or field and the value. */
+final class BadInputTest {
+
+    record Ping() implements Event {}
+
+    record Ask() implements Command<String> {}
+
+    private final MessageBus bus = MessageBus.builder().name("bad-input").start();
+
+    @AfterEach
+    void close() {
+        bus.close();
+    }
+
+    private static void assertMessage(Class<? extends Throwable> type, String expected, Executable call) {
+        Throwable error = assertThrows(type, call);
+        assertEquals(expected, error.getMessage());
+    }
+
+    @Test
+    void nullArguments_throwNullPointerExceptionNamingTheParameter() {
+        assertMessage(NullPointerException.class, "event", () -> bus.publish(null));
+        assertMessage(NullPointerException.class, "headers", () -> bus.publish(new Ping(), null));
+        assertMessage(NullPointerException.class, "command", () -> bus.execute(null));
+        assertMessage(NullPointerException.class, "timeout", () -> bus.execute(new Ask(), null));
+        assertMessage(NullPointerException.class, "type", () -> bus.subscribe(null, e -> { }));
+        assertMessage(NullPointerException.class, "listener", () -> bus.subscribe(Ping.class, null));
+        assertMessage(NullPointerException.class, "handler", () -> bus.registerCommand(Ask.class, null));
+        assertMessage(NullPointerException.class, "options", () -> bus.subscribe(Ping.class, null, e -> { }));
+        assertMessage(NullPointerException.class, "id", () -> bus.openSession(null));
+        assertMessage(NullPointerException.class, "clock", () -> MessageBus.builder().clock(null));
+        assertMessage(NullPointerException.class, "filter", () -> MessageBus.builder().addFilter(null));
+    }
+
+    @Test
+    void invalidConfiguration_throwsIllegalArgumentExceptionNamingFieldAndValue() {
+        assertMessage(IllegalArgumentException.class, "queueCapacity must be positive, but was -3",
+                () -> MessageBus.builder().queueCapacity(-3));
+        assertMessage(IllegalArgumentException.class, "batchSize must be positive, but was 0",
+                () -> MessageBus.builder().batchSize(0));
+        assertMessage(IllegalArgumentException.class, "publishTimeout must not be negative, but was PT-1S",
+                () -> MessageBus.builder().publishTimeout(Duration.ofSeconds(-1)));
+        assertMessage(IllegalArgumentException.class, "closeTimeout must not be negative, but was PT-0.001S",
+                () -> MessageBus.builder().closeTimeout(Duration.ofMillis(-1)));
+        assertMessage(IllegalArgumentException.class, "name must not be blank, but was ' '",
+                () -> MessageBus.builder().name(" "));
+        assertMessage(IllegalArgumentException.class, "queueCapacity must be positive, but was 0",
+                () -> new BusConfig("x", 0, 1, OverflowStrategy.BLOCK, Duration.ZERO, ErrorPolicy.SUPPRESS,
+                        Duration.ZERO, false, InstantSource.system(), Ticker.system()));
+    }
+
+    @Test
+    void invalidHandlerOptionsAndIds_areRejected() {
+        assertMessage(IllegalArgumentException.class, "priority must be between 0 and 100, but was 101",
+                () -> HandlerOptions.priority(101));
+        assertMessage(IllegalArgumentException.class, "priority must be between 0 and 100, but was -1",
+                () -> Priority.check(-1));
+        assertMessage(IllegalArgumentException.class, "handler name must not be blank, but was ''",
+                () -> HandlerOptions.named(""));
+        assertMessage(IllegalArgumentException.class, "session id must not be blank, but was ''",
+                () -> bus.openSession(""));
+        assertMessage(IllegalArgumentException.class, "header key must not be blank, but was ' '",
+                () -> Headers.of(" ", "v"));
+        assertMessage(IllegalArgumentException.class, "timeout must not be negative, but was PT-1S",
+                () -> bus.awaitIdle(Duration.ofSeconds(-1)));
+    }
+
+    @Test
+    void publishAndWait_onABusNotStarted_failsInsteadOfHanging() {
+        try (var idle = MessageBus.builder().name("not-started").build()) {
+            var error = assertThrows(IllegalStateException.class, () -> idle.publishAndWait(new Ping()));
+            assertEquals("cannot publishAndWait: bus 'not-started' is not started, so nothing would deliver the event;"
+                    + " call start() first", error.getMessage());
+        }
+    }
+}
