@@ -17,6 +17,9 @@ package org.llmgine.bus;
  * @param published events offered to {@code publish}, including the bus's own lifecycle events
  * @param accepted events accepted into the queue
  * @param rejected events refused (queue full, publish timeout, interrupt, failing filter)
+ * @param lifecycleRejected the part of {@code rejected} that were the bus's own lifecycle events:
+ *     they never wait for room (a lane waiting for room it holds itself would stall), so a full
+ *     queue rejects them; the first such loss is logged at WARNING
  * @param filtered events declined by a filter
  * @param delivered accepted events whose handlers all ran (failed or not)
  * @param cancelled accepted events whose handlers were interrupted when close ran out of time
@@ -28,7 +31,7 @@ package org.llmgine.bus;
  * @param registeredHandlers event and command handlers currently registered, in every scope
  */
 public record BusStats(String name, BusState state, int queueSize, int queueCapacity, long published,
-        long accepted, long rejected, long filtered, long delivered, long cancelled, long returned,
+        long accepted, long rejected, long lifecycleRejected, long filtered, long delivered, long cancelled, long returned,
         long handlerFailures, long commandsExecuted, long commandsFailed, int activeSessions,
         int registeredHandlers) {
 }

@@ -82,6 +82,8 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
 
     private final LongAdder published = new LongAdder();
     private final LongAdder filtered = new LongAdder();
+    private final LongAdder lifecycleRejected = new LongAdder();
+    private final java.util.concurrent.atomic.AtomicBoolean lifecycleLossLogged = new java.util.concurrent.atomic.AtomicBoolean();
     private final LongAdder handlerFailures = new LongAdder();
     private final LongAdder commandsExecuted = new LongAdder();
     private final LongAdder commandsFailed = new LongAdder();
@@ -313,9 +315,20 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         }
     }
 
-    /** Publishes a lifecycle event: never waits for room, admitted while the bus drains. */
+    /**
+     * Publishes a lifecycle event: admitted while the bus drains, and never waits for room, since
+     * the thread publishing it may hold one of the slots it would wait for. A rejection is counted
+     * apart and logged once at WARNING.
+     */
     void publishLifecycle(Lane lane, LifecycleEvent event) {
-        publish(lane, event, Headers.empty(), true, 0L, null, true);
+        PublishOutcome outcome = publish(lane, event, Headers.empty(), true, 0L, null, true);
+        if (outcome instanceof PublishOutcome.Rejected rejected) {
+            lifecycleRejected.increment();
+            Level level = lifecycleLossLogged.compareAndSet(false, true) ? Level.WARNING : Level.DEBUG;
+            LOG.log(level, () -> "bus '" + name() + "' could not queue lifecycle event " + event.getClass().getSimpleName()
+                    + ": " + rejected.detail() + (level == Level.WARNING ? " (logged once; stats().lifecycleRejected()"
+                    + " counts every such loss)" : ""));
+        }
     }
 
     private boolean isInternalCaller() {
@@ -521,8 +534,9 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         EventQueue.Counts counts = queue.counts();
         long filteredCount = filtered.sum();
         long commandsFailedCount = commandsFailed.sum();
+        long lifecycleRejectedCount = lifecycleRejected.sum();
         return new BusStats(name(), state.get(), counts.size(), queue.capacity(), published.sum(), counts.accepted(),
-                counts.rejected(), filteredCount, counts.delivered(), counts.cancelled(), counts.returned(),
+                counts.rejected(), lifecycleRejectedCount, filteredCount, counts.delivered(), counts.cancelled(), counts.returned(),
                 handlerFailures.sum(), commandsExecuted.sum(), commandsFailedCount, sessions.size(),
                 registeredHandlers.get());
     }
