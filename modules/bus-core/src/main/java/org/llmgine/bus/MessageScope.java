@@ -10,7 +10,6 @@ import org.llmgine.bus.handler.Registration;
 import org.llmgine.bus.message.Command;
 import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.message.Event;
-import org.llmgine.bus.message.Headers;
 
 /**
  * What the bus scope ({@link MessageBus}) and a session scope ({@link Session}) both offer:
@@ -94,14 +93,15 @@ public interface MessageScope {
     PublishOutcome publish(Event event);
 
     /**
-     * Publishes an event with headers in this scope without waiting for its handlers.
+     * Publishes an event with headers and a priority in this scope without waiting for its
+     * handlers.
      *
      * @param event the event
-     * @param headers headers that handlers read from their context
+     * @param options the headers and priority that handlers read from their context
      * @return accepted, filtered or rejected; never null
      * @throws BusClosedException if this scope is closed
      */
-    PublishOutcome publish(Event event, Headers headers);
+    PublishOutcome publish(Event event, PublishOptions options);
 
     /**
      * Publishes an event and waits until all its handlers finished: only for this event, not for
@@ -131,6 +131,22 @@ public interface MessageScope {
      * @throws InterruptedException if interrupted while waiting
      */
     DeliveryReport publishAndWait(Event event, Duration timeout) throws InterruptedException;
+
+    /**
+     * Publishes an event with options and waits at most {@code timeout} for its handlers to finish.
+     *
+     * @param event the event
+     * @param options the headers and priority that handlers read from their context
+     * @param timeout how long to wait for delivery
+     * @return the delivery report
+     * @throws DeliveryTimeoutException if the handlers did not finish in time (they keep running)
+     * @throws EventDeliveryException under {@link ErrorPolicy#PROPAGATE} if handlers failed
+     * @throws WouldDeadlockException if called from a handler of the scope the event goes to
+     * @throws BusClosedException if this scope is closed, or closes before the event is delivered
+     * @throws IllegalStateException if the bus was not started
+     * @throws InterruptedException if interrupted while waiting
+     */
+    DeliveryReport publishAndWait(Event event, PublishOptions options, Duration timeout) throws InterruptedException;
 
     /**
      * Executes a command in this scope and waits for its result. The handler runs on a virtual

@@ -36,7 +36,7 @@ final class BadInputTest {
     @Test
     void nullArguments_throwNullPointerExceptionNamingTheParameter() {
         assertMessage(NullPointerException.class, "event", () -> bus.publish(null));
-        assertMessage(NullPointerException.class, "headers", () -> bus.publish(new Ping(), null));
+        assertMessage(NullPointerException.class, "options", () -> bus.publish(new Ping(), null));
         assertMessage(NullPointerException.class, "command", () -> bus.execute(null));
         assertMessage(NullPointerException.class, "timeout", () -> bus.execute(new Ask(), null));
         assertMessage(NullPointerException.class, "type", () -> bus.subscribe(null, e -> { }));

@@ -96,13 +96,13 @@ final class EventDeliveryTest {
         try (var clocked = MessageBus.builder().name("clocked").clock(() -> fixed).start();
                 var session = clocked.openSession("s")) {
             session.registerEventHandler(Ping.class, (p, ctx) -> seen.add(ctx.messageId() + " " + ctx.sessionId() + " "
-                    + ctx.timestamp() + " " + ctx.headers().get("trace").orElse("-") + " " + ctx.attempt()));
-            session.publish(new Ping(1), Headers.of("trace", "t-1"));
+                    + ctx.timestamp() + " " + ctx.headers().get("trace").orElse("-") + " " + ctx.attempt() + " " + ctx.priority()));
+            session.publish(new Ping(1), PublishOptions.withHeaders(Headers.of("trace", "t-1")).withPriority(Priority.HIGH));
             assertTrue(session.awaitIdle(Duration.ofSeconds(5)));
         }
 
         assertEquals(1, seen.size());
-        assertTrue(seen.get(0).endsWith(" s 2026-01-02T03:04:05Z t-1 1"), seen.get(0));
+        assertTrue(seen.get(0).endsWith(" s 2026-01-02T03:04:05Z t-1 1 10"), seen.get(0));
     }
 
     @Test
@@ -347,5 +347,26 @@ final class EventDeliveryTest {
             assertEquals(1, stats.queueSize(), stats.toString());
             third.countDown();
         }
+    }
+
+    record Lookup(String q) implements org.llmgine.bus.message.Command<String> {}
+
+    @Test
+    void headers_flowFromAnEventToTheMessagesItsHandlersPublishAndExecute() throws Exception {
+        List<String> traces = new CopyOnWriteArrayList<>();
+        bus.registerCommand(Lookup.class, (cmd, ctx) -> {
+            traces.add("command " + ctx.headers().get("trace").orElse("-"));
+            ctx.publish(new AnswerReady("done"));
+            return "ok";
+        });
+        bus.registerEventHandler(TokenStreamed.class, (t, ctx) -> ctx.execute(new Lookup("q")));
+        bus.registerEventHandler(AnswerReady.class, (a, ctx) -> traces.add("answer " + ctx.headers().get("trace").orElse("-")
+                + " " + ctx.priority()));
+
+        bus.publishAndWait(new TokenStreamed("t"), PublishOptions.defaults().withHeader("trace", "abc")
+                .withPriority(Priority.HIGHEST), Duration.ofSeconds(5));
+        assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
+
+        assertEquals(List.of("command abc", "answer abc 50"), traces);
     }
 }

@@ -5,4 +5,12 @@ package org.llmgine.bus.handler;
  * the event. Events published through it land in the event's scope.
  */
 public interface EventContext extends MessageContext {
+
+    /**
+     * Returns the priority the event was published with ({@link Priority#NORMAL} unless the
+     * publisher chose one through {@link org.llmgine.bus.PublishOptions}); lower is more urgent.
+     *
+     * @return the event's priority
+     */
+    int priority();
 }

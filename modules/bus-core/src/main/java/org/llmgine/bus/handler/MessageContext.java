@@ -12,8 +12,11 @@ import org.llmgine.bus.message.Headers;
  * The envelope of a message being handled (id, scope, timestamp, headers) and a way to publish
  * events or execute commands in the same scope.
  *
- * <p>A context is valid while its handler runs. Publishing or executing through it after the bus
- * closed throws {@link org.llmgine.bus.BusClosedException}.
+ * <p>Events published and commands executed through a context carry this message's headers
+ * onward, so a trace id set on the first event reaches every message that follows from it. A
+ * context is valid while its handler runs: publishing or executing through it after the bus
+ * closed throws {@link org.llmgine.bus.BusClosedException}, and after its session closed (work
+ * that outlived the session's close timeout) {@link org.llmgine.bus.SessionClosedException}.
  */
 public interface MessageContext {
 
@@ -40,7 +43,9 @@ public interface MessageContext {
     Instant timestamp();
 
     /**
-     * Returns the headers published with the message.
+     * Returns the message's headers: those it was published with, or for a message published or
+     * executed through another context, that context's headers. A command executed directly
+     * through the bus or a session has none.
      *
      * @return the headers, possibly empty
      */
@@ -54,7 +59,8 @@ public interface MessageContext {
     int attempt();
 
     /**
-     * Publishes an event in this message's scope (its session, or the bus scope).
+     * Publishes an event in this message's scope (its session, or the bus scope), with this
+     * message's headers and the default priority.
      *
      * @param event the event
      * @return whether the event was accepted
@@ -62,7 +68,8 @@ public interface MessageContext {
     PublishOutcome publish(Event event);
 
     /**
-     * Executes a command in this message's scope and waits for its result.
+     * Executes a command in this message's scope, with this message's headers, and waits for its
+     * result.
      *
      * @param command the command
      * @param <R> the result type

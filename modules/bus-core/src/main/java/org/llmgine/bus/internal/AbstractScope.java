@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import org.llmgine.bus.DeliveryReport;
 import org.llmgine.bus.MessageScope;
+import org.llmgine.bus.PublishOptions;
 import org.llmgine.bus.PublishOutcome;
 import org.llmgine.bus.handler.CommandHandler;
 import org.llmgine.bus.handler.EventHandler;
@@ -15,7 +16,6 @@ import org.llmgine.bus.handler.Registration;
 import org.llmgine.bus.message.Command;
 import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.message.Event;
-import org.llmgine.bus.message.Headers;
 
 /**
  * The {@link MessageScope} operations shared by the bus scope and session scopes: argument checks,
@@ -94,30 +94,37 @@ abstract sealed class AbstractScope implements MessageScope permits DefaultMessa
 
     @Override
     public final PublishOutcome publish(Event event) {
-        return publish(event, Headers.empty());
+        return publish(event, PublishOptions.defaults());
     }
 
     @Override
-    public final PublishOutcome publish(Event event, Headers headers) {
+    public final PublishOutcome publish(Event event, PublishOptions options) {
         Objects.requireNonNull(event, "event");
-        Objects.requireNonNull(headers, "headers");
+        Objects.requireNonNull(options, "options");
         checkUsable("publish");
-        return bus().publishFromCaller(lane(), event, headers);
+        return bus().publishFromCaller(lane(), event, options);
     }
 
     @Override
     public final DeliveryReport publishAndWait(Event event) throws InterruptedException {
         Objects.requireNonNull(event, "event");
         checkUsable("publishAndWait");
-        return bus().publishAndWait(lane(), event, -1L, null);
+        return bus().publishAndWait(lane(), event, PublishOptions.defaults(), -1L, null);
     }
 
     @Override
     public final DeliveryReport publishAndWait(Event event, Duration timeout) throws InterruptedException {
+        return publishAndWait(event, PublishOptions.defaults(), timeout);
+    }
+
+    @Override
+    public final DeliveryReport publishAndWait(Event event, PublishOptions options, Duration timeout)
+            throws InterruptedException {
         Objects.requireNonNull(event, "event");
+        Objects.requireNonNull(options, "options");
         checkTimeout(timeout);
         checkUsable("publishAndWait");
-        return bus().publishAndWait(lane(), event, timeout.toNanos(), timeout);
+        return bus().publishAndWait(lane(), event, options, timeout.toNanos(), timeout);
     }
 
     @Override

@@ -172,12 +172,12 @@ final class CommandRun implements CommandContext {
 
     @Override
     public PublishOutcome publish(Event event) {
-        return bus.publishFromWork(lane, event);
+        return bus.publishFromWork(lane, event, headers);
     }
 
     @Override
     public <R> CommandResult<R> execute(Command<R> next) {
-        return bus.executeFromWork(lane, next);
+        return bus.executeFromWork(lane, next, headers);
     }
 
     /** One step of the command middleware chain; a new step per level, so a middleware may proceed twice. */

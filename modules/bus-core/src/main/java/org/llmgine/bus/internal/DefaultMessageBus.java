@@ -29,6 +29,7 @@ import org.llmgine.bus.ErrorPolicy;
 import org.llmgine.bus.EventDeliveryException;
 import org.llmgine.bus.MessageBus;
 import org.llmgine.bus.OverflowStrategy;
+import org.llmgine.bus.PublishOptions;
 import org.llmgine.bus.PublishOutcome;
 import org.llmgine.bus.RejectionReason;
 import org.llmgine.bus.ReturnedEvent;
@@ -293,15 +294,15 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     // ---------------------------------------------------------------- publishing
 
     /** Publish from the bus or session API. */
-    PublishOutcome publishFromCaller(Lane lane, Event event, Headers headers) {
-        return publish(lane, event, headers, isInternalCaller(), publishWaitNanos, null, false);
+    PublishOutcome publishFromCaller(Lane lane, Event event, PublishOptions options) {
+        return publish(lane, event, options, isInternalCaller(), publishWaitNanos, null, false);
     }
 
     /** Publish through a handler's context: part of in-flight work, admitted while the bus drains. */
-    PublishOutcome publishFromWork(Lane lane, Event event) {
+    PublishOutcome publishFromWork(Lane lane, Event event, Headers headers) {
         Objects.requireNonNull(event, "event");
         checkWorkMayContinue(lane, "publish");
-        return publish(lane, event, Headers.empty(), true, publishWaitNanos, null, false);
+        return publish(lane, event, PublishOptions.withHeaders(headers), true, publishWaitNanos, null, false);
     }
 
     /** Work that outlived its bus or its session (past their close timeouts) may not start more. */
@@ -321,7 +322,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
      * apart and logged once at WARNING.
      */
     void publishLifecycle(Lane lane, LifecycleEvent event) {
-        PublishOutcome outcome = publish(lane, event, Headers.empty(), true, 0L, null, true);
+        PublishOutcome outcome = publish(lane, event, PublishOptions.defaults(), true, 0L, null, true);
         if (outcome instanceof PublishOutcome.Rejected rejected) {
             lifecycleRejected.increment();
             Level level = lifecycleLossLogged.compareAndSet(false, true) ? Level.WARNING : Level.DEBUG;
@@ -335,8 +336,9 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         return state.get() != BusState.RUNNING && state.get() != BusState.NEW && Binding.currentlyWithin(this);
     }
 
-    private PublishOutcome publish(Lane lane, Event event, Headers headers, boolean internal, long waitNanos,
+    private PublishOutcome publish(Lane lane, Event event, PublishOptions options, boolean internal, long waitNanos,
             @Nullable Waiter waiter, boolean lifecycle) {
+        Headers headers = options.headers();
         published.increment();
         Class<? extends Event> type = event.getClass();
         if (observers.active) {
@@ -348,7 +350,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
                 return declined;
             }
         }
-        var delivery = new Delivery(this, event, lane, headers, clock.instant(),
+        var delivery = new Delivery(this, event, lane, headers, options.priority(), clock.instant(),
                 observers.active ? ticker.read() : 0L, waiter);
         PublishOutcome outcome = queue.offer(delivery, internal, waitNanos);
         if (observers.active) {
@@ -389,8 +391,8 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         return null;
     }
 
-    DeliveryReport publishAndWait(Lane lane, Event event, long timeoutNanos, @Nullable Duration timeout)
-            throws InterruptedException {
+    DeliveryReport publishAndWait(Lane lane, Event event, PublishOptions options, long timeoutNanos,
+            @Nullable Duration timeout) throws InterruptedException {
         if (state.get() == BusState.NEW) {
             throw new IllegalStateException("cannot publishAndWait: bus '" + name()
                     + "' is not started, so nothing would deliver the event; call start() first");
@@ -401,8 +403,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
                     + " instead, or publish into another session");
         }
         var waiter = new Waiter();
-        PublishOutcome outcome = publish(lane, event, Headers.empty(), isInternalCaller(), publishWaitNanos, waiter,
-                false);
+        PublishOutcome outcome = publish(lane, event, options, isInternalCaller(), publishWaitNanos, waiter, false);
         if (!(outcome instanceof PublishOutcome.Accepted accepted)) {
             return new DeliveryReport(outcome, 0, List.of());
         }
@@ -430,18 +431,18 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     // ---------------------------------------------------------------- commands
 
     <R> CommandResult<R> execute(Lane lane, Command<R> command, long timeoutNanos) {
-        return cast(begin(lane, command).await(timeoutNanos));
+        return cast(begin(lane, command, Headers.empty()).await(timeoutNanos));
     }
 
     <R> CompletableFuture<CommandResult<R>> executeAsync(Lane lane, Command<R> command) {
-        return begin(lane, command).future.thenApply(DefaultMessageBus::cast);
+        return begin(lane, command, Headers.empty()).future.thenApply(DefaultMessageBus::cast);
     }
 
     /** Execute through a handler's context: part of in-flight work, admitted while the bus drains. */
-    <R> CommandResult<R> executeFromWork(Lane lane, Command<R> command) {
+    <R> CommandResult<R> executeFromWork(Lane lane, Command<R> command, Headers headers) {
         Objects.requireNonNull(command, "command");
         checkWorkMayContinue(lane, "execute");
-        return execute(lane, command, -1L);
+        return cast(begin(lane, command, headers).await(-1L));
     }
 
     @SuppressWarnings("unchecked") // a run's value comes from the handler registered for the command's class
@@ -449,7 +450,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         return (CommandResult<R>) (CommandResult<?>) result;
     }
 
-    private CommandRun begin(Lane lane, Command<?> command) {
+    private CommandRun begin(Lane lane, Command<?> command, Headers headers) {
         // Count first, then check the state: close sets the state first, then reads the count, so
         // either close waits for this command or this command sees the bus closing.
         runningCommands.incrementAndGet();
@@ -470,7 +471,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         if (entry == null) {
             entry = table.commandHandler(type);
         }
-        var run = new CommandRun(this, command, entry, lane, Headers.empty(), commandIds.incrementAndGet(),
+        var run = new CommandRun(this, command, entry, lane, headers, commandIds.incrementAndGet(),
                 clock.instant(), Binding.current(), commandMiddleware);
         if (entry == null) {
             run.completeWithoutHandler();

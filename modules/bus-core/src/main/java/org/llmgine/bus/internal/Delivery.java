@@ -24,6 +24,7 @@ final class Delivery implements EventContext {
     final Event event;
     final Lane lane;
     final Headers headers;
+    final int priority;
     final Instant timestamp;
     final long acceptedAtNanos;
     final @Nullable Waiter waiter;
@@ -32,12 +33,13 @@ final class Delivery implements EventContext {
     /** Handlers that ran; written and read by the lane's drainer only. */
     int invoked;
 
-    Delivery(DefaultMessageBus bus, Event event, Lane lane, Headers headers, Instant timestamp, long acceptedAtNanos,
-            @Nullable Waiter waiter) {
+    Delivery(DefaultMessageBus bus, Event event, Lane lane, Headers headers, int priority, Instant timestamp,
+            long acceptedAtNanos, @Nullable Waiter waiter) {
         this.bus = bus;
         this.event = event;
         this.lane = lane;
         this.headers = headers;
+        this.priority = priority;
         this.timestamp = timestamp;
         this.acceptedAtNanos = acceptedAtNanos;
         this.waiter = waiter;
@@ -69,13 +71,18 @@ final class Delivery implements EventContext {
     }
 
     @Override
+    public int priority() {
+        return priority;
+    }
+
+    @Override
     public PublishOutcome publish(Event next) {
-        return bus.publishFromWork(lane, next);
+        return bus.publishFromWork(lane, next, headers);
     }
 
     @Override
     public <R> CommandResult<R> execute(Command<R> command) {
-        return bus.executeFromWork(lane, command);
+        return bus.executeFromWork(lane, command, headers);
     }
 
     @Override
