@@ -32,6 +32,22 @@ final class BackpressureTest {
         }
     }
 
+    /** A BLOCK bus of capacity 1 whose only slot is held by a gated event that is being handled. */
+    private static MessageBus fullBlockingBus(Gate gate, Duration publishTimeout) throws InterruptedException {
+        var bus = MessageBus.builder().name("block").queueCapacity(1).publishTimeout(publishTimeout).start();
+        bus.subscribe(Job.class, gate::pass);
+        bus.publish(new Job(0));
+        assertTrue(gate.started.await(5, TimeUnit.SECONDS));
+        return bus;
+    }
+
+    /** Spins until {@code publisher} parks waiting for room (no sleeping). */
+    private static void awaitParked(Thread publisher) {
+        while (publisher.getState() != Thread.State.TIMED_WAITING) {
+            Thread.onSpinWait();
+        }
+    }
+
     @Test
     void rejectNew_withCapacity5_rejects3Of8_andReportsWhy() throws Exception {
         var gate = new Gate();
@@ -66,12 +82,7 @@ final class BackpressureTest {
     @Test
     void block_whenFullForTheWholeTimeout_rejectsWithTimedOut() throws Exception {
         var gate = new Gate();
-        try (var bus = MessageBus.builder().name("block").queueCapacity(1)
-                .publishTimeout(Duration.ofMillis(20)).start()) {
-            bus.subscribe(Job.class, gate::pass);
-            bus.publish(new Job(0));
-            assertTrue(gate.started.await(5, TimeUnit.SECONDS));
-
+        try (var bus = fullBlockingBus(gate, Duration.ofMillis(20))) {
             var rejected = assertInstanceOf(PublishOutcome.Rejected.class, bus.publish(new Job(1)));
 
             assertEquals(RejectionReason.TIMED_OUT, rejected.reason());
@@ -82,17 +93,10 @@ final class BackpressureTest {
     @Test
     void block_acceptsOnceASlotFrees() throws Exception {
         var gate = new Gate();
-        try (var bus = MessageBus.builder().name("block").queueCapacity(1)
-                .publishTimeout(Duration.ofSeconds(30)).start()) {
-            bus.subscribe(Job.class, gate::pass);
-            bus.publish(new Job(0));
-            assertTrue(gate.started.await(5, TimeUnit.SECONDS));
-
+        try (var bus = fullBlockingBus(gate, Duration.ofSeconds(30))) {
             var blocked = new CompletableFuture<PublishOutcome>();
             Thread publisher = Thread.ofVirtual().start(() -> blocked.complete(bus.publish(new Job(1))));
-            while (publisher.getState() != Thread.State.WAITING && publisher.getState() != Thread.State.TIMED_WAITING) {
-                Thread.onSpinWait();
-            }
+            awaitParked(publisher);
             assertEquals(false, blocked.isDone(), "the publisher must wait while the queue is full");
             gate.release.countDown();
 
@@ -105,21 +109,14 @@ final class BackpressureTest {
     @Test
     void block_whenThePublisherIsInterrupted_rejectsAndKeepsTheFlag() throws Exception {
         var gate = new Gate();
-        try (var bus = MessageBus.builder().name("block").queueCapacity(1)
-                .publishTimeout(Duration.ofSeconds(30)).start()) {
-            bus.subscribe(Job.class, gate::pass);
-            bus.publish(new Job(0));
-            assertTrue(gate.started.await(5, TimeUnit.SECONDS));
-
+        try (var bus = fullBlockingBus(gate, Duration.ofSeconds(30))) {
             var outcome = new CompletableFuture<PublishOutcome>();
             var flag = new CompletableFuture<Boolean>();
             Thread publisher = Thread.ofVirtual().start(() -> {
                 outcome.complete(bus.publish(new Job(1)));
                 flag.complete(Thread.currentThread().isInterrupted());
             });
-            while (publisher.getState() != Thread.State.TIMED_WAITING) {
-                Thread.onSpinWait();
-            }
+            awaitParked(publisher);
             publisher.interrupt();
 
             var rejected = assertInstanceOf(PublishOutcome.Rejected.class, outcome.get(5, TimeUnit.SECONDS));
