@@ -16,7 +16,8 @@ package org.llmgine.bus;
  * @param queueCapacity the most {@code queueSize} can be
  * @param published events offered to {@code publish}, including the bus's own lifecycle events
  * @param accepted events accepted into the queue
- * @param rejected events refused (queue full, publish timeout, interrupt, failing filter)
+ * @param rejected events refused (queue full, publish timeout, interrupt, failing filter, close
+ *     beginning while the event was offered)
  * @param lifecycleRejected the part of {@code rejected} that were the bus's own lifecycle events:
  *     they never wait for room (a lane waiting for room it holds itself would stall), so a full
  *     queue rejects them; the first such loss is logged at WARNING

@@ -1,8 +1,9 @@
 package org.llmgine.bus;
 
 /**
- * What {@code publishAndWait} does when event handlers fail. Handler failures are always counted,
- * logged and published as {@link org.llmgine.bus.message.HandlerFailed} events; the policy only
+ * What {@code publishAndWait} does when event handlers fail. Whatever the policy, every handler
+ * failure is counted and logged, and published as a {@link org.llmgine.bus.message.HandlerFailed}
+ * event when a handler could receive it (see that class for the exceptions); the policy only
  * decides whether the waiting publisher also gets an exception.
  */
 public enum ErrorPolicy {

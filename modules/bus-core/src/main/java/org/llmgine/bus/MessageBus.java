@@ -32,7 +32,8 @@ import org.llmgine.bus.spi.BusObserver;
  *
  * <p>Events flow: publish, filters, envelope, a bounded queue, a dispatcher on a virtual thread,
  * one lane per session (FIFO within a session, parallel across sessions), then for each event the
- * priority groups of its handlers in order, each handler of a group on its own virtual thread.
+ * priority groups of its handlers in order, the handlers of one group concurrently on virtual
+ * threads.
  */
 public interface MessageBus extends MessageScope, AutoCloseable {
 

@@ -5,8 +5,9 @@ package org.llmgine.bus;
  * another in acceptance order, in parallel with other sessions.
  *
  * <p>Open one with {@link MessageBus#openSession(String)} and close it with try-with-resources.
- * {@link #close()} waits (up to the bus's close timeout) for the session's accepted events to
- * finish, then removes all its handlers at once, then publishes
+ * {@link #close()} waits (up to the bus's close timeout, and only while the bus is running) for the
+ * session's accepted events and running commands to finish, then removes all its handlers at once,
+ * then publishes
  * {@link org.llmgine.bus.message.SessionEnded}, which only bus-scope handlers see. After close,
  * every method throws {@link SessionClosedException}.
  */
@@ -27,10 +28,11 @@ public interface Session extends MessageScope, AutoCloseable {
     boolean isOpen();
 
     /**
-     * Closes the session: drains its events, removes its handlers, publishes SessionEnded.
-     * Idempotent. Called from one of the session's own handlers, it does not wait for the
-     * session's remaining events (they would wait for the caller); those reach bus-scope handlers
-     * only.
+     * Closes the session: drains its events and commands (while the bus is running), removes its
+     * handlers, publishes SessionEnded. Idempotent. Called from one of the session's own handlers,
+     * it does not wait for the session's remaining events (they would wait for the caller); those
+     * reach bus-scope handlers only. Called from one of its own commands, it waits for the events
+     * but not for the commands.
      */
     @Override
     void close();

@@ -369,4 +369,25 @@ final class EventDeliveryTest {
 
         assertEquals(List.of("command abc", "answer abc 50"), traces);
     }
+
+    @Test
+    void aHandlerThrowingAnError_isCaughtCountedAndReported_andTheLaneGoesOn() throws Exception {
+        var failures = new CopyOnWriteArrayList<HandlerFailed>();
+        bus.subscribe(HandlerFailed.class, failures::add);
+        bus.subscribe(Ping.class, HandlerOptions.named("overflowing"), p -> {
+            if (p.n() == 1) {
+                throw new StackOverflowError("simulated");
+            }
+        });
+
+        DeliveryReport report = bus.publishAndWait(new Ping(1));
+        DeliveryReport next = bus.publishAndWait(new Ping(2));
+        assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
+
+        assertInstanceOf(StackOverflowError.class, report.failures().get(0).error());
+        assertTrue(next.succeeded(), "the lane must go on after an Error");
+        assertEquals(1, failures.size());
+        assertInstanceOf(StackOverflowError.class, failures.get(0).error());
+        assertEquals(1, bus.stats().handlerFailures());
+    }
 }

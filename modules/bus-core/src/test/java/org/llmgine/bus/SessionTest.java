@@ -169,10 +169,9 @@ final class SessionTest {
     }
 
     @Test
-    void closingASessionFromItsOwnCommandHandler_doesNotDeadlock() throws Exception {
+    void closingASessionFromItsOwnEventHandler_doesNotDeadlock() throws Exception {
         var closed = new CompletableFuture<Boolean>();
         Session session = bus.openSession("self-closing");
-        session.registerCommand(End.class, (cmd, ctx) -> true);
         session.subscribe(Note.class, n -> {
             session.close();
             closed.complete(session.isOpen());
@@ -181,6 +180,23 @@ final class SessionTest {
         session.publish(new Note("bye"));
 
         assertEquals(false, closed.get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void closingASessionFromItsOwnCommandHandler_doesNotDeadlock_andStillDrainsItsEvents() throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        Session session = bus.openSession("self-ending");
+        session.subscribe(Note.class, n -> seen.add(n.text()));
+        session.registerCommand(End.class, (cmd, ctx) -> {
+            ctx.publish(new Note("last words"));
+            session.close();
+            return !session.isOpen();
+        });
+
+        var result = session.executeAsync(new End());
+
+        assertEquals(true, result.get(5, TimeUnit.SECONDS).orThrow());
+        assertEquals(List.of("last words"), seen, "close from the command still drained the session's events");
     }
 
     @Test

@@ -6,8 +6,9 @@ import org.llmgine.bus.message.Event;
  * Handles events of type {@code E} with access to their {@link EventContext}.
  *
  * <p>Runs on a virtual thread owned by the bus; it may block. An exception it throws is isolated:
- * it is counted, logged, reported as a {@link org.llmgine.bus.message.HandlerFailed} event and in
- * the delivery report, and no other handler is affected.
+ * it is counted and logged, published as a {@link org.llmgine.bus.message.HandlerFailed} event when
+ * a handler could receive it, listed in the delivery report of a {@code publishAndWait} caller, and
+ * no other handler is affected.
  *
  * @param <E> the event type
  */

@@ -8,8 +8,10 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The one factory of the bus's threads, all virtual, named
- * {@code llmgine-bus-<bus>-<role>[-<n>]}, with an uncaught-exception handler that logs at ERROR.
+ * The one factory of the bus's threads, all virtual, with an uncaught-exception handler that logs
+ * at ERROR. Names: {@code llmgine-bus-<bus>-dispatcher}, {@code llmgine-bus-<bus>-lane-<lane>},
+ * {@code llmgine-bus-<bus>-<lane>-handler-<n>} and {@code llmgine-bus-<bus>-command-<n>}, where
+ * {@code <lane>} is {@code bus-scope} or {@code session-<id>}.
  *
  * <p>It also tracks the long-lived threads (dispatcher, lane drainers, command runs) so close can
  * interrupt them and wait for them. Handler threads forked within an event are not tracked here:

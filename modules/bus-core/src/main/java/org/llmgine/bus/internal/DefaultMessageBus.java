@@ -52,10 +52,10 @@ import org.llmgine.bus.spi.BusObserver;
 /**
  * The bus: owner of the queue, the dispatcher, the lanes, the handler tables and the counters.
  *
- * <p>Concurrency: {@code state} moves NEW -> RUNNING -> CLOSING -> CLOSED by compare-and-set, and
- * side effects (starting the dispatcher, closing) happen only after the CAS succeeded.
- * {@code closeLock} serializes {@code close} calls so that concurrent closers all return the first
- * report; it is held for the whole close (which may wait), and it is a ReentrantLock so a virtual
+ * <p>Concurrency: {@code state} moves NEW -> RUNNING by compare-and-set in {@code start} (the
+ * dispatcher starts only after the CAS succeeded), and to CLOSING and CLOSED by plain writes in
+ * {@code shutDown}, which only one thread runs: {@code closeLock} serializes {@code close} calls so
+ * that concurrent closers all return the first report; it is held for the whole close (which may wait), and it is a ReentrantLock so a virtual
  * thread waiting on it does not pin its carrier. Counters are {@link LongAdder}s, written from many
  * threads without contention; the queue's own counters live under its lock.
  */

@@ -11,9 +11,10 @@ import org.llmgine.bus.middleware.EventChain;
 import org.llmgine.bus.middleware.EventMiddleware;
 
 /**
- * Runs one delivery: its priority groups in order, each handler of a multi-handler group on its own
- * virtual thread, the group joined before the next starts. A single-handler group runs on the
- * lane's drainer thread (no thread start), which is observably the same: it is the whole group.
+ * Runs one delivery: its priority groups in order, the handlers of a group concurrently, the group
+ * joined before the next starts. In a group of n handlers, n-1 run on virtual threads forked for
+ * them and the last on the lane's drainer thread, and a single-handler group runs on the drainer
+ * (no thread start): observably the same as one thread per handler.
  * This is the per-event structured scope: no handler thread outlives its group, and a drainer
  * interrupted by close cancels (interrupts) and joins its handler threads before it returns.
  *

@@ -41,7 +41,7 @@ final class Lane {
         this.bus = bus;
         this.session = session;
         this.sessionId = session == null ? null : session.id();
-        this.label = session == null ? "bus" : session.id();
+        this.label = session == null ? "bus-scope" : "session-" + session.id();
         this.batch = new Delivery[batchSize];
     }
 

@@ -3,8 +3,10 @@ package org.llmgine.bus.message;
 import java.util.Objects;
 
 /**
- * An event handler threw while handling an event. Published in the failed event's scope. When a
- * handler of a {@code HandlerFailed} event itself fails, the bus only logs it: no feedback loop.
+ * An event handler threw while handling an event. Published in the failed event's scope when a
+ * handler there could receive it. It is not published when the failed event is itself a
+ * {@code HandlerFailed} (the failure is only logged: no feedback loop), while the bus is cancelling
+ * work at close, or when the queue is full (counted in {@code BusStats.lifecycleRejected()}).
  *
  * @param event the event whose handler failed
  * @param eventId the failed event's id

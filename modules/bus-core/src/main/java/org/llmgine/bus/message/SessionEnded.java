@@ -4,7 +4,8 @@ import java.util.Objects;
 
 /**
  * A session was closed. Published after every handler of the session was removed, so only
- * bus-scope handlers receive it; it is the last event of its session's lane.
+ * bus-scope handlers receive it. It follows every event and command the session accepted before
+ * closing; only lifecycle events of work that outlived the session's close timeout can come after.
  *
  * @param sessionId the id of the session that closed
  */
