@@ -35,4 +35,13 @@ public record BusStats(String name, BusState state, int queueSize, int queueCapa
         long accepted, long rejected, long lifecycleRejected, long filtered, long delivered, long cancelled, long returned,
         long handlerFailures, long commandsExecuted, long commandsFailed, int activeSessions,
         int registeredHandlers) {
+
+    /**
+     * Tells whether the bus was dispatching when the snapshot was taken.
+     *
+     * @return true in state {@link BusState#RUNNING}
+     */
+    public boolean running() {
+        return state == BusState.RUNNING;
+    }
 }

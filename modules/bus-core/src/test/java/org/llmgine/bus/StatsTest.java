@@ -1,0 +1,85 @@
+package org.llmgine.bus;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.llmgine.bus.filter.Filters;
+import org.llmgine.bus.message.Command;
+import org.llmgine.bus.message.Event;
+
+/** Every field of {@link BusStats} after a scripted run whose outcome is known exactly. */
+final class StatsTest {
+
+    record Work(int n) implements Event {}
+
+    record Noise() implements Event {}
+
+    record Ask() implements Command<String> {}
+
+    @Test
+    void stats_countEveryOutcome() throws Exception {
+        var gate = new CountDownLatch(1);
+        var busy = new CountDownLatch(1);
+        var bus = MessageBus.builder().name("stats").queueCapacity(3).overflowStrategy(OverflowStrategy.REJECT_NEW)
+                .addFilter(Filters.excludeTypes(Noise.class)).build();
+        assertFalse(bus.stats().running());
+        assertEquals(BusState.NEW, bus.stats().state());
+        bus.subscribe(Work.class, w -> {
+            if (w.n() == 0) {
+                busy.countDown();
+                gate.await();
+            }
+            if (w.n() == 2) {
+                throw new IllegalStateException("fails");
+            }
+        });
+        bus.registerCommand(Ask.class, (c, ctx) -> "ok");
+        bus.start();
+        Session session = bus.openSession("s");
+        session.subscribe(Work.class, w -> { });
+
+        bus.publish(new Work(0));                       // accepted, holds its slot until the gate opens
+        assertTrue(busy.await(5, TimeUnit.SECONDS));
+        bus.publish(new Work(1));                       // accepted
+        bus.publish(new Work(2));                       // accepted, its handler fails
+        bus.publish(new Work(3));                       // rejected: capacity 3
+        bus.publish(new Noise());                       // filtered
+        BusStats during = bus.stats();
+        assertTrue(during.running());
+        assertEquals(3, during.queueSize());
+        assertEquals(3, during.queueCapacity());
+        gate.countDown();
+        bus.execute(new Ask());                         // command ok
+        bus.execute(new Command<Integer>() { });        // command without handler: failed
+        assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
+
+        BusStats stats = bus.stats();
+        assertEquals("stats", stats.name());
+        assertEquals(0, stats.queueSize());
+        assertEquals(5, stats.published());
+        assertEquals(3, stats.accepted());
+        assertEquals(1, stats.rejected());
+        assertEquals(0, stats.lifecycleRejected());
+        assertEquals(1, stats.filtered());
+        assertEquals(3, stats.delivered());
+        assertEquals(0, stats.cancelled());
+        assertEquals(0, stats.returned());
+        assertEquals(1, stats.handlerFailures());
+        assertEquals(2, stats.commandsExecuted());
+        assertEquals(1, stats.commandsFailed());
+        assertEquals(1, stats.activeSessions());
+        assertEquals(3, stats.registeredHandlers());
+
+        session.close();
+        assertEquals(0, bus.stats().activeSessions());
+        assertEquals(2, bus.stats().registeredHandlers());
+        bus.close();
+        assertEquals(BusState.CLOSED, bus.stats().state());
+        assertEquals(0, bus.stats().registeredHandlers());
+    }
+}
