@@ -23,7 +23,7 @@ import org.llmgine.bus.message.Headers;
  *
  * <p>Concurrency: one {@link ReentrantLock} guards the key map and every bucket; the critical
  * section is a map lookup and a few arithmetic operations and never blocks. ReentrantLock, not
- * {@code synchronized}, so a virtual thread waiting for it does not pin its carrier.
+ * an intrinsic monitor, so a virtual thread waiting for it does not pin its carrier on Java 21.
  */
 public final class RateLimitFilter implements EventFilter {
 

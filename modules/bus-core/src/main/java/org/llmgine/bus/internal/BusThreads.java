@@ -19,7 +19,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Concurrency: {@code tracked} is a concurrent set; {@code lock} guards only the wait for it to
  * become empty ({@code empty} is signalled under the lock after each removal that empties it).
- * ReentrantLock, not synchronized, so waiting virtual threads do not pin their carriers.
+ * ReentrantLock, not an intrinsic monitor, so waiting virtual threads do not pin their carriers.
  */
 final class BusThreads {
 

@@ -22,8 +22,8 @@ import org.llmgine.bus.RejectionReason;
  * strategy), the dispatcher on {@code notEmpty}, and {@code awaitIdle} callers on {@code idle}.
  * Signals are sent only when a waiter is registered (the waiter counts and the
  * {@code dispatcherWaiting} flag are updated under the lock), so the uncontended path costs one
- * lock acquisition. ReentrantLock rather than {@code synchronized}: on Java 21 a virtual thread
- * that blocks inside {@code synchronized} pins its carrier thread.
+ * lock acquisition. ReentrantLock rather than an intrinsic monitor: on Java 21 a virtual thread
+ * that blocks while holding a monitor pins its carrier thread.
  */
 final class EventQueue {
 
