@@ -3,6 +3,7 @@ package org.llmgine.bus;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
+import org.llmgine.bus.internal.Checks;
 
 /**
  * The scalar configuration of a bus. Build one through {@link MessageBus#builder()}; every value
@@ -57,20 +58,13 @@ public record BusConfig(String name, int queueCapacity, int batchSize, OverflowS
      * @throws IllegalArgumentException naming the field and the value when a value is invalid
      */
     public BusConfig {
-        Objects.requireNonNull(name, "name");
-        if (name.isBlank()) {
-            throw new IllegalArgumentException("name must not be blank, but was '" + name + "'");
-        }
-        if (queueCapacity <= 0) {
-            throw new IllegalArgumentException("queueCapacity must be positive, but was " + queueCapacity);
-        }
-        if (batchSize <= 0) {
-            throw new IllegalArgumentException("batchSize must be positive, but was " + batchSize);
-        }
+        Checks.notBlank("name", name);
+        Checks.positive("queueCapacity", queueCapacity);
+        Checks.positive("batchSize", batchSize);
         Objects.requireNonNull(overflowStrategy, "overflowStrategy");
-        checkNotNegative("publishTimeout", publishTimeout);
+        Checks.notNegative("publishTimeout", publishTimeout);
         Objects.requireNonNull(errorPolicy, "errorPolicy");
-        checkNotNegative("closeTimeout", closeTimeout);
+        Checks.notNegative("closeTimeout", closeTimeout);
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(ticker, "ticker");
     }
@@ -84,13 +78,5 @@ public record BusConfig(String name, int queueCapacity, int batchSize, OverflowS
         return new BusConfig(DEFAULT_NAME, DEFAULT_QUEUE_CAPACITY, DEFAULT_BATCH_SIZE, DEFAULT_OVERFLOW_STRATEGY,
                 DEFAULT_PUBLISH_TIMEOUT, DEFAULT_ERROR_POLICY, DEFAULT_CLOSE_TIMEOUT, DEFAULT_FILTER_LIFECYCLE_EVENTS,
                 InstantSource.system(), Ticker.system());
-    }
-
-    static Duration checkNotNegative(String field, Duration value) {
-        Objects.requireNonNull(value, field);
-        if (value.isNegative()) {
-            throw new IllegalArgumentException(field + " must not be negative, but was " + value);
-        }
-        return value;
     }
 }

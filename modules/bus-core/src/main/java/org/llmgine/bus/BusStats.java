@@ -22,7 +22,8 @@ package org.llmgine.bus;
  *     they never wait for room (a lane waiting for room it holds itself would stall), so a full
  *     queue rejects them; the first such loss is logged at WARNING
  * @param filtered events declined by a filter
- * @param delivered accepted events whose handlers all ran (failed or not)
+ * @param delivered accepted events whose dispatch finished: their handlers ran, failed or not (a
+ *     failure of the bus itself while dispatching, logged at ERROR, also ends here)
  * @param cancelled accepted events whose handlers were interrupted when close ran out of time
  * @param returned accepted events never dispatched, handed back in the close report
  * @param handlerFailures event handler invocations that threw

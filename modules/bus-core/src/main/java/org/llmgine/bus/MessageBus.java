@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.llmgine.bus.filter.EventFilter;
+import org.llmgine.bus.internal.Checks;
 import org.llmgine.bus.internal.DefaultMessageBus;
 import org.llmgine.bus.middleware.CommandMiddleware;
 import org.llmgine.bus.middleware.EventMiddleware;
@@ -151,11 +152,7 @@ public interface MessageBus extends MessageScope, AutoCloseable {
          * @return this builder
          */
         public Builder name(String name) {
-            Objects.requireNonNull(name, "name");
-            if (name.isBlank()) {
-                throw new IllegalArgumentException("name must not be blank, but was '" + name + "'");
-            }
-            this.name = name;
+            this.name = Checks.notBlank("name", name);
             return this;
         }
 
@@ -166,10 +163,7 @@ public interface MessageBus extends MessageScope, AutoCloseable {
          * @return this builder
          */
         public Builder queueCapacity(int queueCapacity) {
-            if (queueCapacity <= 0) {
-                throw new IllegalArgumentException("queueCapacity must be positive, but was " + queueCapacity);
-            }
-            this.queueCapacity = queueCapacity;
+            this.queueCapacity = Checks.positive("queueCapacity", queueCapacity);
             return this;
         }
 
@@ -180,10 +174,7 @@ public interface MessageBus extends MessageScope, AutoCloseable {
          * @return this builder
          */
         public Builder batchSize(int batchSize) {
-            if (batchSize <= 0) {
-                throw new IllegalArgumentException("batchSize must be positive, but was " + batchSize);
-            }
-            this.batchSize = batchSize;
+            this.batchSize = Checks.positive("batchSize", batchSize);
             return this;
         }
 
@@ -205,7 +196,7 @@ public interface MessageBus extends MessageScope, AutoCloseable {
          * @return this builder
          */
         public Builder publishTimeout(Duration publishTimeout) {
-            this.publishTimeout = BusConfig.checkNotNegative("publishTimeout", publishTimeout);
+            this.publishTimeout = Checks.notNegative("publishTimeout", publishTimeout);
             return this;
         }
 
@@ -227,7 +218,7 @@ public interface MessageBus extends MessageScope, AutoCloseable {
          * @return this builder
          */
         public Builder closeTimeout(Duration closeTimeout) {
-            this.closeTimeout = BusConfig.checkNotNegative("closeTimeout", closeTimeout);
+            this.closeTimeout = Checks.notNegative("closeTimeout", closeTimeout);
             return this;
         }
 

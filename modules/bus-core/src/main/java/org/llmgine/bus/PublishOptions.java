@@ -8,9 +8,10 @@ import org.llmgine.bus.message.Headers;
  * How an event is published: the headers that travel with it and its priority, both readable by
  * handlers from their {@link org.llmgine.bus.handler.EventContext}.
  *
- * <p>The priority uses the scale of {@link Priority}: a lower number is more urgent, from
- * {@link Priority#HIGHEST} (0) to {@link Priority#LOWEST} (100), {@link Priority#NORMAL} by default.
- * Start from {@link #defaults()}: {@code PublishOptions.defaults().withHeader("trace", id).withPriority(Priority.HIGH)}.
+ * <p>The priority uses the scale of {@link Priority}, from {@link Priority#HIGHEST} (0) to
+ * {@link Priority#LOWEST} (100), {@link Priority#NORMAL} by default. It is envelope metadata: the
+ * queue dispatches in acceptance order whatever the priority. Start from {@link #defaults()}:
+ * {@code PublishOptions.defaults().withHeader("trace", id).withPriority(Priority.HIGH)}.
  *
  * @param headers the headers
  * @param priority the event's priority
@@ -46,7 +47,7 @@ public record PublishOptions(Headers headers, int priority) {
      * @param headers the headers
      * @return the options
      */
-    public static PublishOptions withHeaders(Headers headers) {
+    public static PublishOptions ofHeaders(Headers headers) {
         return new PublishOptions(headers, Priority.NORMAL);
     }
 

@@ -17,5 +17,10 @@ public enum RejectionReason {
      * waited for room). A publish that starts after close began throws
      * {@link BusClosedException} instead.
      */
-    BUS_CLOSED
+    BUS_CLOSED,
+    /**
+     * The event's session began closing while the event was being published. A publish into a
+     * session that starts after its close began throws {@link SessionClosedException} instead.
+     */
+    SESSION_CLOSED
 }

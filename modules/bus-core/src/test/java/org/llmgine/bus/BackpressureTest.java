@@ -160,4 +160,45 @@ final class BackpressureTest {
             assertEquals(3, seen.get());
         }
     }
+
+    @Test
+    void block_aHandlerPublishingIntoAFullQueue_isRejectedAtOnce_sinceItHoldsASlotItself() throws Exception {
+        var outcome = new CompletableFuture<PublishOutcome>();
+        try (var bus = MessageBus.builder().name("hold-and-wait").queueCapacity(1)
+                .publishTimeout(Duration.ofSeconds(30)).start()) {
+            bus.registerEventHandler(Job.class, (job, ctx) -> {
+                if (job.n() == 0) {
+                    outcome.complete(ctx.publish(new Job(1))); // the queue is full with this very event
+                }
+            });
+            bus.publish(new Job(0));
+
+            var rejected = assertInstanceOf(PublishOutcome.Rejected.class, outcome.get(5, TimeUnit.SECONDS));
+            assertEquals(RejectionReason.QUEUE_FULL, rejected.reason());
+        }
+    }
+
+    @Test
+    void block_aPublisherWaitingForRoomInASession_isToldWhenTheSessionBeginsClosing() throws Exception {
+        var gate = new Gate();
+        try (var bus = MessageBus.builder().name("closing-session").queueCapacity(1)
+                .publishTimeout(Duration.ofSeconds(30)).start()) {
+            Session session = bus.openSession("s");
+            session.subscribe(Job.class, gate::pass);
+            session.publish(new Job(0));
+            assertTrue(gate.started.await(5, TimeUnit.SECONDS));
+            var outcome = new CompletableFuture<PublishOutcome>();
+            Thread publisher = Thread.ofVirtual().start(() -> outcome.complete(session.publish(new Job(1))));
+            awaitParked(publisher);
+
+            Thread closer = Thread.ofVirtual().start(session::close); // waits for Job 0, which holds the gate
+
+            var rejected = assertInstanceOf(PublishOutcome.Rejected.class, outcome.get(5, TimeUnit.SECONDS));
+            assertEquals(RejectionReason.SESSION_CLOSED, rejected.reason());
+            assertTrue(rejected.detail().contains("'s'"), rejected.detail());
+            gate.release.countDown();
+            closer.join(Duration.ofSeconds(5));
+            assertEquals(1, bus.stats().rejected());
+        }
+    }
 }

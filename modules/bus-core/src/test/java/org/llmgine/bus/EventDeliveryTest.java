@@ -97,7 +97,7 @@ final class EventDeliveryTest {
                 var session = clocked.openSession("s")) {
             session.registerEventHandler(Ping.class, (p, ctx) -> seen.add(ctx.messageId() + " " + ctx.sessionId() + " "
                     + ctx.timestamp() + " " + ctx.headers().get("trace").orElse("-") + " " + ctx.attempt() + " " + ctx.priority()));
-            session.publish(new Ping(1), PublishOptions.withHeaders(Headers.of("trace", "t-1")).withPriority(Priority.HIGH));
+            session.publish(new Ping(1), PublishOptions.ofHeaders(Headers.of("trace", "t-1")).withPriority(Priority.HIGH));
             assertTrue(session.awaitIdle(Duration.ofSeconds(5)));
         }
 

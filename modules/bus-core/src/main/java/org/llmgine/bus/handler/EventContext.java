@@ -8,7 +8,8 @@ public interface EventContext extends MessageContext {
 
     /**
      * Returns the priority the event was published with ({@link Priority#NORMAL} unless the
-     * publisher chose one through {@link org.llmgine.bus.PublishOptions}); lower is more urgent.
+     * publisher chose one through {@link org.llmgine.bus.PublishOptions}). It is metadata for
+     * handlers and middleware; it does not change the order of dispatch.
      *
      * @return the event's priority
      */

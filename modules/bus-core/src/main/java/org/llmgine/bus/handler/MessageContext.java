@@ -15,8 +15,10 @@ import org.llmgine.bus.message.Headers;
  * <p>Events published and commands executed through a context carry this message's headers
  * onward, so a trace id set on the first event reaches every message that follows from it. A
  * context is valid while its handler runs: publishing or executing through it after the bus
- * closed throws {@link org.llmgine.bus.BusClosedException}, and after its session closed (work
- * that outlived the session's close timeout) {@link org.llmgine.bus.SessionClosedException}.
+ * closed throws {@link org.llmgine.bus.BusClosedException}, and after its session closed
+ * {@link org.llmgine.bus.SessionClosedException} (for example work that outlived the session's
+ * close timeout, or a bus-scope handler still running the session's events after the session was
+ * closed from one of its own handlers).
  */
 public interface MessageContext {
 

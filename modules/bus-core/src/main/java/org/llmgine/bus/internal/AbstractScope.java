@@ -150,10 +150,7 @@ abstract sealed class AbstractScope implements MessageScope permits DefaultMessa
     }
 
     static void checkTimeout(Duration timeout) {
-        Objects.requireNonNull(timeout, "timeout");
-        if (timeout.isNegative()) {
-            throw new IllegalArgumentException("timeout must not be negative, but was " + timeout);
-        }
+        Checks.notNegative("timeout", timeout);
     }
 
     /** A readable handler name: the class's simple name, or {@code <Type>-handler-<n>} for lambdas. */

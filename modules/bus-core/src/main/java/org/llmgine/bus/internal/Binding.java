@@ -3,39 +3,44 @@ package org.llmgine.bus.internal;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What a bus-owned thread is doing on behalf of whom: the bus, the lane whose event it handles (if
- * any), and the binding of the thread that is waiting for it (a command's caller). Used to refuse
- * waits that would deadlock and to let in-flight work publish while the bus drains.
+ * What a bus-owned thread is doing on behalf of whom: the bus, the lane it works in, whether it
+ * handles that lane's events (a drainer or handler thread, which holds the slot of the event it
+ * handles) or runs a command in the lane's scope, and the binding of the thread waiting for it (a
+ * command's caller). Used to refuse waits that would deadlock, to let in-flight work continue
+ * while its bus or session drains, and to keep a thread that holds a slot from waiting for one.
  *
  * <p>Set once at the start of every thread the bus starts, in a plain (not inheritable)
  * {@link ThreadLocal}, so threads a handler creates itself are never mistaken for bus threads.
  */
 final class Binding {
 
+    /** The current thread (or a thread waiting for it) handles events of the lane. */
+    static final int HANDLES_EVENTS = 1;
+    /** The current thread (or a thread waiting for it) runs a command in the lane's scope. */
+    static final int RUNS_COMMAND = 2;
+
     private static final ThreadLocal<Binding> CURRENT = new ThreadLocal<>();
 
-    final DefaultMessageBus bus;
-    /** The lane whose events this thread handles (a drainer or handler thread), else null. */
-    final @Nullable Lane lane;
-    /** The lane in whose scope this thread runs a command, else null. */
-    final @Nullable Lane commandLane;
-    final @Nullable Binding parent;
+    private final DefaultMessageBus bus;
+    private final Lane lane;
+    private final boolean command;
+    private final @Nullable Binding parent;
 
-    private Binding(DefaultMessageBus bus, @Nullable Lane lane, @Nullable Lane commandLane, @Nullable Binding parent) {
+    private Binding(DefaultMessageBus bus, Lane lane, boolean command, @Nullable Binding parent) {
         this.bus = bus;
         this.lane = lane;
-        this.commandLane = commandLane;
+        this.command = command;
         this.parent = parent;
     }
 
-    /** Binds the current thread to a lane (drainer and handler threads). */
+    /** Binds the current thread to the events of a lane (drainer and handler threads). */
     static void enterLane(DefaultMessageBus bus, Lane lane) {
-        CURRENT.set(new Binding(bus, lane, null, null));
+        CURRENT.set(new Binding(bus, lane, false, null));
     }
 
     /** Binds the current thread to a command run in {@code lane}'s scope on behalf of {@code caller}. */
     static void enterCommand(DefaultMessageBus bus, Lane lane, @Nullable Binding caller) {
-        CURRENT.set(new Binding(bus, null, lane, caller));
+        CURRENT.set(new Binding(bus, lane, true, caller));
     }
 
     /** Returns the current thread's binding, or null for threads the bus did not start. */
@@ -43,20 +48,33 @@ final class Binding {
         return CURRENT.get();
     }
 
-    /** Tells whether the current thread works, directly or for a waiting caller, inside {@code lane}. */
-    static boolean currentlyInside(Lane lane) {
+    /**
+     * Tells how the current thread, directly or through the callers waiting for it, works in
+     * {@code lane}: a combination of {@link #HANDLES_EVENTS} and {@link #RUNS_COMMAND}, 0 if not.
+     */
+    static int relationTo(Lane lane) {
+        int relation = 0;
         for (Binding b = CURRENT.get(); b != null; b = b.parent) {
             if (b.lane == lane) {
-                return true;
+                relation |= b.command ? RUNS_COMMAND : HANDLES_EVENTS;
             }
         }
-        return false;
+        return relation;
     }
 
-    /** Tells whether the current thread runs a command in {@code lane}'s scope, directly or for a waiting caller. */
-    static boolean currentlyCommandIn(Lane lane) {
+    /** Tells whether the current thread handles events of {@code lane}, directly or for a waiting caller. */
+    static boolean currentlyInside(Lane lane) {
+        return (relationTo(lane) & HANDLES_EVENTS) != 0;
+    }
+
+    /**
+     * Tells whether the current thread holds a slot of {@code bus}'s queue, directly or through a
+     * caller waiting for it: it handles events of one of the bus's lanes. Such a thread must never
+     * wait for room in that queue: it would wait for room it holds.
+     */
+    static boolean holdsSlot(DefaultMessageBus bus) {
         for (Binding b = CURRENT.get(); b != null; b = b.parent) {
-            if (b.commandLane == lane) {
+            if (b.bus == bus && !b.command) {
                 return true;
             }
         }

@@ -114,9 +114,4 @@ final class BusThreads {
             lock.unlock();
         }
     }
-
-    /** Returns the number of tracked threads alive now. */
-    int trackedCount() {
-        return tracked.size();
-    }
 }

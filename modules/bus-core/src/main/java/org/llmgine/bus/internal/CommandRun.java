@@ -36,8 +36,8 @@ final class CommandRun implements CommandContext {
 
     private final DefaultMessageBus bus;
     private final Command<?> command;
-    private final @Nullable CommandEntry entry;
-    final Lane lane;
+    private final CommandEntry entry;
+    private final Lane lane;
     private final Headers headers;
     private final long id;
     private final Instant timestamp;
@@ -47,7 +47,7 @@ final class CommandRun implements CommandContext {
     private final AtomicInteger state = new AtomicInteger(RUNNING);
     private volatile @Nullable Thread thread;
 
-    CommandRun(DefaultMessageBus bus, Command<?> command, @Nullable CommandEntry entry, Lane lane, Headers headers,
+    CommandRun(DefaultMessageBus bus, Command<?> command, CommandEntry entry, Lane lane, Headers headers,
             long id, Instant timestamp, @Nullable Binding caller, CommandMiddleware[] middleware) {
         this.bus = bus;
         this.command = command;
@@ -58,10 +58,6 @@ final class CommandRun implements CommandContext {
         this.timestamp = timestamp;
         this.caller = caller;
         this.middleware = middleware;
-    }
-
-    Command<?> command() {
-        return command;
     }
 
     void startOn(BusThreads threads) {
@@ -75,45 +71,37 @@ final class CommandRun implements CommandContext {
         try {
             Object value = middleware.length == 0 ? invokeHandler() : new Step(0).proceed();
             result = value != null ? CommandResult.success(value) : CommandResult.failure(new FailureCause.HandlerThrew(
-                    new NullPointerException("command handler " + handlerName() + " returned null for "
+                    new NullPointerException("command handler " + entry.name + " returned null for "
                             + command.getClass().getName() + "; return a value of the command's result type")));
         } catch (Throwable t) {
             if (bus.isCancelling()) {
                 result = CommandResult.failure(new FailureCause.Cancelled("bus '" + bus.name()
                         + "' closed while command " + command.getClass().getSimpleName() + " (id=" + id + ") ran"));
-                bus.countCancelledCommand();
+                bus.commands().countCancelled();
             } else {
                 if (t instanceof Error) {
-                    LOG.log(Level.ERROR, "command handler " + handlerName() + " of bus '" + bus.name() + "' threw an Error", t);
+                    LOG.log(Level.ERROR, "command handler " + entry.name + " of bus '" + bus.name() + "' threw an Error", t);
                 }
                 result = CommandResult.failure(new FailureCause.HandlerThrew(t));
             }
         }
         long duration = bus.ticker().read() - start;
         // If the caller gave up first (timeout, interrupt), its failure is the result; else ours.
+        // The caller gets the result before the accounting, so a timeout is never overrun by it;
+        // the run still counts as running until the accounting (and CommandCompleted) is done.
         CommandResult<Object> outcome = state.compareAndSet(RUNNING, DONE) ? result : future.join();
+        future.complete(outcome);
         try {
-            bus.commandFinished(this, outcome, duration);
+            bus.commands().finished(lane, command, id, headers, outcome, duration);
         } finally {
-            future.complete(outcome);
-            bus.commandEnded(lane);
+            bus.commands().ended(lane);
         }
     }
 
-    private String handlerName() {
-        return entry == null ? "(none)" : entry.name;
-    }
-
     private Object invokeHandler() throws Exception {
-        @SuppressWarnings("unchecked")
+        @SuppressWarnings("unchecked") // the entry was found by the command's exact class
         Command<Object> typed = (Command<Object>) command;
-        return java.util.Objects.requireNonNull(entry).handler.handle(typed, this);
-    }
-
-    /** Completes this run without a thread, for a command that has no handler. */
-    void completeWithoutHandler() {
-        state.set(DONE);
-        future.complete(CommandResult.failure(new FailureCause.NoHandler(command.getClass(), lane.sessionId)));
+        return entry.handler.handle(typed, this);
     }
 
     /**

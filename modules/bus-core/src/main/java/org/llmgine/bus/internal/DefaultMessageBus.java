@@ -4,6 +4,7 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -11,7 +12,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -37,10 +38,9 @@ import org.llmgine.bus.Session;
 import org.llmgine.bus.Ticker;
 import org.llmgine.bus.WouldDeadlockException;
 import org.llmgine.bus.filter.EventFilter;
+import org.llmgine.bus.handler.Priority;
 import org.llmgine.bus.message.Command;
-import org.llmgine.bus.message.CommandCompleted;
 import org.llmgine.bus.message.CommandResult;
-import org.llmgine.bus.message.CommandStarted;
 import org.llmgine.bus.message.Event;
 import org.llmgine.bus.message.Headers;
 import org.llmgine.bus.message.LifecycleEvent;
@@ -50,14 +50,16 @@ import org.llmgine.bus.middleware.EventMiddleware;
 import org.llmgine.bus.spi.BusObserver;
 
 /**
- * The bus: owner of the queue, the dispatcher, the lanes, the handler tables and the counters.
+ * The bus: owner of the queue, the dispatcher, the lanes, the handler tables and the counters;
+ * the publish path and close. Command execution is delegated to {@link Commands}.
  *
  * <p>Concurrency: {@code state} moves NEW -> RUNNING by compare-and-set in {@code start} (the
  * dispatcher starts only after the CAS succeeded), and to CLOSING and CLOSED by plain writes in
  * {@code shutDown}, which only one thread runs: {@code closeLock} serializes {@code close} calls so
- * that concurrent closers all return the first report; it is held for the whole close (which may wait), and it is a ReentrantLock so a virtual
- * thread waiting on it does not pin its carrier. Counters are {@link LongAdder}s, written from many
- * threads without contention; the queue's own counters live under its lock.
+ * that concurrent closers all return the first report; it is held for the whole close (which may
+ * wait), and it is a ReentrantLock so a virtual thread waiting on it does not pin its carrier.
+ * Counters are {@link LongAdder}s, written from many threads without contention; the queue's own
+ * counters live under its lock.
  */
 public final class DefaultMessageBus extends AbstractScope implements MessageBus {
 
@@ -69,11 +71,11 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     private final InstantSource clock;
     private final Ticker ticker;
     private final EventFilter[] filters;
-    private final CommandMiddleware[] commandMiddleware;
     private final Observers observers;
     private final EventQueue queue;
     private final BusThreads threads;
     private final EventDispatch dispatch;
+    private final Commands commands;
     private final AtomicInteger registeredHandlers = new AtomicInteger();
     private final ScopeTable table;
     private final Lane busLane;
@@ -84,13 +86,8 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     private final LongAdder published = new LongAdder();
     private final LongAdder filtered = new LongAdder();
     private final LongAdder lifecycleRejected = new LongAdder();
-    private final java.util.concurrent.atomic.AtomicBoolean lifecycleLossLogged = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean lifecycleLossLogged = new AtomicBoolean();
     private final LongAdder handlerFailures = new LongAdder();
-    private final LongAdder commandsExecuted = new LongAdder();
-    private final LongAdder commandsFailed = new LongAdder();
-    private final LongAdder cancelledCommands = new LongAdder();
-    private final AtomicInteger runningCommands = new AtomicInteger();
-    private final AtomicLong commandIds = new AtomicLong();
     private final AtomicLong registrationSeq = new AtomicLong();
 
     private final AtomicReference<BusState> state = new AtomicReference<>(BusState.NEW);
@@ -115,11 +112,11 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         this.clock = config.clock();
         this.ticker = config.ticker();
         this.filters = filters.toArray(EventFilter[]::new);
-        this.commandMiddleware = commandMiddleware.toArray(CommandMiddleware[]::new);
         this.observers = new Observers(observers);
         this.queue = new EventQueue(config.name(), config.queueCapacity(), config.publishTimeout().toMillis());
         this.threads = new BusThreads(config.name());
         this.dispatch = new EventDispatch(this, eventMiddleware.toArray(EventMiddleware[]::new), this.observers, ticker);
+        this.commands = new Commands(this, commandMiddleware.toArray(CommandMiddleware[]::new), this.observers, clock);
         this.table = new ScopeTable(null, registeredHandlers);
         this.busLane = new Lane(this, null, config.batchSize());
         this.publishWaitNanos = config.overflowStrategy() == OverflowStrategy.BLOCK ? config.publishTimeout().toNanos() : 0L;
@@ -140,6 +137,10 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         return dispatch;
     }
 
+    Commands commands() {
+        return commands;
+    }
+
     Ticker ticker() {
         return ticker;
     }
@@ -154,10 +155,6 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
 
     void countHandlerFailure() {
         handlerFailures.increment();
-    }
-
-    void countCancelledCommand() {
-        cancelledCommands.increment();
     }
 
     @Override
@@ -237,26 +234,44 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
                         from = i;
                     }
                 }
-                java.util.Arrays.fill(batch, 0, n, null);
+                Arrays.fill(batch, 0, n, null);
             }
         } catch (InterruptedException e) {
             // close cancelled the dispatcher: stop.
         }
     }
 
+    /**
+     * Tells whether the bus admits new work now: always while NEW or RUNNING; while CLOSING only
+     * from its own in-flight work (a context, or a bus thread calling the API).
+     */
+    private boolean admits(boolean fromWork) {
+        BusState current = state.get();
+        return current == BusState.NEW || current == BusState.RUNNING
+                || (current == BusState.CLOSING && (fromWork || Binding.currentlyWithin(this)));
+    }
+
     @Override
     void checkUsable(String action) {
-        BusState current = state.get();
-        if (current == BusState.NEW || current == BusState.RUNNING
-                || (current == BusState.CLOSING && Binding.currentlyWithin(this))) {
-            return;
+        if (!admits(false)) {
+            throw closedError(action);
         }
-        throw closedError(action);
     }
 
     @Override
     RuntimeException closedError(String action) {
         return new BusClosedException("cannot " + action + ": bus '" + name() + "' is " + state.get());
+    }
+
+    /** Admits a command into {@code lane}, or throws why not; called after the run was counted. */
+    void admitCommand(Lane lane, boolean fromWork) {
+        if (cancelling || !admits(fromWork)) {
+            throw closedError("execute");
+        }
+        SessionImpl session = lane.session;
+        if (session != null && !session.admits(fromWork)) {
+            throw session.closedError("execute");
+        }
     }
 
     // ---------------------------------------------------------------- sessions
@@ -282,7 +297,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
             throw closedError("open a session");
         }
         if (hasHandlers(session.lane(), SessionStarted.class)) {
-            publishLifecycle(session.lane(), new SessionStarted(id));
+            publishLifecycle(session.lane(), new SessionStarted(id), Headers.empty());
         }
         return session;
     }
@@ -295,17 +310,35 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
 
     /** Publish from the bus or session API. */
     PublishOutcome publishFromCaller(Lane lane, Event event, PublishOptions options) {
-        return publish(lane, event, options, isInternalCaller(), publishWaitNanos, null, false);
+        return publish(lane, event, options.headers(), options.priority(), EventQueue.FROM_CALLER, null);
     }
 
-    /** Publish through a handler's context: part of in-flight work, admitted while the bus drains. */
+    /**
+     * Publish through a handler's or command's context: in-flight work of {@code lane}, admitted
+     * while the bus or the session drains, but not once either is closed.
+     */
     PublishOutcome publishFromWork(Lane lane, Event event, Headers headers) {
         Objects.requireNonNull(event, "event");
         checkWorkMayContinue(lane, "publish");
-        return publish(lane, event, PublishOptions.withHeaders(headers), true, publishWaitNanos, null, false);
+        return publish(lane, event, headers, Priority.NORMAL, EventQueue.FROM_WORK, null);
     }
 
-    /** Work that outlived its bus or its session (past their close timeouts) may not start more. */
+    /** Execute through a handler's or command's context: in-flight work of {@code lane}. */
+    <R> CommandResult<R> executeFromWork(Lane lane, Command<R> command, Headers headers) {
+        Objects.requireNonNull(command, "command");
+        checkWorkMayContinue(lane, "execute");
+        return commands.execute(lane, command, headers, true, -1L);
+    }
+
+    <R> CommandResult<R> execute(Lane lane, Command<R> command, long timeoutNanos) {
+        return commands.execute(lane, command, Headers.empty(), false, timeoutNanos);
+    }
+
+    <R> CompletableFuture<CommandResult<R>> executeAsync(Lane lane, Command<R> command) {
+        return commands.executeAsync(lane, command);
+    }
+
+    /** Work of a closed bus or session (which outlived their close timeouts) may not start more. */
     private void checkWorkMayContinue(Lane lane, String action) {
         if (state.get() == BusState.CLOSED) {
             throw closedError(action);
@@ -317,12 +350,12 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     }
 
     /**
-     * Publishes a lifecycle event: admitted while the bus drains, and never waits for room, since
-     * the thread publishing it may hold one of the slots it would wait for. A rejection is counted
-     * apart and logged once at WARNING.
+     * Publishes a lifecycle event, admitted while the bus or its session drains. Like every
+     * publish it never waits for room when the publishing thread holds a slot, so a full queue may
+     * reject it: that loss is counted apart and logged once at WARNING.
      */
-    void publishLifecycle(Lane lane, LifecycleEvent event) {
-        PublishOutcome outcome = publish(lane, event, PublishOptions.defaults(), true, 0L, null, true);
+    void publishLifecycle(Lane lane, LifecycleEvent event, Headers headers) {
+        PublishOutcome outcome = publish(lane, event, headers, Priority.NORMAL, EventQueue.FROM_BUS, null);
         if (outcome instanceof PublishOutcome.Rejected rejected) {
             lifecycleRejected.increment();
             Level level = lifecycleLossLogged.compareAndSet(false, true) ? Level.WARNING : Level.DEBUG;
@@ -332,27 +365,22 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         }
     }
 
-    private boolean isInternalCaller() {
-        return state.get() != BusState.RUNNING && state.get() != BusState.NEW && Binding.currentlyWithin(this);
-    }
-
-    private PublishOutcome publish(Lane lane, Event event, PublishOptions options, boolean internal, long waitNanos,
-            @Nullable Waiter waiter, boolean lifecycle) {
-        Headers headers = options.headers();
+    private PublishOutcome publish(Lane lane, Event event, Headers headers, int priority, int source,
+            @Nullable Waiter waiter) {
         published.increment();
         Class<? extends Event> type = event.getClass();
         if (observers.active) {
             observers.published(type);
         }
-        if (filters.length > 0 && (!lifecycle || config.filterLifecycleEvents())) {
+        if (filters.length > 0 && (source != EventQueue.FROM_BUS || config.filterLifecycleEvents())) {
             PublishOutcome declined = applyFilters(lane, event, headers);
             if (declined != null) {
                 return declined;
             }
         }
-        var delivery = new Delivery(this, event, lane, headers, options.priority(), clock.instant(),
+        var delivery = new Delivery(this, event, lane, headers, priority, clock.instant(),
                 observers.active ? ticker.read() : 0L, waiter);
-        PublishOutcome outcome = queue.offer(delivery, internal, waitNanos);
+        PublishOutcome outcome = queue.offer(delivery, source, publishWaitNanos);
         if (observers.active) {
             if (outcome instanceof PublishOutcome.Rejected rejected) {
                 observers.rejected(type, rejected.reason());
@@ -399,11 +427,12 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         }
         if (Binding.currentlyInside(lane)) {
             throw new WouldDeadlockException("publishAndWait of " + event.getClass().getSimpleName() + " from work of "
-                    + describe(lane) + " would wait for an event queued behind the caller itself; use publish(...)"
-                    + " instead, or publish into another session");
+                    + scopeOf(lane).describe() + " would wait for an event queued behind the caller itself; use"
+                    + " publish(...) instead, or publish into another session");
         }
         var waiter = new Waiter();
-        PublishOutcome outcome = publish(lane, event, options, isInternalCaller(), publishWaitNanos, waiter, false);
+        PublishOutcome outcome = publish(lane, event, options.headers(), options.priority(), EventQueue.FROM_CALLER,
+                waiter);
         if (!(outcome instanceof PublishOutcome.Accepted accepted)) {
             return new DeliveryReport(outcome, 0, List.of());
         }
@@ -424,96 +453,8 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         return report;
     }
 
-    private static String describe(Lane lane) {
-        return lane.sessionId == null ? "the bus scope" : "session '" + lane.sessionId + "'";
-    }
-
-    // ---------------------------------------------------------------- commands
-
-    <R> CommandResult<R> execute(Lane lane, Command<R> command, long timeoutNanos) {
-        return cast(begin(lane, command, Headers.empty()).await(timeoutNanos));
-    }
-
-    <R> CompletableFuture<CommandResult<R>> executeAsync(Lane lane, Command<R> command) {
-        return begin(lane, command, Headers.empty()).future.thenApply(DefaultMessageBus::cast);
-    }
-
-    /** Execute through a handler's context: part of in-flight work, admitted while the bus drains. */
-    <R> CommandResult<R> executeFromWork(Lane lane, Command<R> command, Headers headers) {
-        Objects.requireNonNull(command, "command");
-        checkWorkMayContinue(lane, "execute");
-        return cast(begin(lane, command, headers).await(-1L));
-    }
-
-    @SuppressWarnings("unchecked") // a run's value comes from the handler registered for the command's class
-    private static <R> CommandResult<R> cast(CommandResult<Object> result) {
-        return (CommandResult<R>) (CommandResult<?>) result;
-    }
-
-    private CommandRun begin(Lane lane, Command<?> command, Headers headers) {
-        // Count first, then check the state: close sets the state first, then reads the count, so
-        // either close waits for this command or this command sees the bus closing.
-        runningCommands.incrementAndGet();
-        lane.runningCommands.incrementAndGet();
-        BusState now = state.get();
-        boolean admitted = now == BusState.NEW || now == BusState.RUNNING
-                || (now == BusState.CLOSING && !cancelling && Binding.currentlyWithin(this));
-        if (!admitted) {
-            commandEnded(lane);
-            throw closedError("execute");
-        }
-        commandsExecuted.increment();
-        Class<?> type = command.getClass();
-        if (observers.active) {
-            observers.commandStarted(type);
-        }
-        CommandEntry entry = lane.session == null ? null : lane.session.table().commandHandler(type);
-        if (entry == null) {
-            entry = table.commandHandler(type);
-        }
-        var run = new CommandRun(this, command, entry, lane, headers, commandIds.incrementAndGet(),
-                clock.instant(), Binding.current(), commandMiddleware);
-        if (entry == null) {
-            run.completeWithoutHandler();
-            try {
-                commandFinished(run, run.future.join(), 0L);
-            } finally {
-                commandEnded(lane);
-            }
-            return run;
-        }
-        if (hasHandlers(lane, CommandStarted.class)) {
-            publishLifecycle(lane, new CommandStarted(command, run.messageId()));
-        }
-        run.startOn(threads);
-        return run;
-    }
-
-    /**
-     * Records a finished run, on its thread (or the caller's when there was no handler): counters,
-     * observers, and CommandCompleted, published before the caller gets the result so that a
-     * session closed right after cannot end before its command's lifecycle.
-     */
-    void commandFinished(CommandRun run, CommandResult<?> result, long durationNanos) {
-        if (!result.isSuccess()) {
-            commandsFailed.increment();
-        }
-        if (observers.active) {
-            observers.commandCompleted(run.command().getClass(), durationNanos, result);
-        }
-        if (hasHandlers(run.lane, CommandCompleted.class)) {
-            publishLifecycle(run.lane, new CommandCompleted(run.command(), run.messageId(), result,
-                    Duration.ofNanos(durationNanos)));
-        }
-    }
-
-    /** The last step of every run: it no longer counts as running, in its lane or on the bus. */
-    void commandEnded(Lane lane) {
-        boolean laneIdle = lane.runningCommands.decrementAndGet() == 0;
-        boolean busIdle = runningCommands.decrementAndGet() == 0;
-        if (laneIdle || busIdle) {
-            queue.signalIdleIfWaiting();
-        }
+    private ScopeTable scopeOf(Lane lane) {
+        return lane.session == null ? table : lane.session.table();
     }
 
     // ---------------------------------------------------------------- idle, stats, close
@@ -525,25 +466,25 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
             throw new WouldDeadlockException("awaitIdle on bus '" + name() + "' from one of its own handlers or commands"
                     + " would wait for itself");
         }
-        return queue.awaitIdle(timeout.toNanos(), null, false, runningCommands);
+        return queue.awaitIdle(timeout.toNanos(), null, false, commands.running());
     }
 
     @Override
     public BusStats stats() {
-        // Read the outcome counters before `published`, which is incremented first on publish, so a
-        // snapshot never shows more outcomes than publishes.
+        // Read every outcome counter before `published`, which is incremented first on publish, so a
+        // snapshot never shows more outcomes than publishes, nor more lifecycle losses than losses.
+        long lifecycleRejectedCount = lifecycleRejected.sum();
         EventQueue.Counts counts = queue.counts();
         long filteredCount = filtered.sum();
-        long commandsFailedCount = commandsFailed.sum();
-        long lifecycleRejectedCount = lifecycleRejected.sum();
+        long commandsFailed = commands.failed();
         return new BusStats(name(), state.get(), counts.size(), queue.capacity(), published.sum(), counts.accepted(),
-                counts.rejected(), lifecycleRejectedCount, filteredCount, counts.delivered(), counts.cancelled(), counts.returned(),
-                handlerFailures.sum(), commandsExecuted.sum(), commandsFailedCount, sessions.size(),
+                counts.rejected(), lifecycleRejectedCount, filteredCount, counts.delivered(), counts.cancelled(),
+                counts.returned(), handlerFailures.sum(), commands.executed(), commandsFailed, sessions.size(),
                 registeredHandlers.get());
     }
 
     /**
-     * Receives deliveries a cancelled lane could not run (their slots are already freed): their
+     * Receives accepted deliveries that close will not run (their slots are already freed): their
      * waiters learn at once, and close lists them in its report. A lane stuck past the close grace
      * may hand back after the report was made; that is logged, since the report is final.
      */
@@ -591,18 +532,14 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         boolean interrupted = false;
         try {
             // A bus never started cannot deliver its queued events: wait for running commands only.
-            drained = queue.awaitIdle(timeout.toNanos(), null, before != BusState.RUNNING, runningCommands);
+            drained = queue.awaitIdle(timeout.toNanos(), null, before != BusState.RUNNING, commands.running());
         } catch (InterruptedException e) {
             interrupted = true;
         }
         Duration waited = Duration.ofNanos(ticker.read() - begin);
-        List<Delivery> returned = new ArrayList<>(queue.closeAndDrain());
-        for (Delivery delivery : returned) {
-            if (delivery.waiter != null) {
-                delivery.waiter.complete(Waiter.Status.RETURNED, 0);
-            }
-        }
-        drained &= returned.isEmpty();
+        List<Delivery> neverDispatched = queue.closeAndDrain();
+        handBack(neverDispatched);
+        drained &= neverDispatched.isEmpty();
         if (!drained) {
             cancelling = true;
             threads.interruptAll();
@@ -612,6 +549,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
             dispatcherThread.interrupt();
         }
         int stillRunning = threads.awaitAllStopped(CANCEL_GRACE.toNanos());
+        var returned = new ArrayList<Delivery>();
         for (Delivery delivery = handedBack.poll(); delivery != null; delivery = handedBack.poll()) {
             returned.add(delivery);
         }
@@ -624,7 +562,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         returned.sort(Comparator.comparingLong(d -> d.id));
         var report = new CloseReport(drained, waited,
                 returned.stream().map(d -> new ReturnedEvent(d.id, d.lane.sessionId, d.event, d.headers)).toList(),
-                queue.counts().cancelled(), cancelledCommands.sum(), stillRunning);
+                queue.counts().cancelled(), commands.cancelled(), stillRunning);
         if (report.clean()) {
             LOG.log(Level.DEBUG, () -> "bus '" + name() + "' closed cleanly in " + waited);
         } else {

@@ -1,7 +1,6 @@
 package org.llmgine.bus.internal;
 
 import java.lang.System.Logger.Level;
-import java.util.ArrayList;
 import org.llmgine.bus.HandlerFailure;
 import org.llmgine.bus.Ticker;
 import org.llmgine.bus.handler.HandlerInfo;
@@ -105,51 +104,63 @@ final class EventDispatch {
         Thread.interrupted();
     }
 
-    /** Runs the active handlers of a group concurrently and joins them all. */
+    /**
+     * Runs the active handlers of a group concurrently: each but the last on a forked thread, the
+     * last on this drainer. The forks are joined in {@code finally}, so none outlives the group.
+     */
     private void runGroup(Delivery delivery, HandlerEntry[] group) {
-        var active = new ArrayList<HandlerEntry>(group.length);
-        for (HandlerEntry entry : group) {
-            if (entry.active) {
-                active.add(entry);
-            }
+        int last = group.length - 1;
+        while (last >= 0 && !group[last].active) {
+            last--;
         }
-        if (active.isEmpty()) {
+        if (last < 0) {
             return;
         }
-        int forks = active.size() - 1;
-        Thread[] threads = new Thread[forks];
-        for (int i = 0; i < forks; i++) {
-            HandlerEntry entry = active.get(i);
-            threads[i] = bus.threads().startHandler(delivery.lane, () -> {
-                Binding.enterLane(bus, delivery.lane);
-                invoke(delivery, entry);
-            });
+        Thread[] forks = new Thread[last];
+        try {
+            for (int i = 0; i < last; i++) {
+                HandlerEntry entry = group[i];
+                if (entry.active) {
+                    forks[i] = bus.threads().startHandler(delivery.lane, () -> {
+                        Binding.enterLane(bus, delivery.lane);
+                        invoke(delivery, entry);
+                    });
+                    delivery.invoked++;
+                }
+            }
+            invoke(delivery, group[last]);
+            delivery.invoked++;
+            clearStrayInterrupt();
+        } finally {
+            joinAll(forks);
         }
-        invoke(delivery, active.get(forks));
-        clearStrayInterrupt();
+    }
+
+    /** Joins every forked thread; if close cancels while this waits, interrupts them and keeps joining. */
+    private void joinAll(Thread[] forks) {
         if (bus.isCancelling()) {
-            interruptAll(threads);
+            interruptAll(forks);
         }
-        for (Thread thread : threads) {
-            while (true) {
+        for (Thread thread : forks) {
+            while (thread != null) {
                 try {
                     thread.join();
                     break;
                 } catch (InterruptedException e) {
-                    // Only close interrupts a drainer: cancel the children, then keep joining so no
-                    // handler thread outlives this scope.
+                    // Only close interrupts a drainer: cancel the children, then keep joining.
                     if (bus.isCancelling()) {
-                        interruptAll(threads);
+                        interruptAll(forks);
                     }
                 }
             }
         }
-        delivery.invoked += active.size();
     }
 
     private static void interruptAll(Thread[] threads) {
         for (Thread thread : threads) {
-            thread.interrupt();
+            if (thread != null) {
+                thread.interrupt();
+            }
         }
     }
 
@@ -190,7 +201,7 @@ final class EventDispatch {
         }
         if (!(delivery.event instanceof HandlerFailed) && bus.hasHandlers(delivery.lane, HandlerFailed.class)) {
             bus.publishLifecycle(delivery.lane,
-                    new HandlerFailed(delivery.event, delivery.id, handler.name(), failure));
+                    new HandlerFailed(delivery.event, delivery.id, handler.name(), failure), delivery.headers);
         }
     }
 

@@ -69,26 +69,35 @@ final class EventQueue {
                 "bus '" + busName + "' began closing before the event was accepted");
     }
 
+    /** A publish through the bus or session API. */
+    static final int FROM_CALLER = 0;
+    /** A publish through a handler's or command's context: in-flight work of its lane. */
+    static final int FROM_WORK = 1;
+    /** A lifecycle event the bus publishes itself. */
+    static final int FROM_BUS = 2;
+
     /**
      * Offers a delivery. On acceptance, gives it its id and returns {@link PublishOutcome.Accepted};
      * otherwise counts and returns the rejection.
      *
-     * @param internal whether the publisher is work of this bus (accepted while the bus drains)
+     * <p>Admission: a closed queue admits nothing; a draining bus admits its own work and lifecycle
+     * events, and callers that are bus threads; a closing session's lane admits its own work,
+     * lifecycle events, and callers that work in that lane. When the queue is full, a publisher
+     * waits up to {@code waitNanos}, unless it holds a slot itself (see {@link Binding#holdsSlot}).
+     *
+     * @param source {@link #FROM_CALLER}, {@link #FROM_WORK} or {@link #FROM_BUS}
      * @param waitNanos how long to wait for room; 0 never waits
      */
-    PublishOutcome offer(Delivery delivery, boolean internal, long waitNanos) {
+    PublishOutcome offer(Delivery delivery, int source, long waitNanos) {
         lock.lock();
         try {
-            if (!admits(internal)) {
-                rejected++;
-                return busClosed;
+            PublishOutcome.Rejected refusal = refusal(delivery, source);
+            if (refusal == null && unfinished >= capacity) {
+                refusal = waitForRoom(delivery, source, waitNanos);
             }
-            if (unfinished >= capacity) {
-                PublishOutcome.Rejected rejection = waitForRoom(internal, waitNanos);
-                if (rejection != null) {
-                    rejected++;
-                    return rejection;
-                }
+            if (refusal != null) {
+                rejected++;
+                return refusal;
             }
             delivery.id = ++lastId;
             pending.addLast(delivery);
@@ -105,13 +114,23 @@ final class EventQueue {
         }
     }
 
-    private boolean admits(boolean internal) {
-        return mode == OPEN || (mode == INTERNAL_ONLY && internal);
+    /** Returns why the bus or the event's session refuses this publish now, or null if admitted (lock held). */
+    private PublishOutcome.@Nullable Rejected refusal(Delivery delivery, int source) {
+        if (mode == CLOSED
+                || (mode == INTERNAL_ONLY && source == FROM_CALLER && !Binding.currentlyWithin(delivery.bus))) {
+            return busClosed;
+        }
+        Lane lane = delivery.lane;
+        if (lane.closing && source == FROM_CALLER && Binding.relationTo(lane) == 0) {
+            return new PublishOutcome.Rejected(RejectionReason.SESSION_CLOSED, "session '" + lane.sessionId
+                    + "' began closing before the event was accepted");
+        }
+        return null;
     }
 
     /** Waits (lock held) until there is room; returns null when there is, else the rejection. */
-    private PublishOutcome.@Nullable Rejected waitForRoom(boolean internal, long nanos) {
-        if (nanos <= 0) {
+    private PublishOutcome.@Nullable Rejected waitForRoom(Delivery delivery, int source, long nanos) {
+        if (nanos <= 0 || Binding.holdsSlot(delivery.bus)) {
             return queueFull;
         }
         fullWaiters++;
@@ -121,8 +140,9 @@ final class EventQueue {
                     return timedOut;
                 }
                 nanos = notFull.awaitNanos(nanos);
-                if (!admits(internal)) {
-                    return busClosed;
+                PublishOutcome.Rejected refusal = refusal(delivery, source);
+                if (refusal != null) {
+                    return refusal;
                 }
             }
             return null;
@@ -256,6 +276,20 @@ final class EventQueue {
      */
     boolean hasWaiters() {
         return fullWaiters > 0 || idleWaiters > 0;
+    }
+
+    /**
+     * From now on a closing session's lane accepts only its own work and lifecycle events; a
+     * caller waiting for room to publish into it is told.
+     */
+    void closeLane(Lane lane) {
+        lock.lock();
+        try {
+            lane.closing = true;
+            notFull.signalAll();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** From now on accepts only publishes from the bus's own work. */

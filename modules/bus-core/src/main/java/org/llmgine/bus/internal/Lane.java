@@ -19,8 +19,8 @@ import org.jspecify.annotations.Nullable;
  * under it and the drainer takes under it. {@code draining} is set by the adder that finds the lane
  * idle (which then starts the drainer) and cleared by the drainer when it finds the mailbox empty,
  * both under the lock, so no delivery is left without a drainer and no two drainers take from one
- * lane. {@code batch} is used only by the current drainer. {@code unfinished} is guarded by the
- * {@link EventQueue}'s lock, not by this one.
+ * lane. {@code batch} is used only by the current drainer. {@code unfinished} and {@code closing}
+ * are guarded by the {@link EventQueue}'s lock, not by this one.
  */
 final class Lane {
 
@@ -34,6 +34,8 @@ final class Lane {
     private final Delivery[] batch;
     /** Accepted, unfinished events of this lane; guarded by the EventQueue's lock. */
     int unfinished;
+    /** Set when the lane's session begins closing; guarded by the EventQueue's lock. */
+    boolean closing;
     /** Commands running in this lane's scope; a session waits for them before it closes. */
     final AtomicInteger runningCommands = new AtomicInteger();
 

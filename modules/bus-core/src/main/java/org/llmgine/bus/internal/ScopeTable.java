@@ -86,15 +86,6 @@ final class ScopeTable {
         }
     }
 
-    boolean isClosed() {
-        lock.lock();
-        try {
-            return closed;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     void remove(HandlerEntry entry) {
         lock.lock();
         try {

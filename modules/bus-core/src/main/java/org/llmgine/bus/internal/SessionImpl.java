@@ -9,6 +9,7 @@ import org.llmgine.bus.BusState;
 import org.llmgine.bus.Session;
 import org.llmgine.bus.SessionClosedException;
 import org.llmgine.bus.WouldDeadlockException;
+import org.llmgine.bus.message.Headers;
 import org.llmgine.bus.message.SessionEnded;
 
 /**
@@ -81,16 +82,18 @@ final class SessionImpl extends AbstractScope implements Session {
     @Override
     void checkUsable(String action) {
         bus.checkUsable(action);
-        int current = state.get();
-        if (current == OPEN || (current == CLOSING && isOwnWork())) {
-            return;
+        if (!admits(false)) {
+            throw closedError(action);
         }
-        throw closedError(action);
     }
 
-    /** Tells whether the current thread handles this session's events or runs one of its commands. */
-    private boolean isOwnWork() {
-        return Binding.currentlyInside(lane) || Binding.currentlyCommandIn(lane);
+    /**
+     * Tells whether the session admits new work now: while OPEN always; while CLOSING only its own
+     * in-flight work (a context, or a thread that handles its events or runs its commands).
+     */
+    boolean admits(boolean fromWork) {
+        int current = state.get();
+        return current == OPEN || (current == CLOSING && (fromWork || Binding.relationTo(lane) != 0));
     }
 
     boolean isClosed() {
@@ -118,6 +121,7 @@ final class SessionImpl extends AbstractScope implements Session {
         if (!state.compareAndSet(OPEN, CLOSING)) {
             return;
         }
+        bus.queue().closeLane(lane);
         try {
             drainBeforeClose();
         } finally {
@@ -126,7 +130,7 @@ final class SessionImpl extends AbstractScope implements Session {
             bus.sessionClosed(this);
             if (bus.state() == BusState.RUNNING || bus.state() == BusState.NEW) {
                 if (bus.hasHandlers(lane, SessionEnded.class)) {
-                    bus.publishLifecycle(lane, new SessionEnded(id));
+                    bus.publishLifecycle(lane, new SessionEnded(id), Headers.empty());
                 }
             }
         }
@@ -138,10 +142,11 @@ final class SessionImpl extends AbstractScope implements Session {
      * command cannot wait for itself.
      */
     private void drainBeforeClose() {
-        if (bus.state() != BusState.RUNNING || Binding.currentlyInside(lane)) {
+        int relation = Binding.relationTo(lane);
+        if (bus.state() != BusState.RUNNING || (relation & Binding.HANDLES_EVENTS) != 0) {
             return;
         }
-        AtomicInteger commands = Binding.currentlyCommandIn(lane) ? null : lane.runningCommands;
+        AtomicInteger commands = (relation & Binding.RUNS_COMMAND) != 0 ? null : lane.runningCommands;
         Duration timeout = bus.config().closeTimeout();
         try {
             if (!bus.queue().awaitIdle(timeout.toNanos(), lane, false, commands)) {
@@ -164,11 +169,8 @@ final class SessionImpl extends AbstractScope implements Session {
         return "Session[" + id + " of bus " + bus.name() + ", " + (isOpen() ? "open" : "closed") + "]";
     }
 
-    static String checkId(String id) {
+    static void checkId(String id) {
         Objects.requireNonNull(id, "id");
-        if (id.isBlank()) {
-            throw new IllegalArgumentException("session id must not be blank, but was '" + id + "'");
-        }
-        return id;
+        Checks.notBlank("session id", id);
     }
 }

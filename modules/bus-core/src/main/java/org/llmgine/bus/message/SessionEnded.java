@@ -5,7 +5,9 @@ import java.util.Objects;
 /**
  * A session was closed. Published after every handler of the session was removed, so only
  * bus-scope handlers receive it. It follows every event and command the session accepted before
- * closing; only lifecycle events of work that outlived the session's close timeout can come after.
+ * closing; only lifecycle events of the work that closed the session (for example the
+ * CommandCompleted of a command that closed its own session), or of work that outlived the close
+ * timeout, can come after it.
  *
  * @param sessionId the id of the session that closed
  */
