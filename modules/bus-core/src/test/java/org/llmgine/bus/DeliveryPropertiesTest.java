@@ -153,49 +153,85 @@ final class DeliveryPropertiesTest {
     private static final int[] LEVELS = {Priority.HIGHEST, Priority.HIGH, Priority.NORMAL, Priority.LOW, Priority.LOWEST};
 
     /** One handler invocation: which handler, for which event, when it started and ended on a shared counter. */
-    record Span(int handler, int event, long start, long end) {}
+    record Span(int handler, Msg event, long start, long end) {}
+
+    /**
+     * A random priority run: the levels of the bus-scope handlers and of each session's handlers,
+     * how many publishers, and the events' targets (-1: bus scope).
+     */
+    record PriorityRun(List<Integer> busLevels, List<List<Integer>> sessionLevels, int publishers, List<Integer> targets,
+            int work) {
+    }
+
+    private static Gen<PriorityRun> priorityRuns() {
+        Gen<List<Integer>> levels = lists().of(integers().between(0, LEVELS.length - 1)).ofSizeBetween(0, 5);
+        return levels.zip(lists().of(levels).ofSizeBetween(1, 4), integers().between(1, 3), integers().between(0, 20),
+                (bus, sessions, publishers, work) -> new PriorityRun(bus, sessions, publishers, List.of(), work))
+                .flatMap(run -> lists().of(integers().between(-1, run.sessionLevels().size() - 1)).ofSizeBetween(1, 40)
+                        .map(targets -> new PriorityRun(run.busLevels(), run.sessionLevels(), run.publishers(), targets,
+                                run.work())));
+    }
 
     @Test
     void everyHandlerOfAnEarlierGroupFinishes_beforeAnyHandlerOfALaterGroupStarts() {
-        qt().withExamples(40).withShrinkCycles(20)
-                .forAll(lists().of(integers().between(0, LEVELS.length - 1)).ofSizeBetween(1, 8),
-                        integers().between(1, 10), integers().between(0, 20))
-                .checkAssert(DeliveryPropertiesTest::runPriorities);
+        qt().withExamples(40).withShrinkCycles(20).forAll(priorityRuns()).checkAssert(DeliveryPropertiesTest::runPriorities);
     }
 
-    private static void runPriorities(List<Integer> levels, int events, int work) {
+    private static void runPriorities(PriorityRun run) {
         var clock = new AtomicLong();
         var spans = new ConcurrentLinkedQueue<Span>();
+        Map<Integer, Integer> levelOf = new HashMap<>();
+        Map<Integer, Integer> scopeOf = new HashMap<>();
         try (var bus = MessageBus.builder().name("prop-priority").start()) {
-            for (int h = 0; h < levels.size(); h++) {
-                int handler = h;
-                bus.subscribe(Msg.class, HandlerOptions.priority(LEVELS[levels.get(h)]), m -> {
-                    long start = clock.incrementAndGet();
-                    for (int i = 0; i < work; i++) {
-                        Thread.yield();
-                    }
-                    spans.add(new Span(handler, m.seq(), start, clock.incrementAndGet()));
-                });
+            List<Session> sessions = new ArrayList<>();
+            for (int s = 0; s < run.sessionLevels().size(); s++) {
+                sessions.add(bus.openSession("s" + s));
             }
-            for (int e = 0; e < events; e++) {
-                bus.publish(new Msg(0, e, -1));
+            int handler = 0;
+            for (int scope = -1; scope < sessions.size(); scope++) {
+                List<Integer> levels = scope < 0 ? run.busLevels() : run.sessionLevels().get(scope);
+                MessageScope target = scope < 0 ? bus : sessions.get(scope);
+                for (int level : levels) {
+                    int id = handler++;
+                    levelOf.put(id, LEVELS[level]);
+                    scopeOf.put(id, scope);
+                    target.subscribe(Msg.class, HandlerOptions.priority(LEVELS[level]), m -> {
+                        long start = clock.incrementAndGet();
+                        for (int i = 0; i < run.work(); i++) {
+                            Thread.yield();
+                        }
+                        spans.add(new Span(id, m, start, clock.incrementAndGet()));
+                    });
+                }
             }
+            var scenario = new Scenario(sessions.size(), run.publishers(), run.targets(), 0, 0);
+            List<List<Msg>> perPublisher = split(scenario);
+            runConcurrently(perPublisher.size(), p -> {
+                for (Msg msg : perPublisher.get(p)) {
+                    (msg.target() < 0 ? bus : sessions.get(msg.target())).publish(msg);
+                }
+            });
             assertTrue(bus.awaitIdle(Duration.ofSeconds(30)));
+            sessions.forEach(Session::close);
         } catch (InterruptedException e) {
             throw new IllegalStateException(e);
         }
 
-        assertEquals(levels.size() * events, spans.size(), "each handler runs once per event");
-        Map<Integer, List<Span>> byEvent = spans.stream().collect(Collectors.groupingBy(Span::event));
-        byEvent.forEach((event, list) -> {
+        Map<Msg, List<Span>> byEvent = spans.stream().collect(Collectors.groupingBy(Span::event));
+        for (Msg msg : split(new Scenario(run.sessionLevels().size(), run.publishers(), run.targets(), 0, 0)).stream()
+                .flatMap(List::stream).toList()) {
+            long expected = levelOf.keySet().stream()
+                    .filter(h -> scopeOf.get(h) < 0 || scopeOf.get(h) == msg.target()).count();
+            List<Span> list = byEvent.getOrDefault(msg, List.of());
+            assertEquals(expected, list.size(), "each matching handler runs once for " + msg);
             for (Span a : list) {
                 for (Span b : list) {
-                    if (LEVELS[levels.get(a.handler())] < LEVELS[levels.get(b.handler())]) {
-                        assertTrue(a.end() < b.start(), "event " + event + ": handler " + b.handler()
+                    if (levelOf.get(a.handler()) < levelOf.get(b.handler())) {
+                        assertTrue(a.end() < b.start(), msg + ": handler " + b.handler()
                                 + " started before the earlier-group handler " + a.handler() + " ended");
                     }
                 }
             }
-        });
+        }
     }
 }
