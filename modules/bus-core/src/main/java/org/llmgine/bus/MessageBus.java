@@ -132,6 +132,11 @@ public interface MessageBus extends MessageScope, AutoCloseable {
         private int batchSize = BusConfig.DEFAULT_BATCH_SIZE;
         private OverflowStrategy overflowStrategy = BusConfig.DEFAULT_OVERFLOW_STRATEGY;
         private Duration publishTimeout = BusConfig.DEFAULT_PUBLISH_TIMEOUT;
+        private double highWaterMark = BusConfig.DEFAULT_HIGH_WATER_MARK;
+        private double lowWaterMark = BusConfig.DEFAULT_LOW_WATER_MARK;
+        private Duration adaptiveMaxDelay = BusConfig.DEFAULT_ADAPTIVE_MAX_DELAY;
+        private int lifecycleReserve = BusConfig.DEFAULT_LIFECYCLE_RESERVE;
+        private int starvationLimit = BusConfig.DEFAULT_STARVATION_LIMIT;
         private ErrorPolicy errorPolicy = BusConfig.DEFAULT_ERROR_POLICY;
         private Duration closeTimeout = BusConfig.DEFAULT_CLOSE_TIMEOUT;
         private boolean filterLifecycleEvents = BusConfig.DEFAULT_FILTER_LIFECYCLE_EVENTS;
@@ -197,6 +202,56 @@ public interface MessageBus extends MessageScope, AutoCloseable {
          */
         public Builder publishTimeout(Duration publishTimeout) {
             this.publishTimeout = Checks.notNegative("publishTimeout", publishTimeout);
+            return this;
+        }
+
+        /**
+         * Sets the water marks, as fractions of the capacity (defaults 0.8 and 0.5): backpressure
+         * turns on when the queue reaches the high mark and off when it is back at the low mark.
+         *
+         * @param highWaterMark in (lowWaterMark, 1]
+         * @param lowWaterMark in (0, highWaterMark)
+         * @return this builder
+         */
+        public Builder waterMarks(double highWaterMark, double lowWaterMark) {
+            BusConfig.checkWaterMarks(highWaterMark, lowWaterMark);
+            this.highWaterMark = highWaterMark;
+            this.lowWaterMark = lowWaterMark;
+            return this;
+        }
+
+        /**
+         * Sets the longest pause ADAPTIVE imposes on a publish (default 10 ms).
+         *
+         * @param adaptiveMaxDelay not negative
+         * @return this builder
+         */
+        public Builder adaptiveMaxDelay(Duration adaptiveMaxDelay) {
+            this.adaptiveMaxDelay = Checks.notNegative("adaptiveMaxDelay", adaptiveMaxDelay);
+            return this;
+        }
+
+        /**
+         * Sets how many slots beyond the capacity lifecycle events may use (default
+         * {@value BusConfig#DEFAULT_LIFECYCLE_RESERVE}).
+         *
+         * @param lifecycleReserve not negative
+         * @return this builder
+         */
+        public Builder lifecycleReserve(int lifecycleReserve) {
+            this.lifecycleReserve = Checks.notNegative("lifecycleReserve", lifecycleReserve);
+            return this;
+        }
+
+        /**
+         * Sets how many events may be dispatched ahead of an older, less urgent one before the
+         * oldest goes next (default {@value BusConfig#DEFAULT_STARVATION_LIMIT}).
+         *
+         * @param starvationLimit positive
+         * @return this builder
+         */
+        public Builder starvationLimit(int starvationLimit) {
+            this.starvationLimit = Checks.positive("starvationLimit", starvationLimit);
             return this;
         }
 
@@ -308,8 +363,9 @@ public interface MessageBus extends MessageScope, AutoCloseable {
          * @return the validated configuration
          */
         public BusConfig config() {
-            return new BusConfig(name, queueCapacity, batchSize, overflowStrategy, publishTimeout, errorPolicy,
-                    closeTimeout, filterLifecycleEvents, clock, ticker);
+            return new BusConfig(name, queueCapacity, batchSize, overflowStrategy, publishTimeout, highWaterMark,
+                    lowWaterMark, adaptiveMaxDelay, lifecycleReserve, starvationLimit, errorPolicy, closeTimeout,
+                    filterLifecycleEvents, clock, ticker);
         }
 
         /**

@@ -61,8 +61,14 @@ final class BadInputTest {
         assertMessage(IllegalArgumentException.class, "name must not be blank, but was ' '",
                 () -> MessageBus.builder().name(" "));
         assertMessage(IllegalArgumentException.class, "queueCapacity must be positive, but was 0",
-                () -> new BusConfig("x", 0, 1, OverflowStrategy.BLOCK, Duration.ZERO, ErrorPolicy.SUPPRESS,
-                        Duration.ZERO, false, InstantSource.system(), Ticker.system()));
+                () -> new BusConfig("x", 0, 1, OverflowStrategy.BLOCK, Duration.ZERO, 0.8, 0.5, Duration.ZERO, 0, 1,
+                        ErrorPolicy.SUPPRESS, Duration.ZERO, false, InstantSource.system(), Ticker.system()));
+        assertMessage(IllegalArgumentException.class, "water marks must satisfy 0 < lowWaterMark < highWaterMark <= 1,"
+                + " but lowWaterMark was 0.9 and highWaterMark was 0.8", () -> MessageBus.builder().waterMarks(0.8, 0.9));
+        assertMessage(IllegalArgumentException.class, "lifecycleReserve must not be negative, but was -1",
+                () -> MessageBus.builder().lifecycleReserve(-1));
+        assertMessage(IllegalArgumentException.class, "starvationLimit must be positive, but was 0",
+                () -> MessageBus.builder().starvationLimit(0));
     }
 
     @Test

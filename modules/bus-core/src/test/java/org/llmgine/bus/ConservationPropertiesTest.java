@@ -10,9 +10,11 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.llmgine.bus.filter.EventFilter;
 import org.llmgine.bus.message.Event;
+import org.llmgine.bus.message.Headers;
 import org.llmgine.bus.spi.BusObserver;
 import org.quicktheories.core.Gen;
 
@@ -43,6 +45,12 @@ final class ConservationPropertiesTest {
     /** Tracks the largest queue size any acceptance reported. */
     static final class MaxQueue implements BusObserver {
         final AtomicInteger max = new AtomicInteger();
+        final AtomicInteger dropped = new AtomicInteger();
+
+        @Override
+        public void onDropped(Event event, long eventId, @Nullable String sessionId, Headers headers) {
+            dropped.incrementAndGet();
+        }
 
         @Override
         public void onAccepted(Class<? extends Event> type, int queueSize) {
@@ -63,7 +71,8 @@ final class ConservationPropertiesTest {
         var handled = new AtomicLong();
         EventFilter filter = (event, session, headers) -> run.filterEvery() == 0 || ((Job) event).seq() % run.filterEvery() != 0;
         var bus = MessageBus.builder().name("prop-conservation").queueCapacity(run.capacity())
-                .overflowStrategy(run.strategy()).publishTimeout(Duration.ofMillis(1)).addFilter(filter)
+                .overflowStrategy(run.strategy()).publishTimeout(Duration.ofMillis(1)).adaptiveMaxDelay(Duration.ofNanos(20_000))
+                .addFilter(filter)
                 .addObserver(maxQueue).start();
         bus.subscribe(Job.class, job -> {
             handled.incrementAndGet();
@@ -106,7 +115,12 @@ final class ConservationPropertiesTest {
         long published = (long) run.publishers() * run.perPublisher();
         assertEquals(published, stats.published());
         assertEquals(stats.published(), stats.filtered() + stats.rejected() + stats.accepted(), stats.toString());
-        assertEquals(stats.accepted(), stats.delivered() + stats.cancelled() + stats.returned(), stats.toString());
+        assertEquals(stats.accepted(), stats.delivered() + stats.cancelled() + stats.returned() + stats.dropped(),
+                stats.toString());
+        assertEquals(maxQueue.dropped.get(), stats.dropped(), "every drop reached the observer hook");
+        if (run.strategy() != OverflowStrategy.DROP_OLDEST) {
+            assertEquals(0, stats.dropped());
+        }
         assertEquals(0, stats.queueSize());
         assertEquals(accepted.get(), stats.accepted(), "outcomes seen by publishers vs stats");
         assertEquals(filtered.get(), stats.filtered());

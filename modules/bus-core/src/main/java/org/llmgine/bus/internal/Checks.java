@@ -43,6 +43,20 @@ public final class Checks {
     }
 
     /**
+     * Checks that a number is not negative.
+     *
+     * @param field the name used in the message
+     * @param value the value
+     * @return {@code value}
+     */
+    public static int notNegative(String field, int value) {
+        if (value < 0) {
+            throw new IllegalArgumentException(field + " must not be negative, but was " + value);
+        }
+        return value;
+    }
+
+    /**
      * Checks that a duration is neither null nor negative.
      *
      * @param field the name used in the message

@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.BusClosedException;
@@ -28,6 +29,7 @@ import org.llmgine.bus.DeliveryReport;
 import org.llmgine.bus.DeliveryTimeoutException;
 import org.llmgine.bus.ErrorPolicy;
 import org.llmgine.bus.EventDeliveryException;
+import org.llmgine.bus.EventDroppedException;
 import org.llmgine.bus.MessageBus;
 import org.llmgine.bus.OverflowStrategy;
 import org.llmgine.bus.PublishOptions;
@@ -39,9 +41,11 @@ import org.llmgine.bus.Ticker;
 import org.llmgine.bus.WouldDeadlockException;
 import org.llmgine.bus.filter.EventFilter;
 import org.llmgine.bus.handler.Priority;
+import org.llmgine.bus.message.BackpressureChanged;
 import org.llmgine.bus.message.Command;
 import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.message.Event;
+import org.llmgine.bus.message.EventDropped;
 import org.llmgine.bus.message.Headers;
 import org.llmgine.bus.message.LifecycleEvent;
 import org.llmgine.bus.message.SessionStarted;
@@ -82,12 +86,15 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     private final ConcurrentHashMap<Class<?>, Plan> busPlans = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, SessionImpl> sessions = new ConcurrentHashMap<>();
     private final long publishWaitNanos;
+    private final boolean adaptive;
+    private final long adaptiveMaxNanos;
 
     private final LongAdder published = new LongAdder();
     private final LongAdder filtered = new LongAdder();
     private final LongAdder lifecycleRejected = new LongAdder();
     private final AtomicBoolean lifecycleLossLogged = new AtomicBoolean();
     private final LongAdder handlerFailures = new LongAdder();
+    private final LongAdder throttled = new LongAdder();
     private final AtomicLong registrationSeq = new AtomicLong();
 
     private final AtomicReference<BusState> state = new AtomicReference<>(BusState.NEW);
@@ -113,13 +120,15 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         this.ticker = config.ticker();
         this.filters = filters.toArray(EventFilter[]::new);
         this.observers = new Observers(observers);
-        this.queue = new EventQueue(config.name(), config.queueCapacity(), config.publishTimeout().toMillis());
+        this.queue = new EventQueue(config);
         this.threads = new BusThreads(config.name());
         this.dispatch = new EventDispatch(this, eventMiddleware.toArray(EventMiddleware[]::new), this.observers, ticker);
         this.commands = new Commands(this, commandMiddleware.toArray(CommandMiddleware[]::new), this.observers, clock);
         this.table = new ScopeTable(null, registeredHandlers);
-        this.busLane = new Lane(this, null, config.batchSize());
+        this.busLane = new Lane(this, null, config.batchSize(), config.starvationLimit());
         this.publishWaitNanos = config.overflowStrategy() == OverflowStrategy.BLOCK ? config.publishTimeout().toNanos() : 0L;
+        this.adaptive = config.overflowStrategy() == OverflowStrategy.ADAPTIVE;
+        this.adaptiveMaxNanos = config.adaptiveMaxDelay().toNanos();
         this.observers.attach(this);
     }
 
@@ -219,13 +228,23 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         throw closedError("start");
     }
 
+    /**
+     * The dispatcher: moves batches of accepted deliveries to their lanes, and publishes the
+     * water-mark crossings in the order they happened (it is the only thread that does, so the
+     * BackpressureChanged events never arrive out of order).
+     */
     private void dispatchLoop() {
         Delivery[] batch = new Delivery[config.batchSize()];
+        var crossed = new ArrayList<EventQueue.Transition>();
         try {
             while (true) {
-                int n = queue.take(batch);
+                int n = queue.take(batch, crossed);
                 if (n < 0) {
                     return;
+                }
+                if (!crossed.isEmpty()) {
+                    announce(crossed);
+                    crossed.clear();
                 }
                 int from = 0;
                 for (int i = 1; i <= n; i++) {
@@ -238,6 +257,20 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
             }
         } catch (InterruptedException e) {
             // close cancelled the dispatcher: stop.
+        }
+    }
+
+    private void announce(List<EventQueue.Transition> crossed) {
+        for (EventQueue.Transition transition : crossed) {
+            LOG.log(Level.DEBUG, () -> "bus '" + name() + "' backpressure " + (transition.active() ? "on" : "off")
+                    + " at " + transition.queueSize() + " of " + queue.capacity());
+            if (observers.active) {
+                observers.backpressureChanged(transition.active(), transition.queueSize());
+            }
+            if (hasHandlers(busLane, BackpressureChanged.class)) {
+                publishLifecycle(busLane, new BackpressureChanged(transition.active(), transition.queueSize(),
+                        queue.capacity()), Headers.empty());
+            }
         }
     }
 
@@ -378,6 +411,9 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
                 return declined;
             }
         }
+        if (adaptive && source != EventQueue.FROM_BUS) {
+            pace();
+        }
         var delivery = new Delivery(this, event, lane, headers, priority, clock.instant(),
                 observers.active ? ticker.read() : 0L, waiter);
         PublishOutcome outcome = queue.offer(delivery, source, publishWaitNanos);
@@ -388,7 +424,41 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
                 observers.accepted(type, delivery.queueSizeAtAccept);
             }
         }
+        Delivery victim = delivery.victim;
+        if (victim != null) {
+            delivery.victim = null;
+            dropped(victim);
+        }
         return outcome;
+    }
+
+    /**
+     * ADAPTIVE: pauses the publisher according to how full the queue is, unless it holds a slot
+     * itself (slowing a handler would slow the very draining that relieves the queue).
+     */
+    private void pace() {
+        long delay = AdaptivePacing.delayNanos(queue.size(), config.lowMark(), config.highMark(), adaptiveMaxNanos);
+        if (delay > 0 && !Binding.holdsSlot(this)) {
+            throttled.increment();
+            if (observers.active) {
+                observers.throttled(delay);
+            }
+            LockSupport.parkNanos(delay);
+        }
+    }
+
+    /** Reports a delivery DROP_OLDEST evicted: observers (the dead-letter hook), waiter, log, EventDropped. */
+    private void dropped(Delivery victim) {
+        LOG.log(Level.DEBUG, () -> "bus '" + name() + "' dropped " + victim + " to make room (DROP_OLDEST)");
+        if (observers.active) {
+            observers.dropped(victim.event, victim.id, victim.lane.sessionId, victim.headers);
+        }
+        if (victim.waiter != null) {
+            victim.waiter.complete(Waiter.Status.DROPPED, 0);
+        }
+        if (hasHandlers(victim.lane, EventDropped.class)) {
+            publishLifecycle(victim.lane, new EventDropped(victim.event, victim.id), victim.headers);
+        }
     }
 
     private @Nullable PublishOutcome applyFilters(Lane lane, Event event, Headers headers) {
@@ -441,6 +511,11 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
                     + ") of bus '" + name() + "' was not delivered within " + timeout + "; its handlers keep running",
                     accepted.eventId());
         }
+        if (waiter.status() == Waiter.Status.DROPPED) {
+            throw new EventDroppedException("event " + event.getClass().getName() + " (id=" + accepted.eventId()
+                    + ") of bus '" + name() + "' was dropped to make room (DROP_OLDEST) before its handlers started",
+                    accepted.eventId());
+        }
         if (waiter.status() != Waiter.Status.DELIVERED) {
             throw new BusClosedException("bus '" + name() + "' closed before event " + event.getClass().getName()
                     + " (id=" + accepted.eventId() + ") was delivered (" + waiter.status().name().toLowerCase()
@@ -477,10 +552,11 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         EventQueue.Counts counts = queue.counts();
         long filteredCount = filtered.sum();
         long commandsFailed = commands.failed();
-        return new BusStats(name(), state.get(), counts.size(), queue.capacity(), published.sum(), counts.accepted(),
-                counts.rejected(), lifecycleRejectedCount, filteredCount, counts.delivered(), counts.cancelled(),
-                counts.returned(), handlerFailures.sum(), commands.executed(), commandsFailed, sessions.size(),
-                registeredHandlers.get());
+        return new BusStats(name(), state.get(), counts.size(), queue.capacity(), counts.largestSize(),
+                counts.backpressure(), counts.highWaterHits(), published.sum(), counts.accepted(), counts.rejected(),
+                lifecycleRejectedCount, filteredCount, counts.delivered(), counts.cancelled(), counts.returned(),
+                counts.dropped(), throttled.sum(), handlerFailures.sum(), commands.executed(), commandsFailed,
+                sessions.size(), registeredHandlers.get());
     }
 
     /**

@@ -1,5 +1,7 @@
 package org.llmgine.bus.internal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.PublishOutcome;
@@ -16,15 +18,34 @@ import org.llmgine.bus.message.Headers;
  *
  * <p>Concurrency: {@code id} and {@code queueSizeAtAccept} are written under the queue's lock
  * before the delivery is visible to the dispatcher; the dispatcher and the lane hand it over under
- * their locks, so every later reader sees them. The other fields are final.
+ * their locks, so every later reader sees them. {@code prev}, {@code next} and {@code linked} are
+ * guarded by the queue's lock. {@code state} moves PENDING -> STARTED (the lane, just before the
+ * handlers run) or PENDING -> DROPPED (an eviction under the queue's lock) by compare-and-set, so
+ * exactly one wins; a DROPPED delivery is skipped wherever it still waits.
  */
 final class Delivery implements EventContext {
+
+    static final int PENDING = 0;
+    static final int STARTED = 1;
+    static final int DROPPED = 2;
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(Delivery.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     final DefaultMessageBus bus;
     final Event event;
     final Lane lane;
     final Headers headers;
     final int priority;
+    /** The {@link PriorityBuckets} level of {@code priority}. */
+    final int level;
     final Instant timestamp;
     final long acceptedAtNanos;
     final @Nullable Waiter waiter;
@@ -32,6 +53,14 @@ final class Delivery implements EventContext {
     int queueSizeAtAccept;
     /** Handlers that ran; written and read by the lane's drainer only. */
     int invoked;
+    @SuppressWarnings("unused") // accessed through STATE
+    private volatile int state;
+    /** Neighbours in the queue's acceptance-order list of unfinished deliveries (DROP_OLDEST only). */
+    @Nullable Delivery prev;
+    @Nullable Delivery next;
+    boolean linked;
+    /** The delivery this one's acceptance evicted (DROP_OLDEST), for its publisher to report. */
+    @Nullable Delivery victim;
 
     Delivery(DefaultMessageBus bus, Event event, Lane lane, Headers headers, int priority, Instant timestamp,
             long acceptedAtNanos, @Nullable Waiter waiter) {
@@ -40,9 +69,28 @@ final class Delivery implements EventContext {
         this.lane = lane;
         this.headers = headers;
         this.priority = priority;
+        this.level = PriorityBuckets.levelOf(priority);
         this.timestamp = timestamp;
         this.acceptedAtNanos = acceptedAtNanos;
         this.waiter = waiter;
+    }
+
+    /** Claims the delivery for its handlers; false if it was dropped first. */
+    boolean start() {
+        return STATE.compareAndSet(this, PENDING, STARTED);
+    }
+
+    /** Claims the delivery for eviction; false if its handlers started first. */
+    boolean drop() {
+        return STATE.compareAndSet(this, PENDING, DROPPED);
+    }
+
+    boolean isDropped() {
+        return (int) STATE.getVolatile(this) == DROPPED;
+    }
+
+    boolean isPending() {
+        return (int) STATE.getVolatile(this) == PENDING;
     }
 
     @Override

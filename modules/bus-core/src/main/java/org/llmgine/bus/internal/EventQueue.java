@@ -7,36 +7,61 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
+import org.llmgine.bus.BusConfig;
+import org.llmgine.bus.OverflowStrategy;
 import org.llmgine.bus.PublishOutcome;
 import org.llmgine.bus.RejectionReason;
 
 /**
  * The bounded queue between publishers and the dispatcher. Its capacity counts every accepted,
  * unfinished event: queued here, waiting in a lane, or being handled. A slot is freed only when
- * the event's handlers finished (or close returned or cancelled it), so the bus never holds more
- * than {@code capacity} events in any stage.
+ * the event's handlers finished, or when close returns or cancels it, or DROP_OLDEST evicts it, so
+ * the bus never holds more than {@code capacity} events in any stage, plus at most
+ * {@code lifecycleReserve} lifecycle events of the bus itself.
  *
- * <p>Concurrency: {@code lock} guards every mutable field here and {@link Lane#unfinished} of every
- * lane. Publishers, the dispatcher and lane drainers take it for a few field updates; the only
- * waits are {@link Condition} awaits, which release it: publishers wait on {@code notFull} (BLOCK
- * strategy), the dispatcher on {@code notEmpty}, and {@code awaitIdle} callers on {@code idle}.
- * Signals are sent only when a waiter is registered (the waiter counts and the
- * {@code dispatcherWaiting} flag are updated under the lock), so the uncontended path costs one
- * lock acquisition. ReentrantLock rather than an intrinsic monitor: on Java 21 a virtual thread
- * that blocks while holding a monitor pins its carrier thread.
+ * <p>It also watches the water marks (backpressure turns on at the high mark and off at the low
+ * mark, counted and queued as transitions the dispatcher publishes in order) and, under
+ * DROP_OLDEST, keeps every unfinished delivery in an acceptance-order list so the oldest one that
+ * has not started can be evicted wherever it waits (here or in a lane).
+ *
+ * <p>Concurrency: {@code lock} guards every mutable field here, the {@code prev/next/linked} links
+ * of deliveries, and {@link Lane#unfinished} and {@link Lane#closing} of every lane. Publishers,
+ * the dispatcher and lane drainers take it for a few field updates; the only waits are
+ * {@link Condition} awaits, which release it: publishers wait on {@code notFull} (BLOCK strategy),
+ * the dispatcher on {@code notEmpty}, and {@code awaitIdle} callers on {@code idle}. Signals are
+ * sent only when a waiter is registered, so the uncontended path costs one lock acquisition.
+ * ReentrantLock rather than an intrinsic monitor: on Java 21 a virtual thread that blocks while
+ * holding a monitor pins its carrier thread. {@code size} mirrors {@code unfinished} for lock-free
+ * reads (ADAPTIVE pacing), a benign race.
  */
 final class EventQueue {
+
+    /** A publish through the bus or session API. */
+    static final int FROM_CALLER = 0;
+    /** A publish through a handler's or command's context: in-flight work of its lane. */
+    static final int FROM_WORK = 1;
+    /** A lifecycle event the bus publishes itself: may use the reserve; never waits nor evicts. */
+    static final int FROM_BUS = 2;
 
     private static final int OPEN = 0;
     private static final int INTERNAL_ONLY = 1;
     private static final int CLOSED = 2;
 
+    /** A water-mark crossing, for the dispatcher to publish. */
+    record Transition(boolean active, int queueSize) {
+    }
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
     private final Condition notFull = lock.newCondition();
     private final Condition idle = lock.newCondition();
-    private final ArrayDeque<Delivery> pending = new ArrayDeque<>();
+    private final PriorityBuckets pending;
     private final int capacity;
+    private final int withReserve;
+    private final int highMark;
+    private final int lowMark;
+    private final OverflowStrategy strategy;
+    private final boolean dropOldest;
     private final PublishOutcome.Rejected queueFull;
     private final PublishOutcome.Rejected timedOut;
     private final PublishOutcome.Rejected interrupted;
@@ -44,67 +69,83 @@ final class EventQueue {
 
     private int mode = OPEN;
     private int unfinished;
+    private volatile int size;
     private long lastId;
     private long accepted;
     private long rejected;
     private long delivered;
     private long cancelled;
     private long returned;
+    private long dropped;
+    private long highWaterHits;
+    private int largestSize;
+    private boolean backpressure;
+    private final ArrayDeque<Transition> transitions = new ArrayDeque<>();
+    /** Oldest and newest unfinished deliveries (DROP_OLDEST only). */
+    private @Nullable Delivery head;
+    private @Nullable Delivery tail;
     /** Written under the lock, read without it by {@link #hasWaiters()}. */
     private volatile int fullWaiters;
     /** Written under the lock, read without it by {@link #signalIdleIfWaiting()} and {@link #hasWaiters()}. */
     private volatile int idleWaiters;
     private boolean dispatcherWaiting;
 
-    EventQueue(String busName, int capacity, long publishTimeoutMillis) {
-        this.capacity = capacity;
+    EventQueue(BusConfig config) {
+        String busName = config.name();
+        this.capacity = config.queueCapacity();
+        this.withReserve = capacity + config.lifecycleReserve();
+        this.highMark = config.highMark();
+        this.lowMark = config.lowMark();
+        this.strategy = config.overflowStrategy();
+        this.dropOldest = strategy == OverflowStrategy.DROP_OLDEST;
+        this.pending = new PriorityBuckets(config.starvationLimit());
         this.queueFull = new PublishOutcome.Rejected(RejectionReason.QUEUE_FULL,
                 "queue of bus '" + busName + "' is full (capacity " + capacity + ")");
         this.timedOut = new PublishOutcome.Rejected(RejectionReason.TIMED_OUT,
                 "queue of bus '" + busName + "' stayed full (capacity " + capacity + ") for the publish timeout of "
-                        + publishTimeoutMillis + " ms");
+                        + config.publishTimeout().toMillis() + " ms");
         this.interrupted = new PublishOutcome.Rejected(RejectionReason.INTERRUPTED,
                 "publisher was interrupted while waiting for room in the queue of bus '" + busName + "'");
         this.busClosed = new PublishOutcome.Rejected(RejectionReason.BUS_CLOSED,
                 "bus '" + busName + "' began closing before the event was accepted");
     }
 
-    /** A publish through the bus or session API. */
-    static final int FROM_CALLER = 0;
-    /** A publish through a handler's or command's context: in-flight work of its lane. */
-    static final int FROM_WORK = 1;
-    /** A lifecycle event the bus publishes itself. */
-    static final int FROM_BUS = 2;
-
     /**
      * Offers a delivery. On acceptance, gives it its id and returns {@link PublishOutcome.Accepted};
-     * otherwise counts and returns the rejection.
+     * otherwise counts and returns the rejection. Under DROP_OLDEST an acceptance may evict an older
+     * delivery, which is then left in {@code delivery.victim} for the caller to report.
      *
      * <p>Admission: a closed queue admits nothing; a draining bus admits its own work and lifecycle
      * events, and callers that are bus threads; a closing session's lane admits its own work,
-     * lifecycle events, and callers that work in that lane. When the queue is full, a publisher
-     * waits up to {@code waitNanos}, unless it holds a slot itself (see {@link Binding#holdsSlot}).
+     * lifecycle events, and callers that work in that lane. When the queue is full, BLOCK waits up
+     * to {@code waitNanos} unless the publisher holds a slot itself ({@link Binding#holdsSlot}).
      *
      * @param source {@link #FROM_CALLER}, {@link #FROM_WORK} or {@link #FROM_BUS}
-     * @param waitNanos how long to wait for room; 0 never waits
+     * @param waitNanos how long BLOCK waits for room
      */
     PublishOutcome offer(Delivery delivery, int source, long waitNanos) {
         lock.lock();
         try {
             PublishOutcome.Rejected refusal = refusal(delivery, source);
-            if (refusal == null && unfinished >= capacity) {
-                refusal = waitForRoom(delivery, source, waitNanos);
+            if (refusal == null && unfinished >= limit(source)) {
+                refusal = makeRoom(delivery, source, waitNanos);
             }
             if (refusal != null) {
                 rejected++;
                 return refusal;
             }
             delivery.id = ++lastId;
-            pending.addLast(delivery);
+            pending.add(delivery);
+            if (dropOldest) {
+                link(delivery);
+            }
             unfinished++;
+            size = unfinished;
             delivery.lane.unfinished++;
             delivery.queueSizeAtAccept = unfinished;
+            largestSize = Math.max(largestSize, unfinished);
             accepted++;
+            checkMarks();
             if (dispatcherWaiting) {
                 notEmpty.signal();
             }
@@ -112,6 +153,10 @@ final class EventQueue {
         } finally {
             lock.unlock();
         }
+    }
+
+    private int limit(int source) {
+        return source == FROM_BUS ? withReserve : capacity;
     }
 
     /** Returns why the bus or the event's session refuses this publish now, or null if admitted (lock held). */
@@ -128,9 +173,21 @@ final class EventQueue {
         return null;
     }
 
+    /** The queue is full for this publish (lock held): evict, wait or refuse; null once there is room. */
+    private PublishOutcome.@Nullable Rejected makeRoom(Delivery delivery, int source, long waitNanos) {
+        if (source == FROM_BUS) {
+            return queueFull;
+        }
+        return switch (strategy) {
+            case DROP_OLDEST -> evictOldest(delivery) ? null : queueFull;
+            case BLOCK -> Binding.holdsSlot(delivery.bus) ? queueFull : waitForRoom(delivery, source, waitNanos);
+            case REJECT_NEW, ADAPTIVE -> queueFull;
+        };
+    }
+
     /** Waits (lock held) until there is room; returns null when there is, else the rejection. */
     private PublishOutcome.@Nullable Rejected waitForRoom(Delivery delivery, int source, long nanos) {
-        if (nanos <= 0 || Binding.holdsSlot(delivery.bus)) {
+        if (nanos <= 0) {
             return queueFull;
         }
         fullWaiters++;
@@ -155,14 +212,88 @@ final class EventQueue {
     }
 
     /**
-     * Takes up to {@code batch.length} deliveries, waiting while none is pending.
-     *
-     * @return how many were taken, or -1 once the queue is closed and empty
+     * Evicts the oldest unfinished delivery whose handlers have not started (lock held). The walk
+     * passes only deliveries being handled, at most one per lane, since lanes settle every event
+     * under DROP_OLDEST.
      */
-    int take(Delivery[] batch) throws InterruptedException {
+    private boolean evictOldest(Delivery incoming) {
+        for (Delivery d = head; d != null; d = d.next) {
+            if (d.drop()) {
+                unlink(d);
+                unfinished--;
+                size = unfinished;
+                d.lane.unfinished--;
+                dropped++;
+                incoming.victim = d;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void link(Delivery delivery) {
+        delivery.prev = tail;
+        delivery.next = null;
+        if (tail == null) {
+            head = delivery;
+        } else {
+            tail.next = delivery;
+        }
+        tail = delivery;
+        delivery.linked = true;
+    }
+
+    private void unlink(Delivery delivery) {
+        if (!delivery.linked) {
+            return;
+        }
+        Delivery before = delivery.prev;
+        Delivery after = delivery.next;
+        if (before == null) {
+            head = after;
+        } else {
+            before.next = after;
+        }
+        if (after == null) {
+            tail = before;
+        } else {
+            after.prev = before;
+        }
+        delivery.prev = null;
+        delivery.next = null;
+        delivery.linked = false;
+    }
+
+    /** Turns backpressure on at the high mark and off at the low mark (lock held). */
+    private void checkMarks() {
+        if (!backpressure && unfinished >= highMark) {
+            backpressure = true;
+            highWaterHits++;
+            transitions.addLast(new Transition(true, unfinished));
+        } else if (backpressure && unfinished <= lowMark) {
+            // Lanes free the slots of a batch together, so the size may jump past the mark; the
+            // events finished one by one, so the crossing itself is at the mark.
+            backpressure = false;
+            transitions.addLast(new Transition(false, lowMark));
+        } else {
+            return;
+        }
+        if (dispatcherWaiting) {
+            notEmpty.signal();
+        }
+    }
+
+    /**
+     * Takes up to {@code batch.length} deliveries by priority, and every pending water-mark
+     * transition, waiting while there is neither; skips deliveries dropped while they waited here.
+     *
+     * @return how many deliveries were taken (possibly 0 with transitions), or -1 once the queue is
+     *     closed and empty
+     */
+    int take(Delivery[] batch, List<Transition> crossed) throws InterruptedException {
         lock.lockInterruptibly();
         try {
-            while (pending.isEmpty()) {
+            while (pending.isEmpty() && transitions.isEmpty()) {
                 if (mode == CLOSED) {
                     return -1;
                 }
@@ -173,13 +304,17 @@ final class EventQueue {
                     dispatcherWaiting = false;
                 }
             }
+            crossed.addAll(transitions);
+            transitions.clear();
             int n = 0;
             while (n < batch.length) {
-                Delivery next = pending.pollFirst();
+                Delivery next = pending.poll();
                 if (next == null) {
                     break;
                 }
-                batch[n++] = next;
+                if (!next.isDropped()) {
+                    batch[n++] = next;
+                }
             }
             return n;
         } finally {
@@ -187,21 +322,34 @@ final class EventQueue {
         }
     }
 
+    /** Tells whether lanes must free each event's slot at once (DROP_OLDEST keeps its walk short). */
+    boolean settlesEveryEvent() {
+        return dropOldest;
+    }
+
     /**
      * Records that a lane finished {@code done} deliveries, cancelled {@code cut} and returned
-     * {@code handedBack} undelivered, and frees their slots.
+     * {@code handedBack} undelivered, frees their slots, and unlinks {@code finished[from..to)} from
+     * the acceptance-order list.
      *
      * @return the number of unfinished events afterwards
      */
-    int finish(Lane lane, int done, int cut, int handedBack) {
+    int finish(Lane lane, int done, int cut, int handedBack, Delivery[] finished, int from, int to) {
         int freed = done + cut + handedBack;
         lock.lock();
         try {
+            if (dropOldest) {
+                for (int i = from; i < to; i++) {
+                    unlink(finished[i]);
+                }
+            }
             unfinished -= freed;
+            size = unfinished;
             lane.unfinished -= freed;
             delivered += done;
             cancelled += cut;
             returned += handedBack;
+            checkMarks();
             if (fullWaiters > 0) {
                 if (freed >= fullWaiters) {
                     notFull.signalAll();
@@ -254,7 +402,7 @@ final class EventQueue {
     }
 
     /**
-     * Wakes idle waiters after the running-command count dropped to zero. The count is decremented
+     * Wakes idle waiters after a running-command count dropped to zero. The count is decremented
      * before this call and waiters register before reading it, so either the waiter sees zero or
      * this call sees the waiter.
      */
@@ -276,6 +424,11 @@ final class EventQueue {
      */
     boolean hasWaiters() {
         return fullWaiters > 0 || idleWaiters > 0;
+    }
+
+    /** The number of accepted, unfinished events, read without the lock (may be a moment old). */
+    int size() {
+        return size;
     }
 
     /**
@@ -313,12 +466,16 @@ final class EventQueue {
         lock.lock();
         try {
             mode = CLOSED;
-            var drained = new ArrayList<Delivery>(pending);
-            pending.clear();
-            for (Delivery delivery : drained) {
-                delivery.lane.unfinished--;
+            var drained = new ArrayList<Delivery>();
+            for (Delivery delivery : pending.removeAll()) {
+                if (!delivery.isDropped()) {
+                    unlink(delivery);
+                    delivery.lane.unfinished--;
+                    drained.add(delivery);
+                }
             }
             unfinished -= drained.size();
+            size = unfinished;
             returned += drained.size();
             notEmpty.signalAll();
             notFull.signalAll();
@@ -332,13 +489,15 @@ final class EventQueue {
     }
 
     /** A consistent snapshot of the queue's counters. */
-    record Counts(int size, long accepted, long rejected, long delivered, long cancelled, long returned) {
+    record Counts(int size, long accepted, long rejected, long delivered, long cancelled, long returned,
+            long dropped, long highWaterHits, int largestSize, boolean backpressure) {
     }
 
     Counts counts() {
         lock.lock();
         try {
-            return new Counts(unfinished, accepted, rejected, delivered, cancelled, returned);
+            return new Counts(unfinished, accepted, rejected, delivered, cancelled, returned, dropped, highWaterHits,
+                    largestSize, backpressure);
         } finally {
             lock.unlock();
         }

@@ -1,8 +1,6 @@
 package org.llmgine.bus.internal;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
@@ -10,10 +8,13 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The mailbox of one scope (a session, or the bus scope) and its drainer. At most one drainer
- * virtual thread runs per lane, taking deliveries in acceptance order, so events of one session are
- * handled one after another (FIFO), while lanes run in parallel. A drainer is started when a
- * delivery arrives at an idle lane and exits when the mailbox is empty, so an idle session holds no
- * thread.
+ * virtual thread runs per lane, handling one event at a time, so the events of one session never
+ * run concurrently, while lanes run in parallel. The mailbox is ordered like the central queue:
+ * by priority level, FIFO within a level, with the starvation guard ({@link PriorityBuckets}). So
+ * within a session a more urgent event overtakes less urgent ones that were not yet taken, and
+ * events of one session and priority keep their acceptance order. A drainer is started when a
+ * delivery arrives at an idle lane and exits when the mailbox is empty, so an idle session holds
+ * no thread.
  *
  * <p>Concurrency: {@code lock} guards {@code mailbox} and {@code draining}; the dispatcher adds
  * under it and the drainer takes under it. {@code draining} is set by the adder that finds the lane
@@ -29,7 +30,7 @@ final class Lane {
     final @Nullable String sessionId;
     final String label;
     private final ReentrantLock lock = new ReentrantLock();
-    private final ArrayDeque<Delivery> mailbox = new ArrayDeque<>();
+    private final PriorityBuckets mailbox;
     private boolean draining;
     private final Delivery[] batch;
     /** Accepted, unfinished events of this lane; guarded by the EventQueue's lock. */
@@ -39,12 +40,13 @@ final class Lane {
     /** Commands running in this lane's scope; a session waits for them before it closes. */
     final AtomicInteger runningCommands = new AtomicInteger();
 
-    Lane(DefaultMessageBus bus, @Nullable SessionImpl session, int batchSize) {
+    Lane(DefaultMessageBus bus, @Nullable SessionImpl session, int batchSize, int starvationLimit) {
         this.bus = bus;
         this.session = session;
         this.sessionId = session == null ? null : session.id();
         this.label = session == null ? "bus-scope" : "session-" + session.id();
         this.batch = new Delivery[batchSize];
+        this.mailbox = new PriorityBuckets(starvationLimit);
     }
 
     /** Returns the handler plan of an event class in this lane's scope. */
@@ -58,7 +60,7 @@ final class Lane {
         lock.lock();
         try {
             for (int i = from; i < to; i++) {
-                mailbox.addLast(deliveries[i]);
+                mailbox.add(deliveries[i]);
             }
             start = !draining;
             draining = true;
@@ -75,7 +77,7 @@ final class Lane {
         try {
             int n = 0;
             while (n < batch.length) {
-                Delivery next = mailbox.pollFirst();
+                Delivery next = mailbox.poll();
                 if (next == null) {
                     break;
                 }
@@ -93,8 +95,7 @@ final class Lane {
     private List<Delivery> takeAll() {
         lock.lock();
         try {
-            var all = new ArrayList<>(mailbox);
-            mailbox.clear();
+            List<Delivery> all = mailbox.removeAll();
             draining = false;
             return all;
         } finally {
@@ -104,14 +105,16 @@ final class Lane {
 
     /**
      * The drainer: runs deliveries in order until the mailbox is empty or the bus cancels. A
-     * delivery's slot is freed (and its waiter told) once its handlers finished: right after it
-     * when someone waits (a publishAndWait caller, a blocked publisher, awaitIdle), else once per
-     * batch, so the uncontended path takes the queue's lock once per batch.
+     * delivery evicted while it waited (DROP_OLDEST) is skipped: its slot was freed when it was
+     * evicted. A delivery's slot is freed (and its waiter told) once its handlers finished: right
+     * after it when someone waits (a publishAndWait caller, a blocked publisher, awaitIdle) or under
+     * DROP_OLDEST, else once per batch, so the uncontended path takes the queue's lock once per batch.
      */
     private void drain() {
         Binding.enterLane(bus, this);
         EventDispatch dispatch = bus.dispatch();
         EventQueue queue = bus.queue();
+        boolean settleEach = queue.settlesEveryEvent();
         while (true) {
             int n = takeBatch();
             if (n == 0) {
@@ -122,11 +125,14 @@ final class Lane {
             boolean cut = false;
             while (next < n && !bus.isCancelling()) {
                 Delivery delivery = batch[next++];
+                if (!delivery.start()) {
+                    continue; // dropped while it waited
+                }
                 if (!dispatch.deliver(delivery)) {
                     cut = true;
                     break;
                 }
-                if (delivery.waiter != null || queue.hasWaiters()) {
+                if (settleEach || delivery.waiter != null || queue.hasWaiters()) {
                     settle(dispatch, queue, settled, next, false);
                     settled = next;
                 }
@@ -134,31 +140,53 @@ final class Lane {
             settle(dispatch, queue, settled, next, cut);
             boolean cancelling = bus.isCancelling();
             if (next < n || cancelling) {
-                var undelivered = new ArrayList<>(Arrays.asList(batch).subList(next, n));
+                var undelivered = new ArrayList<Delivery>();
+                for (int i = next; i < n; i++) {
+                    if (!batch[i].isDropped()) {
+                        undelivered.add(batch[i]);
+                    }
+                }
                 if (cancelling) {
-                    undelivered.addAll(takeAll());
+                    for (Delivery delivery : takeAll()) {
+                        if (!delivery.isDropped()) {
+                            undelivered.add(delivery);
+                        }
+                    }
                 }
                 if (!undelivered.isEmpty()) {
-                    queue.finish(this, 0, 0, undelivered.size());
+                    Delivery[] handed = undelivered.toArray(Delivery[]::new);
+                    queue.finish(this, 0, 0, handed.length, handed, 0, handed.length);
                     bus.handBack(undelivered);
                 }
             }
-            Arrays.fill(batch, 0, n, null);
+            java.util.Arrays.fill(batch, 0, n, null);
             if (cancelling) {
                 return;
             }
         }
     }
 
-    /** Frees the slots of {@code batch[from..to)}, then completes their waiters; the last was cut if {@code lastCut}. */
+    /**
+     * Frees the slots of the deliveries in {@code batch[from..to)} that ran (skipping dropped ones,
+     * whose slots were freed at eviction), then completes their waiters; the last one that ran was
+     * cut short by close if {@code lastCut}.
+     */
     private void settle(EventDispatch dispatch, EventQueue queue, int from, int to, boolean lastCut) {
-        if (from == to) {
+        int ran = 0;
+        for (int i = from; i < to; i++) {
+            if (!batch[i].isDropped()) {
+                ran++;
+            }
+        }
+        if (ran == 0) {
             return;
         }
         int cutCount = lastCut ? 1 : 0;
-        int size = queue.finish(this, to - from - cutCount, cutCount, 0);
+        int size = queue.finish(this, ran - cutCount, cutCount, 0, batch, from, to);
         for (int i = from; i < to; i++) {
-            dispatch.settled(batch[i], lastCut && i == to - 1, size);
+            if (!batch[i].isDropped()) {
+                dispatch.settled(batch[i], lastCut && i == to - 1, size);
+            }
         }
     }
 

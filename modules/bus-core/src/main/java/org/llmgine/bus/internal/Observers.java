@@ -8,6 +8,7 @@ import org.llmgine.bus.RejectionReason;
 import org.llmgine.bus.handler.HandlerInfo;
 import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.message.Event;
+import org.llmgine.bus.message.Headers;
 import org.llmgine.bus.spi.BusObserver;
 
 /**
@@ -73,6 +74,18 @@ final class Observers {
 
     void delivered(Class<? extends Event> type, int queueSize) {
         each("onDelivered", o -> o.onDelivered(type, queueSize));
+    }
+
+    void dropped(Event event, long eventId, @Nullable String sessionId, Headers headers) {
+        each("onDropped", o -> o.onDropped(event, eventId, sessionId, headers));
+    }
+
+    void backpressureChanged(boolean active, int queueSize) {
+        each("onBackpressureChanged", o -> o.onBackpressureChanged(active, queueSize));
+    }
+
+    void throttled(long delayNanos) {
+        each("onThrottled", o -> o.onThrottled(delayNanos));
     }
 
     void commandStarted(Class<?> type) {

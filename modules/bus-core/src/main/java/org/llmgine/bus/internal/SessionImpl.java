@@ -38,7 +38,7 @@ final class SessionImpl extends AbstractScope implements Session {
         this.bus = bus;
         this.id = id;
         this.table = new ScopeTable(id, registeredCounter);
-        this.lane = new Lane(bus, this, batchSize);
+        this.lane = new Lane(bus, this, batchSize, bus.config().starvationLimit());
     }
 
     @Override

@@ -15,7 +15,7 @@ import org.llmgine.bus.HandlerFailure;
  */
 final class Waiter {
 
-    enum Status { PENDING, DELIVERED, CANCELLED, RETURNED }
+    enum Status { PENDING, DELIVERED, CANCELLED, RETURNED, DROPPED }
 
     private final CountDownLatch done = new CountDownLatch(1);
     private final ConcurrentLinkedQueue<HandlerFailure> failures = new ConcurrentLinkedQueue<>();

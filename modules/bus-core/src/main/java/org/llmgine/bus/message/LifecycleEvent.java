@@ -12,5 +12,6 @@ package org.llmgine.bus.message;
  * ({@code MessageBus.Builder#filterLifecycleEvents}).
  */
 public sealed interface LifecycleEvent extends Event
-        permits SessionStarted, SessionEnded, CommandStarted, CommandCompleted, HandlerFailed {
+        permits SessionStarted, SessionEnded, CommandStarted, CommandCompleted, HandlerFailed, EventDropped,
+                BackpressureChanged {
 }

@@ -6,6 +6,7 @@ import org.llmgine.bus.RejectionReason;
 import org.llmgine.bus.handler.HandlerInfo;
 import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.message.Event;
+import org.llmgine.bus.message.Headers;
 
 /**
  * Receives a callback for each step of a bus's work. Every method has an empty default, so an
@@ -85,6 +86,37 @@ public interface BusObserver {
      * @param queueSize the number of accepted, unfinished events after it finished
      */
     default void onDelivered(Class<? extends Event> eventType, int queueSize) {
+    }
+
+    /**
+     * DROP_OLDEST evicted an accepted event before its handlers started: the hook through which a
+     * dead letter queue can keep it.
+     *
+     * @param event the dropped event
+     * @param eventId the id it was accepted under
+     * @param sessionId its session, or null for the bus scope
+     * @param headers its headers
+     */
+    default void onDropped(Event event, long eventId, @Nullable String sessionId, Headers headers) {
+    }
+
+    /**
+     * Backpressure turned on (the queue reached the high water mark) or off (it came back to the
+     * low one). Called by the dispatcher, in the order the crossings happened.
+     *
+     * @param active true when it turned on
+     * @param queueSize the queue size at the crossing: the high mark (or more) when it turned on, the
+     *     low mark when it turned off
+     */
+    default void onBackpressureChanged(boolean active, int queueSize) {
+    }
+
+    /**
+     * ADAPTIVE paused a publish.
+     *
+     * @param delayNanos the pause
+     */
+    default void onThrottled(long delayNanos) {
     }
 
     /**
