@@ -101,7 +101,6 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     private volatile boolean cancelling;
     private final ReentrantLock closeLock = new ReentrantLock();
     private @Nullable CloseReport closeReport;
-    private volatile @Nullable Thread dispatcher;
     private final ConcurrentLinkedQueue<Delivery> handedBack = new ConcurrentLinkedQueue<>();
 
     /**
@@ -218,7 +217,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     @Override
     public MessageBus start() {
         if (state.compareAndSet(BusState.NEW, BusState.RUNNING)) {
-            dispatcher = threads.startDispatcher(this::dispatchLoop);
+            threads.startDispatcher(this::dispatchLoop);
             LOG.log(Level.DEBUG, () -> "bus '" + name() + "' started");
             return this;
         }
@@ -267,7 +266,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
             if (observers.active) {
                 observers.backpressureChanged(transition.active(), transition.queueSize());
             }
-            if (hasHandlers(busLane, BackpressureChanged.class)) {
+            if (!queue.isClosed() && hasHandlers(busLane, BackpressureChanged.class)) {
                 publishLifecycle(busLane, new BackpressureChanged(transition.active(), transition.queueSize(),
                         queue.capacity()), Headers.empty());
             }
@@ -617,12 +616,10 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         handBack(neverDispatched);
         drained &= neverDispatched.isEmpty();
         if (!drained) {
+            // interrupts the dispatcher too; in a clean close it exits by itself once it has
+            // announced the last water-mark crossings
             cancelling = true;
             threads.interruptAll();
-        }
-        Thread dispatcherThread = dispatcher;
-        if (dispatcherThread != null) {
-            dispatcherThread.interrupt();
         }
         int stillRunning = threads.awaitAllStopped(CANCEL_GRACE.toNanos());
         var returned = new ArrayList<Delivery>();

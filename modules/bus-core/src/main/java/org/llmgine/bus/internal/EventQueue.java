@@ -288,7 +288,7 @@ final class EventQueue {
      * transition, waiting while there is neither; skips deliveries dropped while they waited here.
      *
      * @return how many deliveries were taken (possibly 0 with transitions), or -1 once the queue is
-     *     closed and empty
+     *     closed and neither deliveries nor transitions are left
      */
     int take(Delivery[] batch, List<Transition> crossed) throws InterruptedException {
         lock.lockInterruptibly();
@@ -498,6 +498,16 @@ final class EventQueue {
         try {
             return new Counts(unfinished, accepted, rejected, delivered, cancelled, returned, dropped, highWaterHits,
                     largestSize, backpressure);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Tells whether the queue was closed (it admits nothing more). */
+    boolean isClosed() {
+        lock.lock();
+        try {
+            return mode == CLOSED;
         } finally {
             lock.unlock();
         }
