@@ -37,13 +37,19 @@ package org.llmgine.bus;
  * @param handlerFailures event handler invocations that threw
  * @param commandsExecuted command executions started
  * @param commandsFailed command executions that ended in a failure result
+ * @param scheduledPending scheduled events waiting for their due time
+ * @param scheduledFired scheduled events that fell due and were published (whatever the outcome)
+ * @param scheduledRejected the part of {@code scheduledFired} the queue rejected (logged at WARNING)
+ * @param scheduledCancelled scheduled events cancelled before they were due
+ * @param scheduledSaved scheduled events handed to the store at close
  * @param activeSessions sessions currently open
  * @param registeredHandlers event and command handlers currently registered, in every scope
  */
 public record BusStats(String name, BusState state, int queueSize, int queueCapacity, int largestQueueSize,
         boolean backpressureActive, long highWaterHits, long published, long accepted, long rejected,
         long lifecycleRejected, long filtered, long delivered, long cancelled, long returned, long dropped,
-        long throttled, long handlerFailures, long commandsExecuted, long commandsFailed, int activeSessions,
+        long throttled, long handlerFailures, long commandsExecuted, long commandsFailed, int scheduledPending,
+        long scheduledFired, long scheduledRejected, long scheduledCancelled, long scheduledSaved, int activeSessions,
         int registeredHandlers) {
 
     /**

@@ -11,6 +11,8 @@ import org.llmgine.bus.internal.DefaultMessageBus;
 import org.llmgine.bus.middleware.CommandMiddleware;
 import org.llmgine.bus.middleware.EventMiddleware;
 import org.llmgine.bus.spi.BusObserver;
+import org.llmgine.bus.spi.InMemoryScheduledEventStore;
+import org.llmgine.bus.spi.ScheduledEventStore;
 
 /**
  * An in-process message bus: the bus scope plus factory of {@link Session sessions}.
@@ -146,6 +148,7 @@ public interface MessageBus extends MessageScope, AutoCloseable {
         private final List<CommandMiddleware> commandMiddleware = new ArrayList<>();
         private final List<EventMiddleware> eventMiddleware = new ArrayList<>();
         private final List<BusObserver> observers = new ArrayList<>();
+        private ScheduledEventStore scheduledEventStore = new InMemoryScheduledEventStore();
 
         private Builder() {
         }
@@ -358,6 +361,19 @@ public interface MessageBus extends MessageScope, AutoCloseable {
         }
 
         /**
+         * Sets where pending scheduled events go when the bus closes, and where a starting bus takes
+         * them back from (default: a new {@link InMemoryScheduledEventStore}). Give two buses the same
+         * store to carry scheduled events from one to the next.
+         *
+         * @param store the store
+         * @return this builder
+         */
+        public Builder scheduledEventStore(ScheduledEventStore store) {
+            this.scheduledEventStore = Objects.requireNonNull(store, "store");
+            return this;
+        }
+
+        /**
          * Returns the configuration this builder would build with.
          *
          * @return the validated configuration
@@ -375,7 +391,8 @@ public interface MessageBus extends MessageScope, AutoCloseable {
          * @return the bus
          */
         public MessageBus build() {
-            return new DefaultMessageBus(config(), filters, commandMiddleware, eventMiddleware, observers);
+            return new DefaultMessageBus(config(), filters, commandMiddleware, eventMiddleware, observers,
+                    scheduledEventStore);
         }
 
         /**

@@ -1,6 +1,7 @@
 package org.llmgine.bus;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import org.llmgine.bus.handler.CommandHandler;
 import org.llmgine.bus.handler.EventHandler;
@@ -147,6 +148,43 @@ public interface MessageScope {
      * @throws InterruptedException if interrupted while waiting
      */
     DeliveryReport publishAndWait(Event event, PublishOptions options, Duration timeout) throws InterruptedException;
+
+    /**
+     * Schedules an event to be published in this scope at {@code at}, on the bus's clock. When due
+     * it goes through the normal publish path (filters, backpressure), without waiting for room: a
+     * full queue rejects it, which is counted and logged and visible on the handle. Pending events
+     * still waiting when the bus closes are handed to its {@code ScheduledEventStore}, and a bus
+     * started with the same store schedules them again.
+     *
+     * @param event the event
+     * @param at when to publish it; a time in the past means now
+     * @return a handle to follow or cancel it
+     * @throws BusClosedException if this scope is closed
+     */
+    ScheduledEvent schedule(Event event, Instant at);
+
+    /**
+     * Schedules an event to be published in this scope after {@code delay}; see
+     * {@link #schedule(Event, Instant)}.
+     *
+     * @param event the event
+     * @param delay how long from now, on the bus's clock
+     * @return a handle to follow or cancel it
+     * @throws IllegalArgumentException if the delay is negative
+     * @throws BusClosedException if this scope is closed
+     */
+    ScheduledEvent schedule(Event event, Duration delay);
+
+    /**
+     * Schedules an event with headers and a priority; see {@link #schedule(Event, Instant)}.
+     *
+     * @param event the event
+     * @param at when to publish it
+     * @param options the headers and priority it is published with
+     * @return a handle to follow or cancel it
+     * @throws BusClosedException if this scope is closed
+     */
+    ScheduledEvent schedule(Event event, Instant at, PublishOptions options);
 
     /**
      * Executes a command in this scope and waits for its result. The handler runs on a virtual

@@ -1,12 +1,14 @@
 package org.llmgine.bus.internal;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import org.llmgine.bus.DeliveryReport;
 import org.llmgine.bus.MessageScope;
 import org.llmgine.bus.PublishOptions;
 import org.llmgine.bus.PublishOutcome;
+import org.llmgine.bus.ScheduledEvent;
 import org.llmgine.bus.handler.CommandHandler;
 import org.llmgine.bus.handler.EventHandler;
 import org.llmgine.bus.handler.EventListener;
@@ -125,6 +127,26 @@ abstract sealed class AbstractScope implements MessageScope permits DefaultMessa
         checkTimeout(timeout);
         checkUsable("publishAndWait");
         return bus().publishAndWait(lane(), event, options, timeout.toNanos(), timeout);
+    }
+
+    @Override
+    public final ScheduledEvent schedule(Event event, Instant at) {
+        return schedule(event, at, PublishOptions.defaults());
+    }
+
+    @Override
+    public final ScheduledEvent schedule(Event event, Duration delay) {
+        Checks.notNegative("delay", delay);
+        return schedule(event, bus().config().clock().instant().plus(delay), PublishOptions.defaults());
+    }
+
+    @Override
+    public final ScheduledEvent schedule(Event event, Instant at, PublishOptions options) {
+        Objects.requireNonNull(event, "event");
+        Objects.requireNonNull(at, "at");
+        Objects.requireNonNull(options, "options");
+        checkUsable("schedule");
+        return bus().schedules().schedule(lane(), event, at, options);
     }
 
     @Override

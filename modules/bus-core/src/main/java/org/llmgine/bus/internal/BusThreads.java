@@ -9,7 +9,8 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The one factory of the bus's threads, all virtual, with an uncaught-exception handler that logs
- * at ERROR. Names: {@code llmgine-bus-<bus>-dispatcher}, {@code llmgine-bus-<bus>-lane-<lane>},
+ * at ERROR. Names: {@code llmgine-bus-<bus>-dispatcher}, {@code llmgine-bus-<bus>-timer},
+ * {@code llmgine-bus-<bus>-lane-<lane>},
  * {@code llmgine-bus-<bus>-<lane>-handler-<n>} and {@code llmgine-bus-<bus>-command-<n>}, where
  * {@code <lane>} is {@code bus-scope} or {@code session-<id>}.
  *
@@ -46,6 +47,11 @@ final class BusThreads {
     /** Starts the drainer of a lane (tracked). */
     Thread startDrainer(Lane lane, Runnable body) {
         return startTracked(prefix + "lane-" + lane.label, body);
+    }
+
+    /** Starts the timer thread (tracked). */
+    Thread startTimer(Runnable body) {
+        return startTracked(prefix + "timer", body);
     }
 
     /** Starts a command run (tracked). */

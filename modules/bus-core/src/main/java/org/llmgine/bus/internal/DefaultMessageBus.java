@@ -52,6 +52,7 @@ import org.llmgine.bus.message.SessionStarted;
 import org.llmgine.bus.middleware.CommandMiddleware;
 import org.llmgine.bus.middleware.EventMiddleware;
 import org.llmgine.bus.spi.BusObserver;
+import org.llmgine.bus.spi.ScheduledEventStore;
 
 /**
  * The bus: owner of the queue, the dispatcher, the lanes, the handler tables and the counters;
@@ -80,6 +81,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     private final BusThreads threads;
     private final EventDispatch dispatch;
     private final Commands commands;
+    private final Schedules schedules;
     private final AtomicInteger registeredHandlers = new AtomicInteger();
     private final ScopeTable table;
     private final Lane busLane;
@@ -111,9 +113,10 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
      * @param commandMiddleware command middleware, outermost first
      * @param eventMiddleware event middleware, outermost first
      * @param observers observers
+     * @param store where pending scheduled events go at close and come back from at start
      */
     public DefaultMessageBus(BusConfig config, List<EventFilter> filters, List<CommandMiddleware> commandMiddleware,
-            List<EventMiddleware> eventMiddleware, List<BusObserver> observers) {
+            List<EventMiddleware> eventMiddleware, List<BusObserver> observers, ScheduledEventStore store) {
         this.config = Objects.requireNonNull(config, "config");
         this.clock = config.clock();
         this.ticker = config.ticker();
@@ -123,6 +126,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         this.threads = new BusThreads(config.name());
         this.dispatch = new EventDispatch(this, eventMiddleware.toArray(EventMiddleware[]::new), this.observers, ticker);
         this.commands = new Commands(this, commandMiddleware.toArray(CommandMiddleware[]::new), this.observers, clock);
+        this.schedules = new Schedules(this, new Timer(clock, config.name()), Objects.requireNonNull(store, "store"));
         this.table = new ScopeTable(null, registeredHandlers);
         this.busLane = new Lane(this, null, config.batchSize(), config.starvationLimit());
         this.publishWaitNanos = config.overflowStrategy() == OverflowStrategy.BLOCK ? config.publishTimeout().toNanos() : 0L;
@@ -147,6 +151,15 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
 
     Commands commands() {
         return commands;
+    }
+
+    Schedules schedules() {
+        return schedules;
+    }
+
+    /** Returns the open session with this id, or null. */
+    @Nullable SessionImpl openSessionNamed(String id) {
+        return sessions.get(id);
     }
 
     Ticker ticker() {
@@ -218,6 +231,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     public MessageBus start() {
         if (state.compareAndSet(BusState.NEW, BusState.RUNNING)) {
             threads.startDispatcher(this::dispatchLoop);
+            schedules.start(threads);
             LOG.log(Level.DEBUG, () -> "bus '" + name() + "' started");
             return this;
         }
@@ -410,7 +424,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
                 return declined;
             }
         }
-        if (adaptive && source != EventQueue.FROM_BUS) {
+        if (adaptive && (source == EventQueue.FROM_CALLER || source == EventQueue.FROM_WORK)) {
             pace();
         }
         var delivery = new Delivery(this, event, lane, headers, priority, clock.instant(),
@@ -429,6 +443,11 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
             dropped(victim);
         }
         return outcome;
+    }
+
+    /** Publishes a scheduled event that fell due, from the timer thread. */
+    PublishOutcome publishDue(Lane lane, Event event, Headers headers, int priority) {
+        return publish(lane, event, headers, priority, EventQueue.FROM_TIMER, null);
     }
 
     /**
@@ -555,7 +574,8 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
                 counts.backpressure(), counts.highWaterHits(), published.sum(), counts.accepted(), counts.rejected(),
                 lifecycleRejectedCount, filteredCount, counts.delivered(), counts.cancelled(), counts.returned(),
                 counts.dropped(), throttled.sum(), handlerFailures.sum(), commands.executed(), commandsFailed,
-                sessions.size(), registeredHandlers.get());
+                schedules.pending(), schedules.fired(), schedules.rejected(), schedules.cancelledCount(),
+                schedules.saved(), sessions.size(), registeredHandlers.get());
     }
 
     /**
@@ -602,6 +622,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     private CloseReport shutDown(Duration timeout) {
         long begin = ticker.read();
         BusState before = state.getAndSet(BusState.CLOSING);
+        Schedules.Saved saved = schedules.stop();
         queue.admitInternalOnly();
         boolean drained = false;
         boolean interrupted = false;
@@ -635,14 +656,15 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         returned.sort(Comparator.comparingLong(d -> d.id));
         var report = new CloseReport(drained, waited,
                 returned.stream().map(d -> new ReturnedEvent(d.id, d.lane.sessionId, d.event, d.headers)).toList(),
-                queue.counts().cancelled(), commands.cancelled(), stillRunning);
+                queue.counts().cancelled(), commands.cancelled(), stillRunning, saved.count(), saved.notSaved());
         if (report.clean()) {
             LOG.log(Level.DEBUG, () -> "bus '" + name() + "' closed cleanly in " + waited);
         } else {
             LOG.log(Level.WARNING, () -> "bus '" + name() + "' closed after " + waited + ": drained=" + report.drained()
                     + ", returned " + report.returned().size() + " undelivered events, cancelled "
                     + report.cancelledEvents() + " events and " + report.cancelledCommands() + " commands, "
-                    + report.threadsStillRunning() + " threads still running");
+                    + report.threadsStillRunning() + " threads still running, " + report.scheduledNotSaved().size()
+                + " scheduled events not saved");
         }
         if (interrupted) {
             Thread.currentThread().interrupt();

@@ -42,6 +42,8 @@ final class EventQueue {
     static final int FROM_WORK = 1;
     /** A lifecycle event the bus publishes itself: may use the reserve; never waits nor evicts. */
     static final int FROM_BUS = 2;
+    /** A scheduled event that fell due: admitted like in-flight work; never waits for room. */
+    static final int FROM_TIMER = 3;
 
     private static final int OPEN = 0;
     private static final int INTERNAL_ONLY = 1;
@@ -120,7 +122,7 @@ final class EventQueue {
      * lifecycle events, and callers that work in that lane. When the queue is full, BLOCK waits up
      * to {@code waitNanos} unless the publisher holds a slot itself ({@link Binding#holdsSlot}).
      *
-     * @param source {@link #FROM_CALLER}, {@link #FROM_WORK} or {@link #FROM_BUS}
+     * @param source {@link #FROM_CALLER}, {@link #FROM_WORK}, {@link #FROM_BUS} or {@link #FROM_TIMER}
      * @param waitNanos how long BLOCK waits for room
      */
     PublishOutcome offer(Delivery delivery, int source, long waitNanos) {
@@ -180,7 +182,8 @@ final class EventQueue {
         }
         return switch (strategy) {
             case DROP_OLDEST -> evictOldest(delivery) ? null : queueFull;
-            case BLOCK -> Binding.holdsSlot(delivery.bus) ? queueFull : waitForRoom(delivery, source, waitNanos);
+            case BLOCK -> source == FROM_TIMER || Binding.holdsSlot(delivery.bus) ? queueFull
+                    : waitForRoom(delivery, source, waitNanos);
             case REJECT_NEW, ADAPTIVE -> queueFull;
         };
     }

@@ -41,12 +41,25 @@ final class Lane {
     final AtomicInteger runningCommands = new AtomicInteger();
 
     Lane(DefaultMessageBus bus, @Nullable SessionImpl session, int batchSize, int starvationLimit) {
+        this(bus, session, session == null ? null : session.id(), batchSize, starvationLimit);
+    }
+
+    private Lane(DefaultMessageBus bus, @Nullable SessionImpl session, @Nullable String sessionId, int batchSize,
+            int starvationLimit) {
         this.bus = bus;
         this.session = session;
-        this.sessionId = session == null ? null : session.id();
-        this.label = session == null ? "bus-scope" : "session-" + session.id();
+        this.sessionId = sessionId;
+        this.label = sessionId == null ? "bus-scope" : "session-" + sessionId;
         this.batch = new Delivery[batchSize];
         this.mailbox = new PriorityBuckets(starvationLimit);
+    }
+
+    /**
+     * A lane for a session id with no open session (scheduled events restored after a restart): its
+     * events carry the session id, and only bus-scope handlers see them.
+     */
+    static Lane detached(DefaultMessageBus bus, String sessionId) {
+        return new Lane(bus, null, sessionId, bus.config().batchSize(), bus.config().starvationLimit());
     }
 
     /** Returns the handler plan of an event class in this lane's scope. */
