@@ -42,6 +42,11 @@ package org.llmgine.bus;
  * @param scheduledRejected the part of {@code scheduledFired} the queue rejected (logged at WARNING)
  * @param scheduledCancelled scheduled events cancelled before they were due
  * @param scheduledSaved scheduled events handed to the store at close
+ * @param approvalsPending approval commands waiting for a decision
+ * @param approvalsApproved approval requests approved
+ * @param approvalsDenied approval requests denied
+ * @param approvalsExpired approval requests that expired
+ * @param approvalsCancelled approval requests cancelled (close, session close, the caller gave up)
  * @param activeSessions sessions currently open
  * @param registeredHandlers event and command handlers currently registered, in every scope
  */
@@ -49,8 +54,9 @@ public record BusStats(String name, BusState state, int queueSize, int queueCapa
         boolean backpressureActive, long highWaterHits, long published, long accepted, long rejected,
         long lifecycleRejected, long filtered, long delivered, long cancelled, long returned, long dropped,
         long throttled, long handlerFailures, long commandsExecuted, long commandsFailed, int scheduledPending,
-        long scheduledFired, long scheduledRejected, long scheduledCancelled, long scheduledSaved, int activeSessions,
-        int registeredHandlers) {
+        long scheduledFired, long scheduledRejected, long scheduledCancelled, long scheduledSaved,
+        int approvalsPending, long approvalsApproved, long approvalsDenied, long approvalsExpired,
+        long approvalsCancelled, int activeSessions, int registeredHandlers) {
 
     /**
      * Tells whether the bus was dispatching when the snapshot was taken.

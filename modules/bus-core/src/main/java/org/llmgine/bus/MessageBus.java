@@ -98,6 +98,34 @@ public interface MessageBus extends MessageScope, AutoCloseable {
     Session openSession();
 
     /**
+     * Approves a pending {@link org.llmgine.bus.message.ApprovalCommand}: its handler runs, through
+     * the command middleware.
+     *
+     * @param commandId the command's id, from {@link org.llmgine.bus.message.ApprovalRequested} or
+     *     {@link #pendingApprovals()}
+     * @throws IllegalArgumentException if no approval is pending under that id (unknown, or already
+     *     decided, expired or cancelled)
+     */
+    void approve(long commandId);
+
+    /**
+     * Denies a pending {@link org.llmgine.bus.message.ApprovalCommand}: it fails with
+     * {@link org.llmgine.bus.message.FailureCause.ApprovalDenied} and its handler does not run.
+     *
+     * @param commandId the command's id
+     * @param reason why, not blank
+     * @throws IllegalArgumentException if no approval is pending under that id, or the reason is blank
+     */
+    void deny(long commandId, String reason);
+
+    /**
+     * Returns the approval requests waiting for a decision, in request order.
+     *
+     * @return a snapshot
+     */
+    List<PendingApproval> pendingApprovals();
+
+    /**
      * Returns a snapshot of the bus's counters and gauges.
      *
      * @return the statistics

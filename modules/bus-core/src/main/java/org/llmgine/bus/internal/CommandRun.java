@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.PublishOutcome;
 import org.llmgine.bus.handler.CommandContext;
+import org.llmgine.bus.message.ApprovalCommand;
 import org.llmgine.bus.message.Command;
 import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.message.Event;
@@ -69,10 +70,17 @@ final class CommandRun implements CommandContext {
         long start = bus.ticker().read();
         CommandResult<Object> result;
         try {
-            Object value = middleware.length == 0 ? invokeHandler() : new Step(0).proceed();
-            result = value != null ? CommandResult.success(value) : CommandResult.failure(new FailureCause.HandlerThrew(
-                    new NullPointerException("command handler " + entry.name + " returned null for "
-                            + command.getClass().getName() + "; return a value of the command's result type")));
+            CommandResult<Object> refused = command instanceof ApprovalCommand<?> approval
+                    ? bus.approvals().await(id, approval, lane, headers) : null;
+            if (refused != null) {
+                result = refused;
+            } else {
+                Object value = middleware.length == 0 ? invokeHandler() : new Step(0).proceed();
+                result = value != null ? CommandResult.success(value)
+                        : CommandResult.failure(new FailureCause.HandlerThrew(new NullPointerException("command handler "
+                                + entry.name + " returned null for " + command.getClass().getName()
+                                + "; return a value of the command's result type")));
+            }
         } catch (Throwable t) {
             if (bus.isCancelling()) {
                 result = CommandResult.failure(new FailureCause.Cancelled("bus '" + bus.name()

@@ -32,6 +32,7 @@ import org.llmgine.bus.EventDeliveryException;
 import org.llmgine.bus.EventDroppedException;
 import org.llmgine.bus.MessageBus;
 import org.llmgine.bus.OverflowStrategy;
+import org.llmgine.bus.PendingApproval;
 import org.llmgine.bus.PublishOptions;
 import org.llmgine.bus.PublishOutcome;
 import org.llmgine.bus.RejectionReason;
@@ -82,6 +83,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     private final EventDispatch dispatch;
     private final Commands commands;
     private final Schedules schedules;
+    private final Approvals approvals;
     private final AtomicInteger registeredHandlers = new AtomicInteger();
     private final ScopeTable table;
     private final Lane busLane;
@@ -126,7 +128,9 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         this.threads = new BusThreads(config.name());
         this.dispatch = new EventDispatch(this, eventMiddleware.toArray(EventMiddleware[]::new), this.observers, ticker);
         this.commands = new Commands(this, commandMiddleware.toArray(CommandMiddleware[]::new), this.observers, clock);
-        this.schedules = new Schedules(this, new Timer(clock, config.name()), Objects.requireNonNull(store, "store"));
+        var timer = new Timer(clock, config.name());
+        this.schedules = new Schedules(this, timer, Objects.requireNonNull(store, "store"));
+        this.approvals = new Approvals(this, timer, clock, this.observers);
         this.table = new ScopeTable(null, registeredHandlers);
         this.busLane = new Lane(this, null, config.batchSize(), config.starvationLimit());
         this.publishWaitNanos = config.overflowStrategy() == OverflowStrategy.BLOCK ? config.publishTimeout().toNanos() : 0L;
@@ -155,6 +159,10 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
 
     Schedules schedules() {
         return schedules;
+    }
+
+    Approvals approvals() {
+        return approvals;
     }
 
     /** Returns the open session with this id, or null. */
@@ -550,6 +558,23 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         return lane.session == null ? table : lane.session.table();
     }
 
+    // ---------------------------------------------------------------- approvals
+
+    @Override
+    public void approve(long commandId) {
+        approvals.approve(commandId);
+    }
+
+    @Override
+    public void deny(long commandId, String reason) {
+        approvals.deny(commandId, reason);
+    }
+
+    @Override
+    public List<PendingApproval> pendingApprovals() {
+        return approvals.list();
+    }
+
     // ---------------------------------------------------------------- idle, stats, close
 
     @Override
@@ -575,7 +600,8 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
                 lifecycleRejectedCount, filteredCount, counts.delivered(), counts.cancelled(), counts.returned(),
                 counts.dropped(), throttled.sum(), handlerFailures.sum(), commands.executed(), commandsFailed,
                 schedules.pending(), schedules.fired(), schedules.rejected(), schedules.cancelledCount(),
-                schedules.saved(), sessions.size(), registeredHandlers.get());
+                schedules.saved(), approvals.pendingCount(), approvals.approved(), approvals.denied(),
+                approvals.expired(), approvals.cancelled(), sessions.size(), registeredHandlers.get());
     }
 
     /**
@@ -623,6 +649,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         long begin = ticker.read();
         BusState before = state.getAndSet(BusState.CLOSING);
         Schedules.Saved saved = schedules.stop();
+        approvals.cancelAll("bus '" + name() + "' closed while the command awaited approval");
         queue.admitInternalOnly();
         boolean drained = false;
         boolean interrupted = false;

@@ -4,8 +4,10 @@ import java.lang.System.Logger.Level;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.MessageBus;
+import org.llmgine.bus.PendingApproval;
 import org.llmgine.bus.RejectionReason;
 import org.llmgine.bus.handler.HandlerInfo;
+import org.llmgine.bus.message.ApprovalDecided;
 import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.message.Event;
 import org.llmgine.bus.message.Headers;
@@ -86,6 +88,14 @@ final class Observers {
 
     void throttled(long delayNanos) {
         each("onThrottled", o -> o.onThrottled(delayNanos));
+    }
+
+    void approvalRequested(PendingApproval approval) {
+        each("onApprovalRequested", o -> o.onApprovalRequested(approval));
+    }
+
+    void approvalDecided(PendingApproval approval, ApprovalDecided.Decision decision) {
+        each("onApprovalDecided", o -> o.onApprovalDecided(approval, decision));
     }
 
     void commandStarted(Class<?> type) {

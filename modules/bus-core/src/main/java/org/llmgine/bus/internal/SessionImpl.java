@@ -122,6 +122,7 @@ final class SessionImpl extends AbstractScope implements Session {
             return;
         }
         bus.queue().closeLane(lane);
+        bus.approvals().cancelLane(lane, "session '" + id + "' closed while the command awaited approval");
         try {
             drainBeforeClose();
         } finally {

@@ -9,7 +9,8 @@ import org.jspecify.annotations.Nullable;
  */
 public sealed interface FailureCause
         permits FailureCause.NoHandler, FailureCause.HandlerThrew, FailureCause.Rejected,
-                FailureCause.TimedOut, FailureCause.Cancelled {
+                FailureCause.TimedOut, FailureCause.Cancelled, FailureCause.ApprovalDenied,
+                FailureCause.ApprovalExpired {
 
     /**
      * A one-line, human-readable description of the failure that names the command type and the
@@ -131,6 +132,51 @@ public sealed interface FailureCause
         @Override
         public String describe() {
             return "cancelled: " + reason;
+        }
+    }
+
+    /**
+     * An {@link ApprovalCommand} was denied; its handler did not run.
+     *
+     * @param reason the reason the decider gave
+     */
+    record ApprovalDenied(String reason) implements FailureCause {
+
+        /**
+         * Creates the cause.
+         *
+         * @param reason the reason
+         */
+        public ApprovalDenied {
+            Objects.requireNonNull(reason, "reason");
+        }
+
+        @Override
+        public String describe() {
+            return "approval denied: " + reason;
+        }
+    }
+
+    /**
+     * Nobody decided on an {@link ApprovalCommand} before its request expired; its handler did not
+     * run.
+     *
+     * @param expiredAt when the request expired, on the bus's clock
+     */
+    record ApprovalExpired(java.time.Instant expiredAt) implements FailureCause {
+
+        /**
+         * Creates the cause.
+         *
+         * @param expiredAt the expiry
+         */
+        public ApprovalExpired {
+            Objects.requireNonNull(expiredAt, "expiredAt");
+        }
+
+        @Override
+        public String describe() {
+            return "approval expired at " + expiredAt;
         }
     }
 }

@@ -13,5 +13,5 @@ package org.llmgine.bus.message;
  */
 public sealed interface LifecycleEvent extends Event
         permits SessionStarted, SessionEnded, CommandStarted, CommandCompleted, HandlerFailed, EventDropped,
-                BackpressureChanged {
+                BackpressureChanged, ApprovalRequested, ApprovalDecided {
 }

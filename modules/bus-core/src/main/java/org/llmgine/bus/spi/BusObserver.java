@@ -2,8 +2,10 @@ package org.llmgine.bus.spi;
 
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.MessageBus;
+import org.llmgine.bus.PendingApproval;
 import org.llmgine.bus.RejectionReason;
 import org.llmgine.bus.handler.HandlerInfo;
+import org.llmgine.bus.message.ApprovalDecided;
 import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.message.Event;
 import org.llmgine.bus.message.Headers;
@@ -117,6 +119,23 @@ public interface BusObserver {
      * @param delayNanos the pause
      */
     default void onThrottled(long delayNanos) {
+    }
+
+    /**
+     * An approval command began waiting for a decision.
+     *
+     * @param approval the request
+     */
+    default void onApprovalRequested(PendingApproval approval) {
+    }
+
+    /**
+     * An approval request was decided (approved, denied, expired or cancelled).
+     *
+     * @param approval the request
+     * @param decision the decision
+     */
+    default void onApprovalDecided(PendingApproval approval, ApprovalDecided.Decision decision) {
     }
 
     /**
