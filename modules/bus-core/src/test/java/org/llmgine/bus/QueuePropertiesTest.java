@@ -127,4 +127,37 @@ final class QueuePropertiesTest {
                     assertTrue(stats.largestQueueSize() <= capacity, "queue held " + stats.largestQueueSize());
                 });
     }
+
+    /**
+     * The starvation guard's bound: every run of {@code starvationLimit} takes by priority is
+     * followed by a take of the oldest waiting event, so before an event is handled at most
+     * {@code starvationLimit × (events older than it + 1)} newer events can overtake it.
+     */
+    @Test
+    void lowPriorityIsNeverStarved_overtakingIsBoundedByTheStarvationLimit() {
+        qt().withExamples(60).withShrinkCycles(30)
+                .forAll(lists().of(integers().between(0, LEVELS.length - 1)).ofSizeBetween(1, 200),
+                        integers().between(1, 10))
+                .checkAssert((priorities, limit) -> {
+                    List<Long> handled = new CopyOnWriteArrayList<>();
+                    try (var bus = MessageBus.builder().name("prop-starvation").starvationLimit(limit).build()) {
+                        bus.registerEventHandler(Job.class, (job, ctx) -> handled.add(ctx.messageId()));
+                        for (int i = 0; i < priorities.size(); i++) {
+                            bus.publish(new Job(0, i), PublishOptions.defaults().withPriority(LEVELS[priorities.get(i)]));
+                        }
+                        bus.start();
+                        assertTrue(bus.awaitIdle(Duration.ofSeconds(30)));
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    assertEquals(priorities.size(), handled.size());
+                    for (int position = 0; position < handled.size(); position++) {
+                        long id = handled.get(position);
+                        long older = id - 1; // ids are 1..n in publish order
+                        long newerBefore = handled.subList(0, position).stream().filter(other -> other > id).count();
+                        assertTrue(newerBefore <= (long) limit * (older + 1), "event " + id + " was overtaken by "
+                                + newerBefore + " newer events with starvationLimit " + limit + ": " + handled);
+                    }
+                });
+    }
 }
