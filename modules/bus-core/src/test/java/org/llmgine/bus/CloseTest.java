@@ -210,4 +210,40 @@ final class CloseTest {
         assertEquals(List.of(new Job(1)), report.returned().stream().map(ReturnedEvent::event).toList());
         waiter.join(Duration.ofSeconds(5));
     }
+
+    record Later() implements Event {}
+
+    record NeedsApproval() implements org.llmgine.bus.message.ApprovalCommand<String> {
+        @Override
+        public String approver() {
+            return "ops";
+        }
+    }
+
+    @Test
+    void whileClosing_aHandlerThatSchedulesOrAsksForApproval_neitherLosesNorHangsAnything() throws Exception {
+        var store = new org.llmgine.bus.spi.InMemoryScheduledEventStore();
+        var bus = MessageBus.builder().name("closing-work").scheduledEventStore(store).start();
+        var gate = new CountDownLatch(1);
+        var approval = new CompletableFuture<CommandResult<String>>();
+        bus.registerCommand(NeedsApproval.class, (cmd, ctx) -> "approved?");
+        bus.registerEventHandler(Job.class, (job, ctx) -> {
+            gate.await();
+            bus.schedule(new Later(), Duration.ofHours(1)); // the timer has stopped: straight to the store
+            approval.complete(ctx.execute(new NeedsApproval())); // approvals are cancelled: no hang
+        });
+        bus.publish(new Job(1));
+        Thread closer = Thread.ofVirtual().start(bus::close);
+        while (bus.state() != BusState.CLOSING) {
+            Thread.onSpinWait();
+        }
+        gate.countDown();
+        closer.join(Duration.ofSeconds(10));
+
+        var failure = assertInstanceOf(CommandResult.Failure.class, approval.get(5, TimeUnit.SECONDS));
+        assertInstanceOf(FailureCause.Cancelled.class, failure.cause());
+        assertEquals(List.of(new Later()), store.contents().stream().map(s -> s.event()).toList());
+        assertEquals(1, bus.stats().scheduledSaved());
+        assertTrue(bus.close(Duration.ofSeconds(1)).drained());
+    }
 }

@@ -59,6 +59,8 @@ final class Approvals {
     private final InstantSource clock;
     private final Observers observers;
     private final ConcurrentHashMap<Long, Request> pending = new ConcurrentHashMap<>();
+    /** Set (before the walk) when the bus closes; a request registered after it is cancelled at once. */
+    private volatile boolean closed;
     private final LongAdder approved = new LongAdder();
     private final LongAdder denied = new LongAdder();
     private final LongAdder expired = new LongAdder();
@@ -86,13 +88,28 @@ final class Approvals {
         var request = new Request(new PendingApproval(commandId, command, approver, lane.sessionId, now, expiresAt), lane,
                 this);
         pending.put(commandId, request);
-        if (observers.active) {
-            observers.approvalRequested(request.info);
+        // A close that walked the map before this put would miss the request: check after it.
+        SessionImpl session = lane.session;
+        if (closed) {
+            if (decide(commandId, request, new Outcome(Decision.CANCELLED, "bus '" + bus.name() + "' is closing"))) {
+                bus.commands().countCancelled();
+            }
+        } else if (session != null && !session.isOpen()) {
+            decide(commandId, request, new Outcome(Decision.CANCELLED, "session '" + session.id() + "' is closing"));
         }
-        if (bus.hasHandlers(lane, ApprovalRequested.class)) {
-            bus.publishLifecycle(lane, new ApprovalRequested(commandId, command, approver, expiresAt), headers);
+        if (!request.decision.isDone()) {
+            if (observers.active) {
+                observers.approvalRequested(request.info);
+            }
+            if (bus.hasHandlers(lane, ApprovalRequested.class)) {
+                bus.publishLifecycle(lane, new ApprovalRequested(commandId, command, approver, expiresAt), headers);
+            }
+            if (!timer.schedule(request.expiry)) {
+                decide(commandId, request, new Outcome(Decision.CANCELLED, "bus '" + bus.name() + "' is closing"));
+            } else if (request.decision.isDone()) {
+                timer.remove(request.expiry); // decided before its expiry was scheduled
+            }
         }
-        timer.schedule(request.expiry);
         Outcome outcome;
         try {
             outcome = request.decision.get();
@@ -135,8 +152,10 @@ final class Approvals {
      * Records one decision: removes the request (the given one, or whatever is pending under the id)
      * and completes its future. An approve or deny of an id that is not pending throws; an expiry or
      * cancellation that lost the race does nothing.
+     *
+     * @return true if this call made the decision
      */
-    private void decide(long commandId, @Nullable Request expected, Outcome outcome) {
+    private boolean decide(long commandId, @Nullable Request expected, Outcome outcome) {
         Request request = expected == null ? pending.remove(commandId) : pending.remove(commandId, expected)
                 ? expected : null;
         if (request == null) {
@@ -144,7 +163,7 @@ final class Approvals {
                 throw new IllegalArgumentException("no pending approval for command id " + commandId + " on bus '"
                         + bus.name() + "': unknown, or already decided, expired or cancelled");
             }
-            return;
+            return false;
         }
         timer.remove(request.expiry);
         switch (outcome.decision()) {
@@ -157,6 +176,7 @@ final class Approvals {
             observers.approvalDecided(request.info, outcome.decision());
         }
         request.decision.complete(outcome);
+        return true;
     }
 
     /** Cancels every pending request of a lane (its session is closing). */
@@ -168,9 +188,14 @@ final class Approvals {
         });
     }
 
-    /** Cancels every pending request (the bus is closing). */
+    /** Cancels every pending request, and every one registered from now on (the bus is closing). */
     void cancelAll(String reason) {
-        pending.forEach((id, request) -> decide(id, request, new Outcome(Decision.CANCELLED, reason)));
+        closed = true;
+        pending.forEach((id, request) -> {
+            if (decide(id, request, new Outcome(Decision.CANCELLED, reason))) {
+                bus.commands().countCancelled();
+            }
+        });
     }
 
     List<PendingApproval> list() {

@@ -235,13 +235,19 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         return state.get();
     }
 
+    /** Starts under {@code closeLock}, so a concurrent close runs entirely before or after it. */
     @Override
     public MessageBus start() {
-        if (state.compareAndSet(BusState.NEW, BusState.RUNNING)) {
-            threads.startDispatcher(this::dispatchLoop);
-            schedules.start(threads);
-            LOG.log(Level.DEBUG, () -> "bus '" + name() + "' started");
-            return this;
+        closeLock.lock();
+        try {
+            if (state.compareAndSet(BusState.NEW, BusState.RUNNING)) {
+                threads.startDispatcher(this::dispatchLoop);
+                schedules.start(threads);
+                LOG.log(Level.DEBUG, () -> "bus '" + name() + "' started");
+                return this;
+            }
+        } finally {
+            closeLock.unlock();
         }
         if (state.get() == BusState.RUNNING) {
             return this;
@@ -648,7 +654,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     private CloseReport shutDown(Duration timeout) {
         long begin = ticker.read();
         BusState before = state.getAndSet(BusState.CLOSING);
-        Schedules.Saved saved = schedules.stop();
+        Schedules.Saved saved = schedules.stop(CANCEL_GRACE);
         approvals.cancelAll("bus '" + name() + "' closed while the command awaited approval");
         queue.admitInternalOnly();
         boolean drained = false;

@@ -25,7 +25,9 @@ import org.llmgine.bus.RejectionReason;
  * has not started can be evicted wherever it waits (here or in a lane).
  *
  * <p>Concurrency: {@code lock} guards every mutable field here, the {@code prev/next/linked} links
- * of deliveries, and {@link Lane#unfinished} and {@link Lane#closing} of every lane. Publishers,
+ * of deliveries, and {@link Lane#unfinished} and {@link Lane#closing} of every lane. An eviction
+ * takes a lane's lock inside this one (to remove the victim from the lane's mailbox); nothing takes
+ * this lock while holding a lane's, so the order queue -> lane cannot deadlock. Publishers,
  * the dispatcher and lane drainers take it for a few field updates; the only waits are
  * {@link Condition} awaits, which release it: publishers wait on {@code notFull} (BLOCK strategy),
  * the dispatcher on {@code notEmpty}, and {@code awaitIdle} callers on {@code idle}. Signals are
@@ -223,11 +225,20 @@ final class EventQueue {
         for (Delivery d = head; d != null; d = d.next) {
             if (d.drop()) {
                 unlink(d);
+                // Remove it where it waits, so dead entries do not pile up; one still on its way
+                // (the dispatcher's batch, a lane's batch) is skipped when its turn comes.
+                if (!pending.removeIfHead(d)) {
+                    d.lane.removeIfWaiting(d);
+                }
                 unfinished--;
                 size = unfinished;
                 d.lane.unfinished--;
                 dropped++;
                 incoming.victim = d;
+                checkMarks();
+                if (idleWaiters > 0 && d.lane.unfinished == 0) {
+                    idle.signalAll();
+                }
                 return true;
             }
         }
@@ -480,6 +491,7 @@ final class EventQueue {
             unfinished -= drained.size();
             size = unfinished;
             returned += drained.size();
+            checkMarks();
             notEmpty.signalAll();
             notFull.signalAll();
             if (idleWaiters > 0) {

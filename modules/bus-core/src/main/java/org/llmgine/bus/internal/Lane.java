@@ -67,13 +67,21 @@ final class Lane {
         return session == null ? bus.busPlan(eventType) : session.plan(eventType);
     }
 
-    /** Adds deliveries {@code from} (inclusive) to {@code to} (exclusive); called by the dispatcher. */
+    /**
+     * Adds deliveries {@code from} (inclusive) to {@code to} (exclusive), skipping any evicted on
+     * their way here; called by the dispatcher.
+     */
     void addAll(Delivery[] deliveries, int from, int to) {
         boolean start;
         lock.lock();
         try {
             for (int i = from; i < to; i++) {
-                mailbox.add(deliveries[i]);
+                if (!deliveries[i].isDropped()) {
+                    mailbox.add(deliveries[i]);
+                }
+            }
+            if (mailbox.isEmpty()) {
+                return;
             }
             start = !draining;
             draining = true;
@@ -82,6 +90,26 @@ final class Lane {
         }
         if (start) {
             bus.threads().startDrainer(this, this::drain);
+        }
+    }
+
+    /** Removes an evicted delivery if it waits at the head of its level here (called under the queue's lock). */
+    void removeIfWaiting(Delivery delivery) {
+        lock.lock();
+        try {
+            mailbox.removeIfHead(delivery);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The number of deliveries waiting in the mailbox (not yet taken). */
+    int waitingCount() {
+        lock.lock();
+        try {
+            return mailbox.size();
+        } finally {
+            lock.unlock();
         }
     }
 

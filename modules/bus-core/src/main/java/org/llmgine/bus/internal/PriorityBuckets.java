@@ -109,6 +109,20 @@ final class PriorityBuckets {
         return oldest;
     }
 
+    /** Removes {@code delivery} if it is at the head of its level (where an evicted oldest one waits). */
+    boolean removeIfHead(Delivery delivery) {
+        ArrayDeque<Delivery> level = levels[delivery.level];
+        if (level.peekFirst() != delivery) {
+            return false;
+        }
+        level.pollFirst();
+        if (level.isEmpty()) {
+            nonEmpty &= ~(1 << delivery.level);
+        }
+        size--;
+        return true;
+    }
+
     /** Removes and returns every delivery, in acceptance order. */
     List<Delivery> removeAll() {
         var all = new ArrayList<Delivery>(size);

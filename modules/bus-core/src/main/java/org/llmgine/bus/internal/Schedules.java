@@ -50,11 +50,30 @@ final class Schedules {
         this.store = store;
     }
 
+    /**
+     * Schedules an event. Once the timer has stopped (the bus is closing: a handler still draining
+     * scheduled it, or a start raced a close), the entry goes straight to the store instead.
+     */
     ScheduledEvent schedule(Lane lane, Event event, Instant due, PublishOptions options) {
         var entry = new ScheduledEntry(this, event, lane, due, options.headers(), options.priority());
         pending.incrementAndGet();
-        timer.schedule(entry);
+        if (!timer.schedule(entry)) {
+            StoredScheduledEvent stored = entry.save();
+            if (stored != null) {
+                pending.decrementAndGet();
+                saveLate(stored);
+            }
+        }
         return entry;
+    }
+
+    private void saveLate(StoredScheduledEvent stored) {
+        try {
+            store.save(List.of(stored));
+            saved.increment();
+        } catch (Exception e) {
+            LOG.log(Level.ERROR, "bus '" + bus.name() + "' is closing and could not save " + stored + " to " + store, e);
+        }
     }
 
     /** Publishes a due entry through the normal path; it never waits for room. */
@@ -103,10 +122,10 @@ final class Schedules {
         return open != null ? open.lane() : detached.computeIfAbsent(sessionId, id -> Lane.detached(bus, id));
     }
 
-    /** Stops the timer and hands every pending event to the store, in due order. */
-    Saved stop() {
+    /** Stops the timer (waiting up to {@code grace} for a due event being published) and hands every pending event to the store, in due order. */
+    Saved stop(java.time.Duration grace) {
         var toSave = new ArrayList<StoredScheduledEvent>();
-        for (Timer.Task task : timer.stop()) {
+        for (Timer.Task task : timer.stop(grace)) {
             if (task instanceof ScheduledEntry entry) {
                 StoredScheduledEvent stored = entry.save();
                 if (stored != null) {

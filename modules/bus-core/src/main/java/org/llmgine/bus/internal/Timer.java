@@ -61,12 +61,20 @@ final class Timer {
         this.busName = busName;
     }
 
-    /** Starts the timer thread; tasks scheduled before run once they are due. */
+    /** Starts the timer thread; tasks scheduled before run once they are due. Does nothing once stopped. */
     void start(BusThreads threads) {
-        if (clock instanceof ObservableClock observable) {
-            unsubscribe = observable.onChange(this::wake);
+        lock.lock();
+        try {
+            if (stopped) {
+                return;
+            }
+            if (clock instanceof ObservableClock observable) {
+                unsubscribe = observable.onChange(this::wake);
+            }
+            thread = threads.startTimer(this::loop);
+        } finally {
+            lock.unlock();
         }
-        thread = threads.startTimer(this::loop);
     }
 
     /** Returns the timer thread, or null before start. */
@@ -74,15 +82,19 @@ final class Timer {
         return thread;
     }
 
-    /** Adds a task; wakes the timer if it is now the earliest. */
-    void schedule(Task task) {
+    /** Adds a task and wakes the timer if it is now the earliest; false (task not added) once stopped. */
+    boolean schedule(Task task) {
         lock.lock();
         try {
+            if (stopped) {
+                return false;
+            }
             task.seq = nextSeq++;
             tasks.add(task);
             if (tasks.peek() == task) {
                 changed.signal();
             }
+            return true;
         } finally {
             lock.unlock();
         }
@@ -98,6 +110,16 @@ final class Timer {
         }
     }
 
+    /** The number of tasks waiting for their due time. */
+    int scheduledCount() {
+        lock.lock();
+        try {
+            return tasks.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void wake() {
         lock.lock();
         try {
@@ -107,8 +129,12 @@ final class Timer {
         }
     }
 
-    /** Stops the timer and returns the tasks that never ran, in due order. */
-    List<Task> stop() {
+    /**
+     * Stops the timer: no task runs or is added after this returns, and the tasks that never ran
+     * are returned, in due order. Waits (up to {@code grace}) for a task the timer is running to
+     * finish, so its effect (a published event) happens before the caller goes on.
+     */
+    List<Task> stop(Duration grace) {
         List<Task> rest = new ArrayList<>();
         lock.lock();
         try {
@@ -124,22 +150,29 @@ final class Timer {
         if (listener != null) {
             listener.run();
         }
+        Thread running = thread;
+        if (running != null && running != Thread.currentThread()) {
+            try {
+                running.join(grace);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         return rest;
     }
 
     private void loop() {
         try {
             while (true) {
-                List<Task> due = awaitDue();
-                if (due == null) {
+                Task task = awaitDue();
+                if (task == null) {
                     return;
                 }
-                for (Task task : due) {
-                    try {
-                        task.run();
-                    } catch (RuntimeException e) {
-                        LOG.log(Level.ERROR, "timer task of bus '" + busName + "' failed", e);
-                    }
+                try {
+                    task.run();
+                } catch (Throwable t) {
+                    // a task that fails must not stop the timer: later events and expiries depend on it
+                    LOG.log(Level.ERROR, "timer task of bus '" + busName + "' failed", t);
                 }
             }
         } catch (InterruptedException e) {
@@ -147,8 +180,11 @@ final class Timer {
         }
     }
 
-    /** Waits until a task is due and removes every due task; null once stopped. */
-    private @Nullable List<Task> awaitDue() throws InterruptedException {
+    /**
+     * Waits until a task is due and removes it; null once stopped. One task per call, so a stop
+     * between two due tasks finds the second still in the heap and hands it back.
+     */
+    private @Nullable Task awaitDue() throws InterruptedException {
         lock.lockInterruptibly();
         try {
             while (!stopped) {
@@ -159,11 +195,7 @@ final class Timer {
                 }
                 Instant now = clock.instant();
                 if (!head.due.isAfter(now)) {
-                    List<Task> due = new ArrayList<>();
-                    while (!tasks.isEmpty() && !tasks.peek().due.isAfter(now)) {
-                        due.add(tasks.poll());
-                    }
-                    return due;
+                    return tasks.poll();
                 }
                 changed.awaitNanos(nanosUntil(now, head.due));
             }
