@@ -270,8 +270,12 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
                     return;
                 }
                 if (!crossed.isEmpty()) {
-                    announce(crossed);
-                    crossed.clear();
+                    try {
+                        announce(crossed);
+                    } finally {
+                        queue.announced(crossed.size());
+                        crossed.clear();
+                    }
                 }
                 int from = 0;
                 for (int i = 1; i <= n; i++) {

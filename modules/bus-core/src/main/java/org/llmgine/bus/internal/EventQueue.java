@@ -85,6 +85,8 @@ final class EventQueue {
     private int largestSize;
     private boolean backpressure;
     private final ArrayDeque<Transition> transitions = new ArrayDeque<>();
+    /** Crossings queued or being published by the dispatcher; the bus is not idle until they are announced. */
+    private int unannounced;
     /** Oldest and newest unfinished deliveries (DROP_OLDEST only). */
     private @Nullable Delivery head;
     private @Nullable Delivery tail;
@@ -284,11 +286,13 @@ final class EventQueue {
             backpressure = true;
             highWaterHits++;
             transitions.addLast(new Transition(true, unfinished));
+            unannounced++;
         } else if (backpressure && unfinished <= lowMark) {
             // Lanes free the slots of a batch together, so the size may jump past the mark; the
             // events finished one by one, so the crossing itself is at the mark.
             backpressure = false;
             transitions.addLast(new Transition(false, lowMark));
+            unannounced++;
         } else {
             return;
         }
@@ -331,6 +335,19 @@ final class EventQueue {
                 }
             }
             return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Records that the dispatcher published {@code count} crossings it took; wakes idle waiters. */
+    void announced(int count) {
+        lock.lock();
+        try {
+            unannounced -= count;
+            if (idleWaiters > 0 && unannounced == 0) {
+                idle.signalAll();
+            }
         } finally {
             lock.unlock();
         }
@@ -383,9 +400,9 @@ final class EventQueue {
     }
 
     /**
-     * Waits until idle: no unfinished event in {@code lane} (or in the whole queue when
-     * {@code lane} is null; or events ignored when {@code ignoreEvents}) and, when {@code commands}
-     * is given, no running command.
+     * Waits until idle: no unfinished event in {@code lane} (or in the whole queue, with every
+     * water-mark crossing announced, when {@code lane} is null; or events ignored when
+     * {@code ignoreEvents}) and, when {@code commands} is given, no running command.
      *
      * @return true if idle, false if the time ran out
      */
@@ -411,7 +428,8 @@ final class EventQueue {
     }
 
     private boolean isIdle(@Nullable Lane lane, boolean ignoreEvents, @Nullable AtomicInteger commands) {
-        boolean eventsIdle = ignoreEvents || (lane == null ? unfinished == 0 : lane.unfinished == 0);
+        boolean eventsIdle = ignoreEvents
+                || (lane == null ? unfinished == 0 && unannounced == 0 : lane.unfinished == 0);
         return eventsIdle && (commands == null || commands.get() == 0);
     }
 
