@@ -66,6 +66,7 @@ final class EventQueue {
     private final int lowMark;
     private final OverflowStrategy strategy;
     private final boolean dropOldest;
+    private final boolean adaptive;
     private final PublishOutcome.Rejected queueFull;
     private final PublishOutcome.Rejected timedOut;
     private final PublishOutcome.Rejected interrupted;
@@ -104,6 +105,7 @@ final class EventQueue {
         this.lowMark = config.lowMark();
         this.strategy = config.overflowStrategy();
         this.dropOldest = strategy == OverflowStrategy.DROP_OLDEST;
+        this.adaptive = strategy == OverflowStrategy.ADAPTIVE;
         this.pending = new PriorityBuckets(config.starvationLimit());
         this.queueFull = new PublishOutcome.Rejected(RejectionReason.QUEUE_FULL,
                 "queue of bus '" + busName + "' is full (capacity " + capacity + ")");
@@ -146,7 +148,7 @@ final class EventQueue {
                 link(delivery);
             }
             unfinished++;
-            size = unfinished;
+            mirrorSize();
             delivery.lane.unfinished++;
             delivery.queueSizeAtAccept = unfinished;
             largestSize = Math.max(largestSize, unfinished);
@@ -158,6 +160,13 @@ final class EventQueue {
             return new PublishOutcome.Accepted(delivery.id);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Publishes the size for lock-free reads; only ADAPTIVE reads it, so only it pays the volatile write. */
+    private void mirrorSize() {
+        if (adaptive) {
+            size = unfinished;
         }
     }
 
@@ -233,7 +242,7 @@ final class EventQueue {
                     d.lane.removeIfWaiting(d);
                 }
                 unfinished--;
-                size = unfinished;
+                mirrorSize();
                 d.lane.unfinished--;
                 dropped++;
                 incoming.victim = d;
@@ -330,7 +339,7 @@ final class EventQueue {
                 if (next == null) {
                     break;
                 }
-                if (!next.isDropped()) {
+                if (!dropOldest || !next.isDropped()) {
                     batch[n++] = next;
                 }
             }
@@ -375,7 +384,7 @@ final class EventQueue {
                 }
             }
             unfinished -= freed;
-            size = unfinished;
+            mirrorSize();
             lane.unfinished -= freed;
             delivered += done;
             cancelled += cut;
@@ -458,7 +467,7 @@ final class EventQueue {
         return fullWaiters > 0 || idleWaiters > 0;
     }
 
-    /** The number of accepted, unfinished events, read without the lock (may be a moment old). */
+    /** The number of accepted, unfinished events, read without the lock (may be a moment old; ADAPTIVE only). */
     int size() {
         return size;
     }
@@ -507,7 +516,7 @@ final class EventQueue {
                 }
             }
             unfinished -= drained.size();
-            size = unfinished;
+            mirrorSize();
             returned += drained.size();
             checkMarks();
             notEmpty.signalAll();

@@ -39,6 +39,8 @@ final class Lane {
     boolean closing;
     /** Commands running in this lane's scope; a session waits for them before it closes. */
     final AtomicInteger runningCommands = new AtomicInteger();
+    /** Whether deliveries can be evicted (DROP_OLDEST); only then do they need claiming and checking. */
+    private final boolean evictable;
 
     Lane(DefaultMessageBus bus, @Nullable SessionImpl session, int batchSize, int starvationLimit) {
         this(bus, session, session == null ? null : session.id(), batchSize, starvationLimit);
@@ -52,6 +54,16 @@ final class Lane {
         this.label = sessionId == null ? "bus-scope" : "session-" + sessionId;
         this.batch = new Delivery[batchSize];
         this.mailbox = new PriorityBuckets(starvationLimit);
+        this.evictable = bus.config().overflowStrategy() == org.llmgine.bus.OverflowStrategy.DROP_OLDEST;
+    }
+
+    private boolean dropped(Delivery delivery) {
+        return evictable && delivery.isDropped();
+    }
+
+    /** Claims a delivery for its handlers; false if it was evicted first (DROP_OLDEST only). */
+    private boolean claim(Delivery delivery) {
+        return !evictable || delivery.start();
     }
 
     /**
@@ -76,7 +88,7 @@ final class Lane {
         lock.lock();
         try {
             for (int i = from; i < to; i++) {
-                if (!deliveries[i].isDropped()) {
+                if (!dropped(deliveries[i])) {
                     mailbox.add(deliveries[i]);
                 }
             }
@@ -166,7 +178,7 @@ final class Lane {
             boolean cut = false;
             while (next < n && !bus.isCancelling()) {
                 Delivery delivery = batch[next++];
-                if (!delivery.start()) {
+                if (!claim(delivery)) {
                     continue; // dropped while it waited
                 }
                 if (!dispatch.deliver(delivery)) {
@@ -183,13 +195,13 @@ final class Lane {
             if (next < n || cancelling) {
                 var undelivered = new ArrayList<Delivery>();
                 for (int i = next; i < n; i++) {
-                    if (!batch[i].isDropped()) {
+                    if (!dropped(batch[i])) {
                         undelivered.add(batch[i]);
                     }
                 }
                 if (cancelling) {
                     for (Delivery delivery : takeAll()) {
-                        if (!delivery.isDropped()) {
+                        if (!dropped(delivery)) {
                             undelivered.add(delivery);
                         }
                     }
@@ -215,7 +227,7 @@ final class Lane {
     private void settle(EventDispatch dispatch, EventQueue queue, int from, int to, boolean lastCut) {
         int ran = 0;
         for (int i = from; i < to; i++) {
-            if (!batch[i].isDropped()) {
+            if (!dropped(batch[i])) {
                 ran++;
             }
         }
@@ -225,7 +237,7 @@ final class Lane {
         int cutCount = lastCut ? 1 : 0;
         int size = queue.finish(this, ran - cutCount, cutCount, 0, batch, from, to);
         for (int i = from; i < to; i++) {
-            if (!batch[i].isDropped()) {
+            if (!dropped(batch[i])) {
                 dispatch.settled(batch[i], lastCut && i == to - 1, size);
             }
         }

@@ -22,7 +22,7 @@ final class PriorityBuckets {
     static final int LEVELS = 5;
 
     @SuppressWarnings({"unchecked", "rawtypes"}) // a generic array of deques, never exposed
-    private final ArrayDeque<Delivery>[] levels = new ArrayDeque[LEVELS];
+    private final @Nullable ArrayDeque<Delivery>[] levels = new ArrayDeque[LEVELS];
     private final int starvationLimit;
     /** Bit {@code i} is set while level {@code i} is not empty. */
     private int nonEmpty;
@@ -31,9 +31,16 @@ final class PriorityBuckets {
 
     PriorityBuckets(int starvationLimit) {
         this.starvationLimit = starvationLimit;
-        for (int i = 0; i < LEVELS; i++) {
-            levels[i] = new ArrayDeque<>();
+    }
+
+    /** The deque of a level, created on first use: most lanes only ever see one priority. */
+    private ArrayDeque<Delivery> level(int index) {
+        ArrayDeque<Delivery> level = levels[index];
+        if (level == null) {
+            level = new ArrayDeque<>();
+            levels[index] = level;
         }
+        return level;
     }
 
     /**
@@ -54,7 +61,7 @@ final class PriorityBuckets {
     }
 
     void add(Delivery delivery) {
-        levels[delivery.level].addLast(delivery);
+        level(delivery.level).addLast(delivery);
         nonEmpty |= 1 << delivery.level;
         size++;
     }
@@ -86,7 +93,7 @@ final class PriorityBuckets {
         } else {
             passedOver = 0;
         }
-        ArrayDeque<Delivery> level = levels[chosen];
+        ArrayDeque<Delivery> level = level(chosen);
         Delivery next = level.pollFirst();
         if (level.isEmpty()) {
             nonEmpty &= ~(1 << chosen);
@@ -100,7 +107,7 @@ final class PriorityBuckets {
         long oldestId = Long.MAX_VALUE;
         for (int bits = nonEmpty; bits != 0; bits &= bits - 1) {
             int level = Integer.numberOfTrailingZeros(bits);
-            long id = levels[level].peekFirst().id;
+            long id = level(level).peekFirst().id;
             if (id < oldestId) {
                 oldestId = id;
                 oldest = level;
@@ -112,7 +119,7 @@ final class PriorityBuckets {
     /** Removes {@code delivery} if it is at the head of its level (where an evicted oldest one waits). */
     boolean removeIfHead(Delivery delivery) {
         ArrayDeque<Delivery> level = levels[delivery.level];
-        if (level.peekFirst() != delivery) {
+        if (level == null || level.peekFirst() != delivery) {
             return false;
         }
         level.pollFirst();
@@ -127,8 +134,10 @@ final class PriorityBuckets {
     List<Delivery> removeAll() {
         var all = new ArrayList<Delivery>(size);
         for (ArrayDeque<Delivery> level : levels) {
-            all.addAll(level);
-            level.clear();
+            if (level != null) {
+                all.addAll(level);
+                level.clear();
+            }
         }
         all.sort(Comparator.comparingLong(d -> d.id));
         nonEmpty = 0;
