@@ -104,14 +104,14 @@ abstract sealed class AbstractScope implements MessageScope permits DefaultMessa
         Objects.requireNonNull(event, "event");
         Objects.requireNonNull(options, "options");
         checkUsable("publish");
-        return bus().publishFromCaller(lane(), event, options);
+        return bus().publisher().fromCaller(lane(), event, options);
     }
 
     @Override
     public final DeliveryReport publishAndWait(Event event) throws InterruptedException {
         Objects.requireNonNull(event, "event");
         checkUsable("publishAndWait");
-        return bus().publishAndWait(lane(), event, PublishOptions.defaults(), -1L, null);
+        return bus().publisher().andWait(lane(), event, PublishOptions.defaults(), -1L, null);
     }
 
     @Override
@@ -126,7 +126,7 @@ abstract sealed class AbstractScope implements MessageScope permits DefaultMessa
         Objects.requireNonNull(options, "options");
         checkTimeout(timeout);
         checkUsable("publishAndWait");
-        return bus().publishAndWait(lane(), event, options, timeout.toNanos(), timeout);
+        return bus().publisher().andWait(lane(), event, options, timeout.toNanos(), timeout);
     }
 
     @Override

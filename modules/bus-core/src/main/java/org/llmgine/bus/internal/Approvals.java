@@ -102,7 +102,7 @@ final class Approvals {
                 observers.approvalRequested(request.info);
             }
             if (bus.hasHandlers(lane, ApprovalRequested.class)) {
-                bus.publishLifecycle(lane, new ApprovalRequested(commandId, command, approver, expiresAt), headers);
+                bus.publisher().lifecycle(lane, new ApprovalRequested(commandId, command, approver, expiresAt), headers);
             }
             if (!timer.schedule(request.expiry)) {
                 decide(commandId, request, new Outcome(Decision.CANCELLED, "bus '" + bus.name() + "' is closing"));
@@ -120,7 +120,7 @@ final class Approvals {
             throw new IllegalStateException("approval future completed exceptionally, which never happens", e);
         }
         if (bus.hasHandlers(lane, ApprovalDecided.class)) {
-            bus.publishLifecycle(lane, new ApprovalDecided(commandId, command, outcome.decision(), outcome.reason()),
+            bus.publisher().lifecycle(lane, new ApprovalDecided(commandId, command, outcome.decision(), outcome.reason()),
                     headers);
         }
         return switch (outcome.decision()) {

@@ -168,7 +168,7 @@ final class CommandRun implements CommandContext {
 
     @Override
     public PublishOutcome publish(Event event) {
-        return bus.publishFromWork(lane, event, headers);
+        return bus.publisher().fromWork(lane, event, headers);
     }
 
     @Override

@@ -107,7 +107,7 @@ final class Commands {
                 var run = new CommandRun(bus, command, entry, lane, headers, ids.incrementAndGet(), clock.instant(),
                         Binding.current(), middleware);
                 if (bus.hasHandlers(lane, CommandStarted.class)) {
-                    bus.publishLifecycle(lane, new CommandStarted(command, run.messageId()), headers);
+                    bus.publisher().lifecycle(lane, new CommandStarted(command, run.messageId()), headers);
                 }
                 run.startOn(bus.threads());
                 return run; // from here the run's thread ends the count
@@ -136,7 +136,7 @@ final class Commands {
             observers.commandCompleted(command.getClass(), durationNanos, result);
         }
         if (commandId >= 0 && bus.hasHandlers(lane, CommandCompleted.class)) {
-            bus.publishLifecycle(lane, new CommandCompleted(command, commandId, result, Duration.ofNanos(durationNanos)),
+            bus.publisher().lifecycle(lane, new CommandCompleted(command, commandId, result, Duration.ofNanos(durationNanos)),
                     headers);
         }
     }

@@ -12,12 +12,10 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.BusClosedException;
@@ -25,30 +23,18 @@ import org.llmgine.bus.BusConfig;
 import org.llmgine.bus.BusState;
 import org.llmgine.bus.BusStats;
 import org.llmgine.bus.CloseReport;
-import org.llmgine.bus.DeliveryReport;
-import org.llmgine.bus.DeliveryTimeoutException;
-import org.llmgine.bus.ErrorPolicy;
-import org.llmgine.bus.EventDeliveryException;
-import org.llmgine.bus.EventDroppedException;
 import org.llmgine.bus.MessageBus;
-import org.llmgine.bus.OverflowStrategy;
 import org.llmgine.bus.PendingApproval;
-import org.llmgine.bus.PublishOptions;
-import org.llmgine.bus.PublishOutcome;
-import org.llmgine.bus.RejectionReason;
 import org.llmgine.bus.ReturnedEvent;
 import org.llmgine.bus.Session;
 import org.llmgine.bus.Ticker;
 import org.llmgine.bus.WouldDeadlockException;
 import org.llmgine.bus.filter.EventFilter;
-import org.llmgine.bus.handler.Priority;
 import org.llmgine.bus.message.BackpressureChanged;
 import org.llmgine.bus.message.Command;
 import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.message.Event;
-import org.llmgine.bus.message.EventDropped;
 import org.llmgine.bus.message.Headers;
-import org.llmgine.bus.message.LifecycleEvent;
 import org.llmgine.bus.message.SessionStarted;
 import org.llmgine.bus.middleware.CommandMiddleware;
 import org.llmgine.bus.middleware.EventMiddleware;
@@ -76,7 +62,6 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     private final BusConfig config;
     private final InstantSource clock;
     private final Ticker ticker;
-    private final EventFilter[] filters;
     private final Observers observers;
     private final EventQueue queue;
     private final BusThreads threads;
@@ -89,16 +74,9 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     private final Lane busLane;
     private final ConcurrentHashMap<Class<?>, Plan> busPlans = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, SessionImpl> sessions = new ConcurrentHashMap<>();
-    private final long publishWaitNanos;
-    private final boolean adaptive;
-    private final long adaptiveMaxNanos;
 
-    private final LongAdder published = new LongAdder();
-    private final LongAdder filtered = new LongAdder();
-    private final LongAdder lifecycleRejected = new LongAdder();
-    private final AtomicBoolean lifecycleLossLogged = new AtomicBoolean();
+    private final Publisher publisher;
     private final LongAdder handlerFailures = new LongAdder();
-    private final LongAdder throttled = new LongAdder();
     private final AtomicLong registrationSeq = new AtomicLong();
 
     private final AtomicReference<BusState> state = new AtomicReference<>(BusState.NEW);
@@ -122,9 +100,9 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         this.config = Objects.requireNonNull(config, "config");
         this.clock = config.clock();
         this.ticker = config.ticker();
-        this.filters = filters.toArray(EventFilter[]::new);
         this.observers = new Observers(observers);
         this.queue = new EventQueue(config);
+        this.publisher = new Publisher(this, config, queue, this.observers, filters.toArray(EventFilter[]::new));
         this.threads = new BusThreads(config.name());
         this.dispatch = new EventDispatch(this, eventMiddleware.toArray(EventMiddleware[]::new), this.observers, ticker);
         this.commands = new Commands(this, commandMiddleware.toArray(CommandMiddleware[]::new), this.observers, clock);
@@ -133,9 +111,6 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         this.approvals = new Approvals(this, timer, clock, this.observers);
         this.table = new ScopeTable(null, registeredHandlers);
         this.busLane = new Lane(this, null, config.batchSize(), config.starvationLimit());
-        this.publishWaitNanos = config.overflowStrategy() == OverflowStrategy.BLOCK ? config.publishTimeout().toNanos() : 0L;
-        this.adaptive = config.overflowStrategy() == OverflowStrategy.ADAPTIVE;
-        this.adaptiveMaxNanos = config.adaptiveMaxDelay().toNanos();
         this.observers.attach(this);
     }
 
@@ -155,6 +130,10 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
 
     Commands commands() {
         return commands;
+    }
+
+    Publisher publisher() {
+        return publisher;
     }
 
     Schedules schedules() {
@@ -299,7 +278,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
                 observers.backpressureChanged(transition.active(), transition.queueSize());
             }
             if (!queue.isClosed() && hasHandlers(busLane, BackpressureChanged.class)) {
-                publishLifecycle(busLane, new BackpressureChanged(transition.active(), transition.queueSize(),
+                publisher.lifecycle(busLane, new BackpressureChanged(transition.active(), transition.queueSize(),
                         queue.capacity()), Headers.empty());
             }
         }
@@ -361,7 +340,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
             throw closedError("open a session");
         }
         if (hasHandlers(session.lane(), SessionStarted.class)) {
-            publishLifecycle(session.lane(), new SessionStarted(id), Headers.empty());
+            publisher.lifecycle(session.lane(), new SessionStarted(id), Headers.empty());
         }
         return session;
     }
@@ -370,22 +349,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         sessions.remove(session.id(), session);
     }
 
-    // ---------------------------------------------------------------- publishing
-
-    /** Publish from the bus or session API. */
-    PublishOutcome publishFromCaller(Lane lane, Event event, PublishOptions options) {
-        return publish(lane, event, options.headers(), options.priority(), EventQueue.FROM_CALLER, null);
-    }
-
-    /**
-     * Publish through a handler's or command's context: in-flight work of {@code lane}, admitted
-     * while the bus or the session drains, but not once either is closed.
-     */
-    PublishOutcome publishFromWork(Lane lane, Event event, Headers headers) {
-        Objects.requireNonNull(event, "event");
-        checkWorkMayContinue(lane, "publish");
-        return publish(lane, event, headers, Priority.NORMAL, EventQueue.FROM_WORK, null);
-    }
+    // ---------------------------------------------------------------- work from contexts
 
     /** Execute through a handler's or command's context: in-flight work of {@code lane}. */
     <R> CommandResult<R> executeFromWork(Lane lane, Command<R> command, Headers headers) {
@@ -403,7 +367,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     }
 
     /** Work of a closed bus or session (which outlived their close timeouts) may not start more. */
-    private void checkWorkMayContinue(Lane lane, String action) {
+    void checkWorkMayContinue(Lane lane, String action) {
         if (state.get() == BusState.CLOSED) {
             throw closedError(action);
         }
@@ -413,158 +377,8 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         }
     }
 
-    /**
-     * Publishes a lifecycle event, admitted while the bus or its session drains. Like every
-     * publish it never waits for room when the publishing thread holds a slot, so a full queue may
-     * reject it: that loss is counted apart and logged once at WARNING.
-     */
-    void publishLifecycle(Lane lane, LifecycleEvent event, Headers headers) {
-        PublishOutcome outcome = publish(lane, event, headers, Priority.NORMAL, EventQueue.FROM_BUS, null);
-        if (outcome instanceof PublishOutcome.Rejected rejected) {
-            lifecycleRejected.increment();
-            Level level = lifecycleLossLogged.compareAndSet(false, true) ? Level.WARNING : Level.DEBUG;
-            LOG.log(level, () -> "bus '" + name() + "' could not queue lifecycle event " + event.getClass().getSimpleName()
-                    + ": " + rejected.detail() + (level == Level.WARNING ? " (logged once; stats().lifecycleRejected()"
-                    + " counts every such loss)" : ""));
-        }
-    }
-
-    private PublishOutcome publish(Lane lane, Event event, Headers headers, int priority, int source,
-            @Nullable Waiter waiter) {
-        published.increment();
-        Class<? extends Event> type = event.getClass();
-        if (observers.active) {
-            observers.published(type);
-        }
-        if (filters.length > 0 && (source != EventQueue.FROM_BUS || config.filterLifecycleEvents())) {
-            PublishOutcome declined = applyFilters(lane, event, headers);
-            if (declined != null) {
-                return declined;
-            }
-        }
-        if (adaptive && (source == EventQueue.FROM_CALLER || source == EventQueue.FROM_WORK)) {
-            pace();
-        }
-        var delivery = new Delivery(this, event, lane, headers, priority, clock.instant(),
-                observers.active ? ticker.read() : 0L, waiter);
-        PublishOutcome outcome = queue.offer(delivery, source, publishWaitNanos);
-        if (observers.active) {
-            if (outcome instanceof PublishOutcome.Rejected rejected) {
-                observers.rejected(type, rejected.reason());
-            } else {
-                observers.accepted(type, delivery.queueSizeAtAccept);
-            }
-        }
-        Delivery victim = delivery.victim;
-        if (victim != null) {
-            delivery.victim = null;
-            dropped(victim);
-        }
-        return outcome;
-    }
-
-    /** Publishes a scheduled event that fell due, from the timer thread. */
-    PublishOutcome publishDue(Lane lane, Event event, Headers headers, int priority) {
-        return publish(lane, event, headers, priority, EventQueue.FROM_TIMER, null);
-    }
-
-    /**
-     * ADAPTIVE: pauses the publisher according to how full the queue is, unless it holds a slot
-     * itself (slowing a handler would slow the very draining that relieves the queue).
-     */
-    private void pace() {
-        long delay = AdaptivePacing.delayNanos(queue.size(), config.lowMark(), config.highMark(), adaptiveMaxNanos);
-        if (delay > 0 && !Binding.holdsSlot(this)) {
-            throttled.increment();
-            if (observers.active) {
-                observers.throttled(delay);
-            }
-            LockSupport.parkNanos(delay);
-        }
-    }
-
-    /** Reports a delivery DROP_OLDEST evicted: observers (the dead-letter hook), waiter, log, EventDropped. */
-    private void dropped(Delivery victim) {
-        LOG.log(Level.DEBUG, () -> "bus '" + name() + "' dropped " + victim + " to make room (DROP_OLDEST)");
-        if (observers.active) {
-            observers.dropped(victim.event, victim.id, victim.lane.sessionId, victim.headers);
-        }
-        if (victim.waiter != null) {
-            victim.waiter.complete(Waiter.Status.DROPPED, 0);
-        }
-        if (hasHandlers(victim.lane, EventDropped.class)) {
-            publishLifecycle(victim.lane, new EventDropped(victim.event, victim.id), victim.headers);
-        }
-    }
-
-    private @Nullable PublishOutcome applyFilters(Lane lane, Event event, Headers headers) {
-        for (EventFilter filter : filters) {
-            boolean accepted;
-            try {
-                accepted = filter.accept(event, lane.sessionId, headers);
-            } catch (VirtualMachineError e) {
-                throw e;
-            } catch (Throwable e) {
-                String detail = "filter " + filter.name() + " of bus '" + name() + "' threw on event "
-                        + event.getClass().getName() + ": " + e;
-                LOG.log(Level.WARNING, detail, e);
-                queue.countRejected();
-                if (observers.active) {
-                    observers.rejected(event.getClass(), RejectionReason.FILTER_FAILED);
-                }
-                return new PublishOutcome.Rejected(RejectionReason.FILTER_FAILED, detail);
-            }
-            if (!accepted) {
-                filtered.increment();
-                if (observers.active) {
-                    observers.filtered(event.getClass(), filter.name());
-                }
-                return new PublishOutcome.Filtered(filter.name());
-            }
-        }
-        return null;
-    }
-
-    DeliveryReport publishAndWait(Lane lane, Event event, PublishOptions options, long timeoutNanos,
-            @Nullable Duration timeout) throws InterruptedException {
-        if (state.get() == BusState.NEW) {
-            throw new IllegalStateException("cannot publishAndWait: bus '" + name()
-                    + "' is not started, so nothing would deliver the event; call start() first");
-        }
-        if (Binding.currentlyInside(lane)) {
-            throw new WouldDeadlockException("publishAndWait of " + event.getClass().getSimpleName() + " from work of "
-                    + scopeOf(lane).describe() + " would wait for an event queued behind the caller itself; use"
-                    + " publish(...) instead, or publish into another session");
-        }
-        var waiter = new Waiter();
-        PublishOutcome outcome = publish(lane, event, options.headers(), options.priority(), EventQueue.FROM_CALLER,
-                waiter);
-        if (!(outcome instanceof PublishOutcome.Accepted accepted)) {
-            return new DeliveryReport(outcome, 0, List.of());
-        }
-        if (!waiter.await(timeoutNanos < 0 ? Long.MAX_VALUE : timeoutNanos)) {
-            throw new DeliveryTimeoutException("event " + event.getClass().getName() + " (id=" + accepted.eventId()
-                    + ") of bus '" + name() + "' was not delivered within " + timeout + "; its handlers keep running",
-                    accepted.eventId());
-        }
-        if (waiter.status() == Waiter.Status.DROPPED) {
-            throw new EventDroppedException("event " + event.getClass().getName() + " (id=" + accepted.eventId()
-                    + ") of bus '" + name() + "' was dropped to make room (DROP_OLDEST) before its handlers started",
-                    accepted.eventId());
-        }
-        if (waiter.status() != Waiter.Status.DELIVERED) {
-            throw new BusClosedException("bus '" + name() + "' closed before event " + event.getClass().getName()
-                    + " (id=" + accepted.eventId() + ") was delivered (" + waiter.status().name().toLowerCase()
-                    + "); see the close report");
-        }
-        var report = new DeliveryReport(outcome, waiter.handlersInvoked(), waiter.failures());
-        if (config.errorPolicy() == ErrorPolicy.PROPAGATE && !report.failures().isEmpty()) {
-            throw new EventDeliveryException(event.getClass(), report);
-        }
-        return report;
-    }
-
-    private ScopeTable scopeOf(Lane lane) {
+    /** The handler table of a lane's scope. */
+    ScopeTable scopeOf(Lane lane) {
         return lane.session == null ? table : lane.session.table();
     }
 
@@ -601,14 +415,14 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     public BusStats stats() {
         // Read every outcome counter before `published`, which is incremented first on publish, so a
         // snapshot never shows more outcomes than publishes, nor more lifecycle losses than losses.
-        long lifecycleRejectedCount = lifecycleRejected.sum();
+        long lifecycleRejectedCount = publisher.lifecycleRejected();
         EventQueue.Counts counts = queue.counts();
-        long filteredCount = filtered.sum();
+        long filteredCount = publisher.filtered();
         long commandsFailed = commands.failed();
         return new BusStats(name(), state.get(), counts.size(), queue.capacity(), counts.largestSize(),
-                counts.backpressure(), counts.highWaterHits(), published.sum(), counts.accepted(), counts.rejected(),
+                counts.backpressure(), counts.highWaterHits(), publisher.published(), counts.accepted(), counts.rejected(),
                 lifecycleRejectedCount, filteredCount, counts.delivered(), counts.cancelled(), counts.returned(),
-                counts.dropped(), throttled.sum(), handlerFailures.sum(), commands.executed(), commandsFailed,
+                counts.dropped(), publisher.throttled(), handlerFailures.sum(), commands.executed(), commandsFailed,
                 schedules.pending(), schedules.fired(), schedules.rejected(), schedules.cancelledCount(),
                 schedules.saved(), approvals.pendingCount(), approvals.approved(), approvals.denied(),
                 approvals.expired(), approvals.cancelled(), sessions.size(), registeredHandlers.get());

@@ -125,7 +125,7 @@ final class Delivery implements EventContext {
 
     @Override
     public PublishOutcome publish(Event next) {
-        return bus.publishFromWork(lane, next, headers);
+        return bus.publisher().fromWork(lane, next, headers);
     }
 
     @Override

@@ -200,7 +200,7 @@ final class EventDispatch {
             LOG.log(level, "handler " + handler.name() + " of bus '" + bus.name() + "' failed on " + delivery, failure);
         }
         if (!(delivery.event instanceof HandlerFailed) && bus.hasHandlers(delivery.lane, HandlerFailed.class)) {
-            bus.publishLifecycle(delivery.lane,
+            bus.publisher().lifecycle(delivery.lane,
                     new HandlerFailed(delivery.event, delivery.id, handler.name(), failure), delivery.headers);
         }
     }

@@ -80,7 +80,7 @@ final class Schedules {
     PublishOutcome publishDue(ScheduledEntry entry) {
         pending.decrementAndGet();
         fired.increment();
-        PublishOutcome outcome = bus.publishDue(entry.lane, entry.event(), entry.headers(), entry.priority());
+        PublishOutcome outcome = bus.publisher().due(entry.lane, entry.event(), entry.headers(), entry.priority());
         if (outcome instanceof PublishOutcome.Rejected refusal) {
             rejected.increment();
             LOG.log(Level.WARNING, () -> "bus '" + bus.name() + "' could not queue " + entry + ": " + refusal.detail());

@@ -131,7 +131,7 @@ final class SessionImpl extends AbstractScope implements Session {
             bus.sessionClosed(this);
             if (bus.state() == BusState.RUNNING || bus.state() == BusState.NEW) {
                 if (bus.hasHandlers(lane, SessionEnded.class)) {
-                    bus.publishLifecycle(lane, new SessionEnded(id), Headers.empty());
+                    bus.publisher().lifecycle(lane, new SessionEnded(id), Headers.empty());
                 }
             }
         }

@@ -1,0 +1,256 @@
+package org.llmgine.bus.internal;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
+import org.llmgine.bus.BusClosedException;
+import org.llmgine.bus.BusConfig;
+import org.llmgine.bus.BusState;
+import org.llmgine.bus.DeliveryReport;
+import org.llmgine.bus.DeliveryTimeoutException;
+import org.llmgine.bus.ErrorPolicy;
+import org.llmgine.bus.EventDeliveryException;
+import org.llmgine.bus.EventDroppedException;
+import org.llmgine.bus.OverflowStrategy;
+import org.llmgine.bus.PublishOptions;
+import org.llmgine.bus.PublishOutcome;
+import org.llmgine.bus.RejectionReason;
+import org.llmgine.bus.Ticker;
+import org.llmgine.bus.WouldDeadlockException;
+import org.llmgine.bus.filter.EventFilter;
+import org.llmgine.bus.handler.Priority;
+import org.llmgine.bus.message.Event;
+import org.llmgine.bus.message.EventDropped;
+import org.llmgine.bus.message.Headers;
+import org.llmgine.bus.message.LifecycleEvent;
+
+/**
+ * The publish path of one bus: the published count, filters, ADAPTIVE pacing, the envelope, the
+ * offer to the {@link EventQueue}, observer callbacks, and the report of an eviction. Every way an
+ * event enters the bus goes through {@link #publish}: from a caller, from in-flight work, from the
+ * bus itself (lifecycle events), from the timer (scheduled events), and {@code publishAndWait}.
+ *
+ * <p>Thread-safe: it holds no mutable state besides {@link LongAdder} counters and a once-only
+ * flag; the queue does the locking.
+ */
+final class Publisher {
+
+    private static final System.Logger LOG = System.getLogger("org.llmgine.bus");
+
+    private final DefaultMessageBus bus;
+    private final BusConfig config;
+    private final EventQueue queue;
+    private final Observers observers;
+    private final EventFilter[] filters;
+    private final InstantSource clock;
+    private final Ticker ticker;
+    private final long publishWaitNanos;
+    private final boolean adaptive;
+    private final long adaptiveMaxNanos;
+    private final LongAdder published = new LongAdder();
+    private final LongAdder filtered = new LongAdder();
+    private final LongAdder lifecycleRejected = new LongAdder();
+    private final AtomicBoolean lifecycleLossLogged = new AtomicBoolean();
+    private final LongAdder throttled = new LongAdder();
+
+    Publisher(DefaultMessageBus bus, BusConfig config, EventQueue queue, Observers observers, EventFilter[] filters) {
+        this.bus = bus;
+        this.config = config;
+        this.queue = queue;
+        this.observers = observers;
+        this.filters = filters;
+        this.clock = config.clock();
+        this.ticker = config.ticker();
+        this.publishWaitNanos = config.overflowStrategy() == OverflowStrategy.BLOCK ? config.publishTimeout().toNanos() : 0L;
+        this.adaptive = config.overflowStrategy() == OverflowStrategy.ADAPTIVE;
+        this.adaptiveMaxNanos = config.adaptiveMaxDelay().toNanos();
+    }
+
+    long published() {
+        return published.sum();
+    }
+
+    long filtered() {
+        return filtered.sum();
+    }
+
+    long lifecycleRejected() {
+        return lifecycleRejected.sum();
+    }
+
+    long throttled() {
+        return throttled.sum();
+    }
+
+    /** Publish from the bus or session API. */
+    PublishOutcome fromCaller(Lane lane, Event event, PublishOptions options) {
+        return publish(lane, event, options.headers(), options.priority(), EventQueue.FROM_CALLER, null);
+    }
+
+    /**
+     * Publish through a handler's or command's context: in-flight work of {@code lane}, admitted
+     * while the bus or the session drains, but not once either is closed.
+     */
+    PublishOutcome fromWork(Lane lane, Event event, Headers headers) {
+        Objects.requireNonNull(event, "event");
+        bus.checkWorkMayContinue(lane, "publish");
+        return publish(lane, event, headers, Priority.NORMAL, EventQueue.FROM_WORK, null);
+    }
+
+    /**
+     * Publishes a lifecycle event, admitted while the bus or its session drains. It never waits for
+     * room and may use the lifecycle reserve; if even that is full, the loss is counted apart and
+     * logged once at WARNING.
+     */
+    void lifecycle(Lane lane, LifecycleEvent event, Headers headers) {
+        PublishOutcome outcome = publish(lane, event, headers, Priority.NORMAL, EventQueue.FROM_BUS, null);
+        if (outcome instanceof PublishOutcome.Rejected rejected) {
+            lifecycleRejected.increment();
+            Level level = lifecycleLossLogged.compareAndSet(false, true) ? Level.WARNING : Level.DEBUG;
+            LOG.log(level, () -> "bus '" + bus.name() + "' could not queue lifecycle event "
+                    + event.getClass().getSimpleName() + ": " + rejected.detail()
+                    + (level == Level.WARNING ? " (logged once; stats().lifecycleRejected() counts every such loss)" : ""));
+        }
+    }
+
+    /** Publishes a scheduled event that fell due, from the timer thread. */
+    PublishOutcome due(Lane lane, Event event, Headers headers, int priority) {
+        return publish(lane, event, headers, priority, EventQueue.FROM_TIMER, null);
+    }
+
+    private PublishOutcome publish(Lane lane, Event event, Headers headers, int priority, int source,
+            @Nullable Waiter waiter) {
+        published.increment();
+        Class<? extends Event> type = event.getClass();
+        if (observers.active) {
+            observers.published(type);
+        }
+        if (filters.length > 0 && (source != EventQueue.FROM_BUS || config.filterLifecycleEvents())) {
+            PublishOutcome declined = applyFilters(lane, event, headers);
+            if (declined != null) {
+                return declined;
+            }
+        }
+        if (adaptive && (source == EventQueue.FROM_CALLER || source == EventQueue.FROM_WORK)) {
+            pace();
+        }
+        var delivery = new Delivery(bus, event, lane, headers, priority, clock.instant(),
+                observers.active ? ticker.read() : 0L, waiter);
+        PublishOutcome outcome = queue.offer(delivery, source, publishWaitNanos);
+        if (observers.active) {
+            if (outcome instanceof PublishOutcome.Rejected rejected) {
+                observers.rejected(type, rejected.reason());
+            } else {
+                observers.accepted(type, delivery.queueSizeAtAccept);
+            }
+        }
+        Delivery victim = delivery.victim;
+        if (victim != null) {
+            delivery.victim = null;
+            dropped(victim);
+        }
+        return outcome;
+    }
+
+    /**
+     * ADAPTIVE: pauses the publisher according to how full the queue is, unless it holds a slot
+     * itself (slowing a handler would slow the very draining that relieves the queue).
+     */
+    private void pace() {
+        long delay = AdaptivePacing.delayNanos(queue.size(), config.lowMark(), config.highMark(), adaptiveMaxNanos);
+        if (delay > 0 && !Binding.holdsSlot(bus)) {
+            throttled.increment();
+            if (observers.active) {
+                observers.throttled(delay);
+            }
+            LockSupport.parkNanos(delay);
+        }
+    }
+
+    /** Reports a delivery DROP_OLDEST evicted: observers (the dead-letter hook), waiter, log, EventDropped. */
+    private void dropped(Delivery victim) {
+        LOG.log(Level.DEBUG, () -> "bus '" + bus.name() + "' dropped " + victim + " to make room (DROP_OLDEST)");
+        if (observers.active) {
+            observers.dropped(victim.event, victim.id, victim.lane.sessionId, victim.headers);
+        }
+        if (victim.waiter != null) {
+            victim.waiter.complete(Waiter.Status.DROPPED, 0);
+        }
+        if (bus.hasHandlers(victim.lane, EventDropped.class)) {
+            lifecycle(victim.lane, new EventDropped(victim.event, victim.id), victim.headers);
+        }
+    }
+
+    private @Nullable PublishOutcome applyFilters(Lane lane, Event event, Headers headers) {
+        for (EventFilter filter : filters) {
+            boolean accepted;
+            try {
+                accepted = filter.accept(event, lane.sessionId, headers);
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable e) {
+                String detail = "filter " + filter.name() + " of bus '" + bus.name() + "' threw on event "
+                        + event.getClass().getName() + ": " + e;
+                LOG.log(Level.WARNING, detail, e);
+                queue.countRejected();
+                if (observers.active) {
+                    observers.rejected(event.getClass(), RejectionReason.FILTER_FAILED);
+                }
+                return new PublishOutcome.Rejected(RejectionReason.FILTER_FAILED, detail);
+            }
+            if (!accepted) {
+                filtered.increment();
+                if (observers.active) {
+                    observers.filtered(event.getClass(), filter.name());
+                }
+                return new PublishOutcome.Filtered(filter.name());
+            }
+        }
+        return null;
+    }
+
+    /** Publishes and waits for this event's handlers only; see {@code MessageScope.publishAndWait}. */
+    DeliveryReport andWait(Lane lane, Event event, PublishOptions options, long timeoutNanos, @Nullable Duration timeout)
+            throws InterruptedException {
+        if (bus.state() == BusState.NEW) {
+            throw new IllegalStateException("cannot publishAndWait: bus '" + bus.name()
+                    + "' is not started, so nothing would deliver the event; call start() first");
+        }
+        if (Binding.currentlyInside(lane)) {
+            throw new WouldDeadlockException("publishAndWait of " + event.getClass().getSimpleName() + " from work of "
+                    + bus.scopeOf(lane).describe() + " would wait for an event queued behind the caller itself; use"
+                    + " publish(...) instead, or publish into another session");
+        }
+        var waiter = new Waiter();
+        PublishOutcome outcome = publish(lane, event, options.headers(), options.priority(), EventQueue.FROM_CALLER,
+                waiter);
+        if (!(outcome instanceof PublishOutcome.Accepted accepted)) {
+            return new DeliveryReport(outcome, 0, List.of());
+        }
+        String what = "event " + event.getClass().getName() + " (id=" + accepted.eventId() + ") of bus '" + bus.name()
+                + "'";
+        if (!waiter.await(timeoutNanos < 0 ? Long.MAX_VALUE : timeoutNanos)) {
+            throw new DeliveryTimeoutException(what + " was not delivered within " + timeout
+                    + "; its handlers keep running", accepted.eventId());
+        }
+        if (waiter.status() == Waiter.Status.DROPPED) {
+            throw new EventDroppedException(what + " was dropped to make room (DROP_OLDEST) before its handlers started",
+                    accepted.eventId());
+        }
+        if (waiter.status() != Waiter.Status.DELIVERED) {
+            throw new BusClosedException("bus '" + bus.name() + "' closed before " + what + " was delivered ("
+                    + waiter.status().name().toLowerCase() + "); see the close report");
+        }
+        var report = new DeliveryReport(outcome, waiter.handlersInvoked(), waiter.failures());
+        if (config.errorPolicy() == ErrorPolicy.PROPAGATE && !report.failures().isEmpty()) {
+            throw new EventDeliveryException(event.getClass(), report);
+        }
+        return report;
+    }
+}
