@@ -89,10 +89,6 @@ final class Delivery implements EventContext {
         return (int) STATE.getVolatile(this) == DROPPED;
     }
 
-    boolean isPending() {
-        return (int) STATE.getVolatile(this) == PENDING;
-    }
-
     @Override
     public long messageId() {
         return id;
