@@ -9,7 +9,8 @@ import org.jspecify.annotations.Nullable;
  * command's caller). Used to refuse waits that would deadlock, to let in-flight work continue
  * while its bus or session drains, and to keep a thread that holds a slot from waiting for one.
  *
- * <p>Set once at the start of every thread the bus starts, in a plain (not inheritable)
+ * <p>Set by every thread the bus starts (a command run and a forked handler thread once, a worker
+ * for each turn on a lane, reusing the lane's binding), in a plain (not inheritable)
  * {@link ThreadLocal}, so threads a handler creates itself are never mistaken for bus threads.
  */
 final class Binding {
@@ -33,9 +34,19 @@ final class Binding {
         this.parent = parent;
     }
 
-    /** Binds the current thread to the events of a lane (drainer and handler threads). */
-    static void enterLane(DefaultMessageBus bus, Lane lane) {
-        CURRENT.set(new Binding(bus, lane, false, null));
+    /** Returns the binding of the threads that handle a lane's events (one per lane, reused). */
+    static Binding handling(DefaultMessageBus bus, Lane lane) {
+        return new Binding(bus, lane, false, null);
+    }
+
+    /** Binds the current thread to a lane's events (a worker for its turn, a handler thread for its run). */
+    static void enter(Binding binding) {
+        CURRENT.set(binding);
+    }
+
+    /** Unbinds the current thread (a worker between two lanes). */
+    static void leave() {
+        CURRENT.set(null); // keeps the entry, so the next turn's set allocates nothing
     }
 
     /** Binds the current thread to a command run in {@code lane}'s scope on behalf of {@code caller}. */

@@ -61,8 +61,26 @@ final class CommandRun implements CommandContext {
         this.middleware = middleware;
     }
 
+    /**
+     * Starts the run's thread. If no thread can be started, the run ends at once as
+     * {@link FailureCause.Rejected}, with the same accounting as a run that happened.
+     */
     void startOn(BusThreads threads) {
-        thread = threads.startCommand(this::run);
+        try {
+            thread = threads.startCommand(this::run);
+        } catch (Throwable t) {
+            LOG.log(Level.ERROR, "bus '" + bus.name() + "' could not start a thread for command "
+                    + command.getClass().getSimpleName() + " (id=" + id + ")", t);
+            CommandResult<Object> result = CommandResult.failure(new FailureCause.Rejected("bus '" + bus.name()
+                    + "' could not start a thread for command " + command.getClass().getName() + ": " + t));
+            state.set(DONE);
+            future.complete(result);
+            try {
+                bus.commands().finished(lane, command, id, headers, result, 0L);
+            } finally {
+                bus.commands().ended(lane);
+            }
+        }
     }
 
     private void run() {

@@ -143,10 +143,11 @@ final class Commands {
 
     /** The last step of every execution: it no longer counts as running, in its lane or on the bus. */
     void ended(Lane lane) {
-        boolean laneIdle = lane.runningCommands.decrementAndGet() == 0;
-        boolean busIdle = running.decrementAndGet() == 0;
-        if (laneIdle || busIdle) {
-            bus.queue().signalIdleIfWaiting();
+        if (lane.runningCommands.decrementAndGet() == 0) {
+            lane.commandsChanged();
+        }
+        if (running.decrementAndGet() == 0) {
+            bus.quiescence().signal();
         }
     }
 }

@@ -3,15 +3,11 @@ package org.llmgine.bus.internal;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -24,8 +20,8 @@ import org.llmgine.bus.BusState;
 import org.llmgine.bus.BusStats;
 import org.llmgine.bus.CloseReport;
 import org.llmgine.bus.MessageBus;
+import org.llmgine.bus.OverflowStrategy;
 import org.llmgine.bus.PendingApproval;
-import org.llmgine.bus.ReturnedEvent;
 import org.llmgine.bus.Session;
 import org.llmgine.bus.Ticker;
 import org.llmgine.bus.WouldDeadlockException;
@@ -42,40 +38,43 @@ import org.llmgine.bus.spi.BusObserver;
 import org.llmgine.bus.spi.ScheduledEventStore;
 
 /**
- * The bus: owner of the queue, the dispatcher, the lanes, the handler tables and the counters;
- * the publish path and close. Command execution is delegated to {@link Commands}.
+ * The bus: owner of the admission bound, the worker pool, the lanes, the handler tables and the
+ * counters; start, sessions, stats and close. Publishing is {@link Publisher}'s, command execution
+ * {@link Commands}', running events {@link Workers}', {@link LaneRunner}'s and
+ * {@link EventDispatch}'s, and the close procedure {@link Shutdown}'s.
  *
  * <p>Concurrency: {@code state} moves NEW -> RUNNING by compare-and-set in {@code start} (the
- * dispatcher starts only after the CAS succeeded), and to CLOSING and CLOSED by plain writes in
- * {@code shutDown}, which only one thread runs: {@code closeLock} serializes {@code close} calls so
- * that concurrent closers all return the first report; it is held for the whole close (which may
+ * workers start only after the CAS succeeded), and to CLOSING and CLOSED in {@code close}, which
+ * only one thread runs: {@code closeLock} serializes {@code start} and {@code close} calls so that
+ * concurrent closers all return the first report; it is held for the whole close (which may
  * wait), and it is a ReentrantLock so a virtual thread waiting on it does not pin its carrier.
- * Counters are {@link LongAdder}s, written from many threads without contention; the queue's own
- * counters live under its lock.
+ * Counters are {@link LongAdder}s and atomics, written from many threads without a lock.
  */
 public final class DefaultMessageBus extends AbstractScope implements MessageBus {
 
     private static final System.Logger LOG = System.getLogger("org.llmgine.bus");
-    /** How long close waits for interrupted threads to stop after the drain deadline. */
-    private static final Duration CANCEL_GRACE = Duration.ofSeconds(1);
 
     private final BusConfig config;
-    private final InstantSource clock;
     private final Ticker ticker;
     private final Observers observers;
-    private final EventQueue queue;
+    private final Timestamps timestamps;
+    private final Quiescence quiescence = new Quiescence();
+    private final WaterMarks marks;
+    private final Admission admission;
+    private final @Nullable Evictions evictions;
     private final BusThreads threads;
+    private final Workers workers;
     private final EventDispatch dispatch;
+    private final Publisher publisher;
     private final Commands commands;
     private final Schedules schedules;
     private final Approvals approvals;
+    private final Shutdown shutdown;
     private final AtomicInteger registeredHandlers = new AtomicInteger();
     private final ScopeTable table;
     private final Lane busLane;
     private final ConcurrentHashMap<Class<?>, Plan> busPlans = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, SessionImpl> sessions = new ConcurrentHashMap<>();
-
-    private final Publisher publisher;
     private final LongAdder handlerFailures = new LongAdder();
     private final AtomicLong registrationSeq = new AtomicLong();
 
@@ -83,7 +82,6 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     private volatile boolean cancelling;
     private final ReentrantLock closeLock = new ReentrantLock();
     private @Nullable CloseReport closeReport;
-    private final ConcurrentLinkedQueue<Delivery> handedBack = new ConcurrentLinkedQueue<>();
 
     /**
      * Creates a bus in state NEW. Use {@link MessageBus#builder()}.
@@ -97,27 +95,60 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
      */
     public DefaultMessageBus(BusConfig config, List<EventFilter> filters, List<CommandMiddleware> commandMiddleware,
             List<EventMiddleware> eventMiddleware, List<BusObserver> observers, ScheduledEventStore store) {
+        this(config, filters, commandMiddleware, eventMiddleware, observers, store, Thread::start);
+    }
+
+    /** As the public constructor, with the way bus threads are started (tests make starts fail). */
+    DefaultMessageBus(BusConfig config, List<EventFilter> filters, List<CommandMiddleware> commandMiddleware,
+            List<EventMiddleware> eventMiddleware, List<BusObserver> observers, ScheduledEventStore store,
+            BusThreads.Starter starter) {
         this.config = Objects.requireNonNull(config, "config");
-        this.clock = config.clock();
+        InstantSource clock = config.clock();
         this.ticker = config.ticker();
         this.observers = new Observers(observers);
-        this.queue = new EventQueue(config);
-        this.publisher = new Publisher(this, config, queue, this.observers, filters.toArray(EventFilter[]::new));
-        this.threads = new BusThreads(config.name());
+        this.timestamps = new Timestamps(clock, ticker);
+        this.marks = new WaterMarks(config, quiescence);
+        this.admission = new Admission(config, marks, quiescence);
+        this.evictions = config.overflowStrategy() == OverflowStrategy.DROP_OLDEST ? new Evictions() : null;
+        this.threads = new BusThreads(config.name(), starter);
+        this.workers = new Workers(this, config.batchSize(), config.starvationLimit());
         this.dispatch = new EventDispatch(this, eventMiddleware.toArray(EventMiddleware[]::new), this.observers, ticker);
+        this.publisher = new Publisher(this, config, this.observers, filters.toArray(EventFilter[]::new));
         this.commands = new Commands(this, commandMiddleware.toArray(CommandMiddleware[]::new), this.observers, clock);
         var timer = new Timer(clock, config.name());
         this.schedules = new Schedules(this, timer, Objects.requireNonNull(store, "store"));
         this.approvals = new Approvals(this, timer, clock, this.observers);
+        this.shutdown = new Shutdown(this);
         this.table = new ScopeTable(null, registeredHandlers);
-        this.busLane = new Lane(this, null, config.batchSize(), config.starvationLimit());
+        this.busLane = new Lane(this, null);
+        this.marks.announceTo(this::announce);
         this.observers.attach(this);
     }
 
     // ---------------------------------------------------------------- accessors used by the pipeline
 
-    EventQueue queue() {
-        return queue;
+    Admission admission() {
+        return admission;
+    }
+
+    @Nullable Evictions evictions() {
+        return evictions;
+    }
+
+    Timestamps timestamps() {
+        return timestamps;
+    }
+
+    Workers workers() {
+        return workers;
+    }
+
+    Quiescence quiescence() {
+        return quiescence;
+    }
+
+    Shutdown shutdown() {
+        return shutdown;
     }
 
     BusThreads threads() {
@@ -220,7 +251,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         closeLock.lock();
         try {
             if (state.compareAndSet(BusState.NEW, BusState.RUNNING)) {
-                threads.startDispatcher(this::dispatchLoop);
+                workers.start();
                 schedules.start(threads);
                 LOG.log(Level.DEBUG, () -> "bus '" + name() + "' started");
                 return this;
@@ -235,52 +266,18 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     }
 
     /**
-     * The dispatcher: moves batches of accepted deliveries to their lanes, and publishes the
-     * water-mark crossings in the order they happened (it is the only thread that does, so the
-     * BackpressureChanged events never arrive out of order).
+     * Announces a water-mark crossing: observers, then a BackpressureChanged event in the bus scope.
+     * {@link WaterMarks} calls it for one crossing at a time, in the order they happened.
      */
-    private void dispatchLoop() {
-        Delivery[] batch = new Delivery[config.batchSize()];
-        var crossed = new ArrayList<EventQueue.Transition>();
-        try {
-            while (true) {
-                int n = queue.take(batch, crossed);
-                if (n < 0) {
-                    return;
-                }
-                if (!crossed.isEmpty()) {
-                    try {
-                        announce(crossed);
-                    } finally {
-                        queue.announced(crossed.size());
-                        crossed.clear();
-                    }
-                }
-                int from = 0;
-                for (int i = 1; i <= n; i++) {
-                    if (i == n || batch[i].lane != batch[from].lane) {
-                        batch[from].lane.addAll(batch, from, i);
-                        from = i;
-                    }
-                }
-                Arrays.fill(batch, 0, n, null);
-            }
-        } catch (InterruptedException e) {
-            // close cancelled the dispatcher: stop.
+    private void announce(WaterMarks.Transition transition) {
+        LOG.log(Level.DEBUG, () -> "bus '" + name() + "' backpressure " + (transition.active() ? "on" : "off")
+                + " at " + transition.queueSize() + " of " + admission.capacity());
+        if (observers.active) {
+            observers.backpressureChanged(transition.active(), transition.queueSize());
         }
-    }
-
-    private void announce(List<EventQueue.Transition> crossed) {
-        for (EventQueue.Transition transition : crossed) {
-            LOG.log(Level.DEBUG, () -> "bus '" + name() + "' backpressure " + (transition.active() ? "on" : "off")
-                    + " at " + transition.queueSize() + " of " + queue.capacity());
-            if (observers.active) {
-                observers.backpressureChanged(transition.active(), transition.queueSize());
-            }
-            if (!queue.isClosed() && hasHandlers(busLane, BackpressureChanged.class)) {
-                publisher.lifecycle(busLane, new BackpressureChanged(transition.active(), transition.queueSize(),
-                        queue.capacity()), Headers.empty());
-            }
+        if (admission.mode() != Admission.CLOSED && hasHandlers(busLane, BackpressureChanged.class)) {
+            publisher.lifecycle(busLane, new BackpressureChanged(transition.active(), transition.queueSize(),
+                    admission.capacity()), Headers.empty());
         }
     }
 
@@ -328,7 +325,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     public Session openSession(String id) {
         SessionImpl.checkId(id);
         checkUsable("open a session");
-        var session = new SessionImpl(this, id, registeredHandlers, config.batchSize());
+        var session = new SessionImpl(this, id, registeredHandlers);
         SessionImpl existing = sessions.putIfAbsent(id, session);
         if (existing != null) {
             throw new IllegalStateException("a session with id '" + id + "' is already open on bus '" + name() + "'");
@@ -408,42 +405,41 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
             throw new WouldDeadlockException("awaitIdle on bus '" + name() + "' from one of its own handlers or commands"
                     + " would wait for itself");
         }
-        return queue.awaitIdle(timeout.toNanos(), null, false, commands.running());
+        return awaitQuiet(timeout.toNanos(), false);
+    }
+
+    /**
+     * Waits until no command runs and, unless {@code commandsOnly}, no accepted event is unfinished
+     * and every water-mark crossing has been announced.
+     */
+    boolean awaitQuiet(long nanos, boolean commandsOnly) throws InterruptedException {
+        AtomicInteger running = commands.running();
+        return quiescence.await(nanos, () -> running.get() == 0
+                && (commandsOnly || (admission.size() == 0 && marks.allAnnounced())));
     }
 
     @Override
     public BusStats stats() {
-        // Read every outcome counter before `published`, which is incremented first on publish, so a
-        // snapshot never shows more outcomes than publishes, nor more lifecycle losses than losses.
+        // Read the terminal counts before the size and the size before the acceptances, and every
+        // outcome before `published`, which is incremented first on publish: a snapshot never shows
+        // more outcomes than publishes. While events flow it may lag by the events in flight.
         long lifecycleRejectedCount = publisher.lifecycleRejected();
-        EventQueue.Counts counts = queue.counts();
+        long delivered = admission.delivered();
+        long cancelled = admission.cancelled();
+        long returned = admission.returned();
+        long dropped = admission.dropped();
+        int size = admission.size();
+        long accepted = admission.accepted();
+        long rejected = admission.rejected();
         long filteredCount = publisher.filtered();
         long commandsFailed = commands.failed();
-        return new BusStats(name(), state.get(), counts.size(), queue.capacity(), counts.largestSize(),
-                counts.backpressure(), counts.highWaterHits(), publisher.published(), counts.accepted(), counts.rejected(),
-                lifecycleRejectedCount, filteredCount, counts.delivered(), counts.cancelled(), counts.returned(),
-                counts.dropped(), publisher.throttled(), handlerFailures.sum(), commands.executed(), commandsFailed,
-                schedules.pending(), schedules.fired(), schedules.rejected(), schedules.cancelledCount(),
-                schedules.saved(), approvals.pendingCount(), approvals.approved(), approvals.denied(),
-                approvals.expired(), approvals.cancelled(), sessions.size(), registeredHandlers.get());
-    }
-
-    /**
-     * Receives accepted deliveries that close will not run (their slots are already freed): their
-     * waiters learn at once, and close lists them in its report. A lane stuck past the close grace
-     * may hand back after the report was made; that is logged, since the report is final.
-     */
-    void handBack(List<Delivery> deliveries) {
-        for (Delivery delivery : deliveries) {
-            if (delivery.waiter != null) {
-                delivery.waiter.complete(Waiter.Status.RETURNED, 0);
-            }
-            handedBack.add(delivery);
-        }
-        if (state.get() == BusState.CLOSED) {
-            LOG.log(Level.WARNING, () -> "bus '" + name() + "' got " + deliveries.size() + " undelivered events back"
-                    + " from a handler that ignored interruption, after its close report was made");
-        }
+        return new BusStats(name(), state.get(), size, admission.capacity(), admission.largest(),
+                marks.active(), marks.highWaterHits(), publisher.published(), accepted, rejected,
+                lifecycleRejectedCount, filteredCount, delivered, cancelled, returned, dropped, publisher.throttled(),
+                handlerFailures.sum(), commands.executed(), commandsFailed, schedules.pending(), schedules.fired(),
+                schedules.rejected(), schedules.cancelledCount(), schedules.saved(), approvals.pendingCount(),
+                approvals.approved(), approvals.denied(), approvals.expired(), approvals.cancelled(), sessions.size(),
+                registeredHandlers.get());
     }
 
     @Override
@@ -461,7 +457,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         closeLock.lock();
         try {
             if (closeReport == null) {
-                closeReport = shutDown(timeout);
+                closeReport = shutdown.run(timeout, state.getAndSet(BusState.CLOSING));
             }
             return closeReport;
         } finally {
@@ -469,58 +465,20 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         }
     }
 
-    private CloseReport shutDown(Duration timeout) {
-        long begin = ticker.read();
-        BusState before = state.getAndSet(BusState.CLOSING);
-        Schedules.Saved saved = schedules.stop(CANCEL_GRACE);
-        approvals.cancelAll("bus '" + name() + "' closed while the command awaited approval");
-        queue.admitInternalOnly();
-        boolean drained = false;
-        boolean interrupted = false;
-        try {
-            // A bus never started cannot deliver its queued events: wait for running commands only.
-            drained = queue.awaitIdle(timeout.toNanos(), null, before != BusState.RUNNING, commands.running());
-        } catch (InterruptedException e) {
-            interrupted = true;
-        }
-        Duration waited = Duration.ofNanos(ticker.read() - begin);
-        List<Delivery> neverDispatched = queue.closeAndDrain();
-        handBack(neverDispatched);
-        drained &= neverDispatched.isEmpty();
-        if (!drained) {
-            // interrupts the dispatcher too; in a clean close it exits by itself once it has
-            // announced the last water-mark crossings
-            cancelling = true;
-            threads.interruptAll();
-        }
-        int stillRunning = threads.awaitAllStopped(CANCEL_GRACE.toNanos());
-        var returned = new ArrayList<Delivery>();
-        for (Delivery delivery = handedBack.poll(); delivery != null; delivery = handedBack.poll()) {
-            returned.add(delivery);
-        }
+    /** Cancels what still runs at close: workers stop before their next event, handlers are interrupted. */
+    void cancel() {
+        cancelling = true;
+        threads.interruptAll();
+    }
+
+    /** The last step of close: sessions closed without draining, bus-scope handlers removed, CLOSED. */
+    void closeScopes() {
         for (SessionImpl session : sessions.values()) {
             session.closeWithBus();
         }
         sessions.clear();
         table.closeAll();
         state.set(BusState.CLOSED);
-        returned.sort(Comparator.comparingLong(d -> d.id));
-        var report = new CloseReport(drained, waited,
-                returned.stream().map(d -> new ReturnedEvent(d.id, d.lane.sessionId, d.event, d.headers)).toList(),
-                queue.counts().cancelled(), commands.cancelled(), stillRunning, saved.count(), saved.notSaved());
-        if (report.clean()) {
-            LOG.log(Level.DEBUG, () -> "bus '" + name() + "' closed cleanly in " + waited);
-        } else {
-            LOG.log(Level.WARNING, () -> "bus '" + name() + "' closed after " + waited + ": drained=" + report.drained()
-                    + ", returned " + report.returned().size() + " undelivered events, cancelled "
-                    + report.cancelledEvents() + " events and " + report.cancelledCommands() + " commands, "
-                    + report.threadsStillRunning() + " threads still running, " + report.scheduledNotSaved().size()
-                + " scheduled events not saved");
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-        return report;
     }
 
     @Override

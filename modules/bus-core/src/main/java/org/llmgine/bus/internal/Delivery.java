@@ -16,62 +16,70 @@ import org.llmgine.bus.message.Headers;
  * {@link EventContext} every handler of the event receives (one object per event, no copy per
  * handler).
  *
- * <p>Concurrency: {@code id} and {@code queueSizeAtAccept} are written under the queue's lock
- * before the delivery is visible to the dispatcher; the dispatcher and the lane hand it over under
- * their locks, so every later reader sees them. {@code prev}, {@code next} and {@code linked} are
- * guarded by the queue's lock. {@code state} moves PENDING -> STARTED (the lane, just before the
- * handlers run) or PENDING -> DROPPED (an eviction under the queue's lock) by compare-and-set, so
- * exactly one wins; a DROPPED delivery is skipped wherever it still waits.
+ * <p>Concurrency: {@code id} and {@code sizeAtAccept} are written under the lane's lock before
+ * the delivery is in the mailbox, and a worker takes it under the same lock, so every handler sees
+ * them. {@code state} moves PENDING -> STARTED (its worker, just before the handlers run) or
+ * PENDING -> DROPPED (an eviction) by compare-and-set, so exactly one wins; only DROP_OLDEST
+ * uses it. {@code prev} and {@code next} link it into the eviction list and are guarded by the
+ * {@link Evictions} lock. {@code remaining} counts the handler threads of a fan-out run that have
+ * not finished with it yet; the one that takes it to zero settles the delivery.
  */
-final class Delivery implements EventContext {
+final class Delivery implements EventContext, PriorityBuckets.Entry {
 
     static final int PENDING = 0;
     static final int STARTED = 1;
     static final int DROPPED = 2;
 
     private static final VarHandle STATE;
+    private static final VarHandle REMAINING;
+    private static final VarHandle SKIPPED;
 
     static {
         try {
-            STATE = MethodHandles.lookup().findVarHandle(Delivery.class, "state", int.class);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            STATE = lookup.findVarHandle(Delivery.class, "state", int.class);
+            REMAINING = lookup.findVarHandle(Delivery.class, "remaining", int.class);
+            SKIPPED = lookup.findVarHandle(Delivery.class, "skipped", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    final DefaultMessageBus bus;
     final Event event;
     final Lane lane;
     final Headers headers;
-    final int priority;
-    /** The {@link PriorityBuckets} level of {@code priority}. */
-    final int level;
-    final Instant timestamp;
-    final long acceptedAtNanos;
     final @Nullable Waiter waiter;
+    /** The event's priority (0-100). */
+    final int priority;
+    /** Whether this is a lifecycle event of the bus itself: never evicted, may use the reserve. */
+    final boolean lifecycle;
+    /** The acceptance time from a non-system clock; null when {@link #nanos} anchors it. */
+    @Nullable Instant instant;
+    /** The ticker reading at acceptance: the timestamp's source on the system clock, and the start of the dispatch lag. */
+    long nanos;
     long id;
-    int queueSizeAtAccept;
-    /** Handlers that ran; written and read by the lane's drainer only. */
+    /** The number of accepted, unfinished events just after this one was accepted. */
+    int sizeAtAccept;
+    /** Handlers that ran (per-event dispatch); written and read by the worker only. */
     int invoked;
+    /** Set when close cut a fan-out run short before every handler had this event. */
+    volatile boolean cut;
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
-    /** Neighbours in the queue's acceptance-order list of unfinished deliveries (DROP_OLDEST only). */
+    @SuppressWarnings("unused") // accessed through REMAINING
+    private volatile int remaining;
+    @SuppressWarnings("unused") // accessed through SKIPPED
+    private volatile int skipped;
+    /** Neighbours in the eviction list of unfinished user events (DROP_OLDEST only). */
     @Nullable Delivery prev;
     @Nullable Delivery next;
-    boolean linked;
-    /** The delivery this one's acceptance evicted (DROP_OLDEST), for its publisher to report. */
-    @Nullable Delivery victim;
 
-    Delivery(DefaultMessageBus bus, Event event, Lane lane, Headers headers, int priority, Instant timestamp,
-            long acceptedAtNanos, @Nullable Waiter waiter) {
-        this.bus = bus;
+    Delivery(Event event, Lane lane, Headers headers, int priority, boolean lifecycle, @Nullable Waiter waiter) {
         this.event = event;
         this.lane = lane;
         this.headers = headers;
         this.priority = priority;
-        this.level = PriorityBuckets.levelOf(priority);
-        this.timestamp = timestamp;
-        this.acceptedAtNanos = acceptedAtNanos;
+        this.lifecycle = lifecycle;
         this.waiter = waiter;
     }
 
@@ -89,6 +97,36 @@ final class Delivery implements EventContext {
         return (int) STATE.getVolatile(this) == DROPPED;
     }
 
+    /** Sets how many handler threads of a fan-out run will finish with this delivery (before they start). */
+    void expect(int handlers) {
+        REMAINING.setRelease(this, handlers);
+    }
+
+    /** Records that one handler thread finished with it; true for the last one. */
+    boolean handlerDone() {
+        return (int) REMAINING.getAndAdd(this, -1) == 1;
+    }
+
+    /** Records that a handler of a fan-out run was skipped (its registration closed meanwhile). */
+    void skip() {
+        SKIPPED.getAndAdd(this, 1);
+    }
+
+    /** Returns how many handlers of a fan-out run of {@code planned} handlers ran it. */
+    int invokedOf(int planned) {
+        return planned - (int) SKIPPED.getVolatile(this);
+    }
+
+    @Override
+    public int level() {
+        return PriorityBuckets.levelOf(priority);
+    }
+
+    @Override
+    public long order() {
+        return id;
+    }
+
     @Override
     public long messageId() {
         return id;
@@ -101,7 +139,8 @@ final class Delivery implements EventContext {
 
     @Override
     public Instant timestamp() {
-        return timestamp;
+        Instant known = instant;
+        return known != null ? known : lane.bus.timestamps().instantAt(nanos);
     }
 
     @Override
@@ -121,12 +160,12 @@ final class Delivery implements EventContext {
 
     @Override
     public PublishOutcome publish(Event next) {
-        return bus.publisher().fromWork(lane, next, headers);
+        return lane.bus.publisher().fromWork(lane, next, headers);
     }
 
     @Override
     public <R> CommandResult<R> execute(Command<R> command) {
-        return bus.executeFromWork(lane, command, headers);
+        return lane.bus.executeFromWork(lane, command, headers);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.llmgine.bus.internal;
 
 import java.lang.System.Logger.Level;
+import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.HandlerFailure;
 import org.llmgine.bus.Ticker;
 import org.llmgine.bus.handler.HandlerInfo;
@@ -10,17 +11,28 @@ import org.llmgine.bus.middleware.EventChain;
 import org.llmgine.bus.middleware.EventMiddleware;
 
 /**
- * Runs one delivery: its priority groups in order, the handlers of a group concurrently, the group
- * joined before the next starts. In a group of n handlers, n-1 run on virtual threads forked for
- * them and the last on the lane's drainer thread, and a single-handler group runs on the drainer
- * (no thread start): observably the same as one thread per handler.
- * This is the per-event structured scope: no handler thread outlives its group, and a drainer
- * interrupted by close cancels (interrupts) and joins its handler threads before it returns.
+ * Runs deliveries: the per-event structured scope and its completion.
  *
- * <p>Handler failures are isolated: counted, logged at WARNING (ERROR for an {@link Error}),
- * recorded for a waiting publisher, and published as {@link HandlerFailed} unless the failed event
- * is itself a {@code HandlerFailed} (then only logged, so a failing failure handler cannot loop).
- * A handler whose registration was closed after the plan was made is skipped.
+ * <p>One event ({@link #deliver}): its priority groups in order, the handlers of a group
+ * concurrently, each group joined before the next starts. A one-handler group runs on the worker
+ * itself; in a group of n handlers, n-1 run on virtual threads forked for the event and the last
+ * on the worker.
+ *
+ * <p>A fan-out run ({@link #fanOut}): consecutive events of a lane whose plan is a single group of
+ * several handlers (the common case: every handler of the default priority). Each handler gets one
+ * virtual thread for the whole run and handles the run's events in order, so n handlers cost n-1
+ * thread starts per batch instead of per event, and each handler still runs on its own thread,
+ * concurrently with the others. An event finishes when the last of its handlers finished it; that
+ * handler's thread settles it. Handlers of one group may therefore be at different events of the
+ * same session at a moment; each handler sees the session's events one at a time, in order.
+ *
+ * <p>No thread outlives its scope: forks are joined in {@code finally}, and if close cancels while
+ * the worker waits, it interrupts them and keeps joining. Handler failures are isolated: counted,
+ * logged at WARNING (ERROR for an {@link Error}), recorded for a waiting publisher, and published as
+ * {@link HandlerFailed} unless the failed event is itself a {@code HandlerFailed}. A handler whose
+ * registration closed after the plan was made is skipped. Nothing here throws: a failure of the bus
+ * itself (an observer throwing an {@link Error}, a thread that cannot start) is logged at ERROR,
+ * reported to a waiting publisher, and the event still ends in a counted state.
  */
 final class EventDispatch {
 
@@ -32,39 +44,36 @@ final class EventDispatch {
     private final EventMiddleware[] middleware;
     private final Observers observers;
     private final Ticker ticker;
+    private final Admission admission;
+    private final @Nullable Evictions evictions;
 
     EventDispatch(DefaultMessageBus bus, EventMiddleware[] middleware, Observers observers, Ticker ticker) {
         this.bus = bus;
         this.middleware = middleware;
         this.observers = observers;
         this.ticker = ticker;
+        this.admission = bus.admission();
+        this.evictions = bus.evictions();
     }
 
-    /**
-     * Runs the handlers of one delivery and records how many ran. Never throws: a failure of the
-     * bus itself is logged at ERROR and reported to a waiting publisher, and the lane goes on.
-     *
-     * @return true if every group ran, false if the bus was cancelling when a group ended
-     */
-    boolean deliver(Delivery delivery) {
+    // ---------------------------------------------------------------- one event
+
+    /** Runs one claimed delivery with its plan (null if the plan could not be made) and settles it. */
+    void deliver(Delivery delivery, @Nullable Plan plan) {
+        boolean complete = true;
         try {
-            return runGroups(delivery);
-        } catch (Throwable t) {
-            LOG.log(Level.ERROR, "bus '" + bus.name() + "' failed internally while delivering " + delivery, t);
-            Waiter waiter = delivery.waiter;
-            if (waiter != null) {
-                waiter.addFailure(new HandlerFailure(BUS_ITSELF, t));
+            dispatched(delivery);
+            if (plan != null) {
+                complete = runGroups(delivery, plan);
             }
-            return true;
+        } catch (Throwable t) {
+            busFailure(delivery, t);
         }
+        settle(delivery, !complete);
     }
 
-    private boolean runGroups(Delivery delivery) {
-        Class<? extends Event> type = delivery.event.getClass();
-        Plan plan = delivery.lane.plan(type);
-        if (observers.active) {
-            observers.dispatched(type, ticker.read() - delivery.acceptedAtNanos);
-        }
+    /** Runs the groups in order; false if close was cancelling when a group ended (the event was cut). */
+    private boolean runGroups(Delivery delivery, Plan plan) {
         for (HandlerEntry[] group : plan.groups) {
             if (group.length == 1) {
                 if (group[0].active) {
@@ -84,30 +93,7 @@ final class EventDispatch {
         return true;
     }
 
-    /** Completes a finished delivery's waiter and tells the observers, after its slot was freed. */
-    void settled(Delivery delivery, boolean cut, int queueSize) {
-        Waiter waiter = delivery.waiter;
-        if (waiter != null) {
-            waiter.complete(cut ? Waiter.Status.CANCELLED : Waiter.Status.DELIVERED, delivery.invoked);
-        }
-        if (!cut && observers.active) {
-            observers.delivered(delivery.event.getClass(), queueSize);
-        }
-    }
-
-    /**
-     * A handler on the drainer thread may leave its interrupt flag set; clear it so it cannot leak
-     * into the next handler. Cancellation is signalled by {@link DefaultMessageBus#isCancelling()},
-     * not by this flag.
-     */
-    private static void clearStrayInterrupt() {
-        Thread.interrupted();
-    }
-
-    /**
-     * Runs the active handlers of a group concurrently: each but the last on a forked thread, the
-     * last on this drainer. The forks are joined in {@code finally}, so none outlives the group.
-     */
+    /** Runs a group's active handlers concurrently: each but the last on a forked thread, the last here. */
     private void runGroup(Delivery delivery, HandlerEntry[] group) {
         int last = group.length - 1;
         while (last >= 0 && !group[last].active) {
@@ -121,10 +107,11 @@ final class EventDispatch {
             for (int i = 0; i < last; i++) {
                 HandlerEntry entry = group[i];
                 if (entry.active) {
-                    forks[i] = bus.threads().startHandler(delivery.lane, () -> {
-                        Binding.enterLane(bus, delivery.lane);
+                    forks[i] = fork(delivery.lane, () -> invoke(delivery, entry));
+                    if (forks[i] == null) {
                         invoke(delivery, entry);
-                    });
+                        clearStrayInterrupt();
+                    }
                     delivery.invoked++;
                 }
             }
@@ -136,8 +123,87 @@ final class EventDispatch {
         }
     }
 
+    // ---------------------------------------------------------------- a fan-out run
+
+    /**
+     * Runs {@code run[0..count)}, claimed deliveries of one lane with the same single-group plan,
+     * one thread per handler for the whole run; each delivery is settled by the handler thread
+     * that finishes it last.
+     */
+    void fanOut(Lane lane, HandlerEntry[] group, Delivery[] run, int count) {
+        for (int k = 0; k < count; k++) {
+            run[k].expect(group.length);
+            dispatched(run[k]);
+        }
+        int last = group.length - 1;
+        Thread[] forks = new Thread[last];
+        try {
+            boolean[] inline = null;
+            for (int h = 0; h < last; h++) {
+                HandlerEntry entry = group[h];
+                forks[h] = fork(lane, () -> handleRun(entry, run, count, group.length));
+                if (forks[h] == null) {
+                    if (inline == null) {
+                        inline = new boolean[last];
+                    }
+                    inline[h] = true;
+                }
+            }
+            handleRun(group[last], run, count, group.length);
+            if (inline != null) {
+                for (int h = 0; h < last; h++) {
+                    if (inline[h]) {
+                        handleRun(group[h], run, count, group.length);
+                    }
+                }
+            }
+        } finally {
+            joinAll(forks);
+        }
+    }
+
+    /** One handler's pass over a fan-out run, in order; stops (cutting the rest) once close cancels. */
+    private void handleRun(HandlerEntry entry, Delivery[] run, int count, int planned) {
+        for (int k = 0; k < count; k++) {
+            Delivery delivery = run[k];
+            try {
+                if (bus.isCancelling()) {
+                    delivery.cut = true;
+                } else if (entry.active) {
+                    invoke(delivery, entry);
+                    clearStrayInterrupt();
+                } else {
+                    delivery.skip();
+                }
+            } catch (Throwable t) {
+                busFailure(delivery, t);
+            } finally {
+                if (delivery.handlerDone()) {
+                    delivery.invoked = delivery.invokedOf(planned);
+                    settle(delivery, delivery.cut);
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- threads of a scope
+
+    /** Forks a handler thread bound to the lane; null if it could not start (the caller runs the work itself). */
+    private @Nullable Thread fork(Lane lane, Runnable work) {
+        try {
+            return bus.threads().startHandler(lane.handlerThreadName, () -> {
+                Binding.enter(lane.binding);
+                work.run();
+            });
+        } catch (Throwable t) {
+            LOG.log(Level.ERROR, "bus '" + bus.name() + "' could not start a handler thread for " + lane
+                    + "; running the handler on the worker instead", t);
+            return null;
+        }
+    }
+
     /** Joins every forked thread; if close cancels while this waits, interrupts them and keeps joining. */
-    private void joinAll(Thread[] forks) {
+    private void joinAll(@Nullable Thread[] forks) {
         if (bus.isCancelling()) {
             interruptAll(forks);
         }
@@ -147,7 +213,7 @@ final class EventDispatch {
                     thread.join();
                     break;
                 } catch (InterruptedException e) {
-                    // Only close interrupts a drainer: cancel the children, then keep joining.
+                    // Only close interrupts a worker: cancel the children, then keep joining.
                     if (bus.isCancelling()) {
                         interruptAll(forks);
                     }
@@ -156,13 +222,23 @@ final class EventDispatch {
         }
     }
 
-    private static void interruptAll(Thread[] threads) {
+    private static void interruptAll(@Nullable Thread[] threads) {
         for (Thread thread : threads) {
             if (thread != null) {
                 thread.interrupt();
             }
         }
     }
+
+    /**
+     * A handler on a worker may leave its interrupt flag set; clear it so it cannot leak into the
+     * next handler. Cancellation is signalled by {@link DefaultMessageBus#isCancelling()}, not by it.
+     */
+    private static void clearStrayInterrupt() {
+        Thread.interrupted();
+    }
+
+    // ---------------------------------------------------------------- handlers and completion
 
     private void invoke(Delivery delivery, HandlerEntry entry) {
         long start = observers.active ? ticker.read() : 0L;
@@ -177,10 +253,62 @@ final class EventDispatch {
             failure = t;
         }
         if (observers.active) {
-            observers.handlerCompleted(delivery.event.getClass(), entry.info, ticker.read() - start, failure);
+            try {
+                observers.handlerCompleted(delivery.event.getClass(), entry.info, ticker.read() - start, failure);
+            } catch (Throwable t) {
+                observerFailed("onHandlerCompleted", t);
+            }
         }
         if (failure != null) {
             failed(delivery, entry.info, failure);
+        }
+    }
+
+    private void dispatched(Delivery delivery) {
+        if (observers.active) {
+            try {
+                observers.dispatched(delivery.event.getClass(), ticker.read() - delivery.nanos);
+            } catch (Throwable t) {
+                observerFailed("onDispatched", t);
+            }
+        }
+    }
+
+    /**
+     * Completes a delivery whose handlers all ran (or were cut short by close): observers first,
+     * then the counts and the slot, then the waiter, so whoever is woken sees everything.
+     */
+    void settle(Delivery delivery, boolean cut) {
+        if (!cut && observers.active) {
+            try {
+                observers.delivered(delivery.event.getClass(), admission.size() - 1);
+            } catch (Throwable t) {
+                observerFailed("onDelivered", t);
+            }
+        }
+        try {
+            if (evictions != null && !delivery.lifecycle) {
+                evictions.unlink(delivery);
+            }
+        } finally {
+            admission.release(cut ? Admission.CANCELLED : Admission.DELIVERED, 1, delivery.lifecycle ? 1 : 0);
+            Waiter waiter = delivery.waiter;
+            if (waiter != null) {
+                waiter.complete(cut ? Waiter.Status.CANCELLED : Waiter.Status.DELIVERED, delivery.invoked);
+            }
+        }
+    }
+
+    private void observerFailed(String callback, Throwable t) {
+        LOG.log(Level.ERROR, "an observer of bus '" + bus.name() + "' threw from " + callback + "; ignored", t);
+    }
+
+    /** A failure of the bus itself while delivering: logged and reported to a waiter; the event still settles. */
+    void busFailure(Delivery delivery, Throwable t) {
+        LOG.log(Level.ERROR, "bus '" + bus.name() + "' failed internally while delivering " + delivery, t);
+        Waiter waiter = delivery.waiter;
+        if (waiter != null) {
+            waiter.addFailure(new HandlerFailure(BUS_ITSELF, t));
         }
     }
 

@@ -1,69 +1,73 @@
 package org.llmgine.bus.internal;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
+import org.llmgine.bus.PublishOutcome;
+import org.llmgine.bus.RejectionReason;
 
 /**
- * The mailbox of one scope (a session, or the bus scope) and its drainer. At most one drainer
- * virtual thread runs per lane, handling one event at a time, so the events of one session never
- * run concurrently, while lanes run in parallel. The mailbox is ordered like the central queue:
- * by priority level, FIFO within a level, with the starvation guard ({@link PriorityBuckets}). So
- * within a session a more urgent event overtakes less urgent ones that were not yet taken, and
- * events of one session and priority keep their acceptance order. A drainer is started when a
- * delivery arrives at an idle lane and exits when the mailbox is empty, so an idle session holds
- * no thread.
+ * The mailbox of one scope (a session, or the bus scope). Publishers put accepted deliveries
+ * straight into it; a worker of the {@link Workers} pool takes them in batches and runs them one
+ * at a time, so the events of one session are handled in order while lanes run in parallel. The
+ * mailbox is ordered by priority level, FIFO within a level, with the starvation guard
+ * ({@link PriorityBuckets}); ids are handed out under this lane's lock, so within a lane mailbox
+ * order is acceptance order.
  *
- * <p>Concurrency: {@code lock} guards {@code mailbox} and {@code draining}; the dispatcher adds
- * under it and the drainer takes under it. {@code draining} is set by the adder that finds the lane
- * idle (which then starts the drainer) and cleared by the drainer when it finds the mailbox empty,
- * both under the lock, so no delivery is left without a drainer and no two drainers take from one
- * lane. {@code batch} is used only by the current drainer. {@code unfinished} and {@code closing}
- * are guarded by the {@link EventQueue}'s lock, not by this one.
+ * <p>A lane is <em>scheduled</em> from the moment a delivery reaches it while idle until a worker
+ * finds it empty: scheduled means it waits in the pool's ready queue or a worker holds it, never
+ * both, so at most one worker runs a lane. An idle lane costs no thread.
+ *
+ * <p>Concurrency: {@code lock} guards the mailbox, {@code scheduled}, {@code retired},
+ * {@code closing} (written under it, read by refusals under it) and the idle wait.
+ * {@code waiting} and {@code idleWaiters} are volatile mirrors for lock-free reads (a worker spins
+ * on {@code waiting}; a release reads {@code idleWaiters} before signalling). The pool's lock is
+ * taken inside this one (to enqueue the lane), never the other way round. The plan cache is read
+ * and written only by the worker that holds the lane. ReentrantLock, so a waiting virtual thread
+ * does not pin its carrier.
  */
-final class Lane {
+final class Lane implements PriorityBuckets.Entry {
 
     final DefaultMessageBus bus;
     final @Nullable SessionImpl session;
     final @Nullable String sessionId;
     final String label;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final PriorityBuckets mailbox;
-    private boolean draining;
-    private final Delivery[] batch;
-    /** Accepted, unfinished events of this lane; guarded by the EventQueue's lock. */
-    int unfinished;
-    /** Set when the lane's session begins closing; guarded by the EventQueue's lock. */
-    boolean closing;
+    /** The name of the handler threads forked for this lane's events. */
+    final String handlerThreadName;
+    /** The binding of every thread that handles this lane's events. */
+    final Binding binding;
     /** Commands running in this lane's scope; a session waits for them before it closes. */
     final AtomicInteger runningCommands = new AtomicInteger();
-    /** Whether deliveries can be evicted (DROP_OLDEST); only then do they need claiming and checking. */
-    private final boolean evictable;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition idle = lock.newCondition();
+    private final PriorityBuckets<Delivery> mailbox;
+    private final Admission admission;
+    private boolean scheduled;
+    private boolean retired;
+    private boolean closing;
+    private volatile int waiting;
+    private volatile int idleWaiters;
+    /** The level and age this lane has in the pool's ready queue; written under both locks. */
+    int readyLevel;
+    long readyOrder;
+    private @Nullable Class<?> cachedType;
+    private @Nullable Plan cachedPlan;
 
-    Lane(DefaultMessageBus bus, @Nullable SessionImpl session, int batchSize, int starvationLimit) {
-        this(bus, session, session == null ? null : session.id(), batchSize, starvationLimit);
+    Lane(DefaultMessageBus bus, @Nullable SessionImpl session) {
+        this(bus, session, session == null ? null : session.id());
     }
 
-    private Lane(DefaultMessageBus bus, @Nullable SessionImpl session, @Nullable String sessionId, int batchSize,
-            int starvationLimit) {
+    private Lane(DefaultMessageBus bus, @Nullable SessionImpl session, @Nullable String sessionId) {
         this.bus = bus;
         this.session = session;
         this.sessionId = sessionId;
         this.label = sessionId == null ? "bus-scope" : "session-" + sessionId;
-        this.batch = new Delivery[batchSize];
-        this.mailbox = new PriorityBuckets(starvationLimit);
-        this.evictable = bus.config().overflowStrategy() == org.llmgine.bus.OverflowStrategy.DROP_OLDEST;
-    }
-
-    private boolean dropped(Delivery delivery) {
-        return evictable && delivery.isDropped();
-    }
-
-    /** Claims a delivery for its handlers; false if it was evicted first (DROP_OLDEST only). */
-    private boolean claim(Delivery delivery) {
-        return !evictable || delivery.start();
+        this.handlerThreadName = bus.threads().nameOf(label + "-handler");
+        this.mailbox = new PriorityBuckets<>(bus.config().starvationLimit());
+        this.admission = bus.admission();
+        this.binding = Binding.handling(bus, this);
     }
 
     /**
@@ -71,176 +75,287 @@ final class Lane {
      * events carry the session id, and only bus-scope handlers see them.
      */
     static Lane detached(DefaultMessageBus bus, String sessionId) {
-        return new Lane(bus, null, sessionId, bus.config().batchSize(), bus.config().starvationLimit());
+        return new Lane(bus, null, sessionId);
     }
 
-    /** Returns the handler plan of an event class in this lane's scope. */
+    @Override
+    public int level() {
+        return readyLevel;
+    }
+
+    @Override
+    public long order() {
+        return readyOrder;
+    }
+
+    /** Returns the handler plan of an event class in this lane's scope (any thread). */
     Plan plan(Class<?> eventType) {
         return session == null ? bus.busPlan(eventType) : session.plan(eventType);
     }
 
+    /** Returns the plan for dispatch, cached for the last class seen; only the worker holding the lane calls it. */
+    Plan dispatchPlan(Class<?> eventType) {
+        Plan plan = cachedPlan;
+        if (plan != null && cachedType == eventType && plan.isCurrent(bus.table(), session)) {
+            return plan;
+        }
+        plan = plan(eventType);
+        cachedType = eventType;
+        cachedPlan = plan;
+        return plan;
+    }
+
+    // ---------------------------------------------------------------- publishers
+
     /**
-     * Adds deliveries {@code from} (inclusive) to {@code to} (exclusive), skipping any evicted on
-     * their way here; called by the dispatcher.
+     * Admits a delivery into this lane, or says why not. A lane that was idle is handed to the
+     * pool's ready queue in the same step, so no accepted delivery is ever without a worker to come.
+     *
+     * @return null when accepted; {@link Admission#queueFull} when the bound is reached (the caller
+     *     waits, evicts or rejects); another rejection when the bus or session refuses it
      */
-    void addAll(Delivery[] deliveries, int from, int to) {
-        boolean start;
+    PublishOutcome.@Nullable Rejected offer(Delivery delivery, int source) {
+        Object wake = null;
         lock.lock();
         try {
-            for (int i = from; i < to; i++) {
-                if (!dropped(deliveries[i])) {
-                    mailbox.add(deliveries[i]);
+            PublishOutcome.Rejected refusal = refusal(source);
+            if (refusal != null) {
+                return refusal;
+            }
+            if (scheduled) {
+                if (!admission.tryAcquire(delivery)) {
+                    return admission.queueFull;
                 }
+                add(delivery);
+                return null;
             }
-            if (mailbox.isEmpty()) {
-                return;
+            Object result = bus.workers().schedule(this, delivery);
+            if (result instanceof PublishOutcome.Rejected rejected) {
+                return rejected;
             }
-            start = !draining;
-            draining = true;
+            wake = result;
+            return null;
         } finally {
             lock.unlock();
-        }
-        if (start) {
-            bus.threads().startDrainer(this, this::drain);
+            if (wake != null) {
+                bus.workers().wake(wake);
+            }
         }
     }
 
-    /** Removes an evicted delivery if it waits at the head of its level here (called under the queue's lock). */
-    void removeIfWaiting(Delivery delivery) {
+    /** Takes a slot and adds the delivery, marking the lane scheduled; the pool calls it under both locks. */
+    boolean admitIdle(Delivery delivery) {
+        if (!admission.tryAcquire(delivery)) {
+            return false;
+        }
+        add(delivery);
+        scheduled = true;
+        readyLevel = delivery.level();
+        return true;
+    }
+
+    private void add(Delivery delivery) {
+        mailbox.add(delivery);
+        waiting = mailbox.size();
+    }
+
+    /** Why this lane refuses a publish now, or null (lock held). */
+    PublishOutcome.@Nullable Rejected refusal(int source) {
+        int mode = admission.mode();
+        if (retired || mode == Admission.CLOSED
+                || (mode == Admission.INTERNAL_ONLY && source == Admission.FROM_CALLER && !Binding.currentlyWithin(bus))) {
+            return admission.busClosed;
+        }
+        if (closing && source == Admission.FROM_CALLER && Binding.relationTo(this) == 0) {
+            return new PublishOutcome.Rejected(RejectionReason.SESSION_CLOSED, "session '" + sessionId
+                    + "' began closing before the event was accepted");
+        }
+        return null;
+    }
+
+    /** Re-checks a refusal for a publisher that waited for room. */
+    PublishOutcome.@Nullable Rejected refusalNow(int source) {
         lock.lock();
         try {
-            mailbox.removeIfHead(delivery);
+            return refusal(source);
         } finally {
             lock.unlock();
         }
     }
 
-    /** The number of deliveries waiting in the mailbox (not yet taken). */
-    int waitingCount() {
+    /** From now on the lane takes only its own work and lifecycle events (its session is closing). */
+    void close() {
         lock.lock();
         try {
-            return mailbox.size();
+            closing = true;
+        } finally {
+            lock.unlock();
+        }
+        admission.recheckWaiters();
+    }
+
+    /** Removes an evicted delivery if it still waits here (called under the {@link Evictions} lock). */
+    void removeWaiting(Delivery delivery) {
+        lock.lock();
+        try {
+            if (mailbox.remove(delivery)) {
+                waiting = mailbox.size();
+            }
         } finally {
             lock.unlock();
         }
     }
 
-    private int takeBatch() {
+    // ---------------------------------------------------------------- the worker holding the lane
+
+    /** Takes up to {@code into.length} deliveries, in order; 0 if the mailbox is empty. */
+    int take(Delivery[] into) {
         lock.lock();
         try {
             int n = 0;
-            while (n < batch.length) {
+            while (n < into.length) {
                 Delivery next = mailbox.poll();
                 if (next == null) {
                     break;
                 }
-                batch[n++] = next;
+                into[n++] = next;
             }
-            if (n == 0) {
-                draining = false;
-            }
+            waiting = mailbox.size();
             return n;
         } finally {
             lock.unlock();
         }
     }
 
-    private List<Delivery> takeAll() {
+    /** Tells, without the lock, whether deliveries wait in the mailbox. */
+    boolean hasWaiting() {
+        return waiting > 0;
+    }
+
+    /** What a worker does with a lane after a batch. */
+    static final int CONTINUE = 0;
+    static final int RELEASED = 1;
+    static final int RETIRE = 2;
+
+    /**
+     * Ends a worker's turn on this lane: an empty lane becomes idle (waking its idle waiters), a
+     * lane with more deliveries goes back to the ready queue when other lanes wait (fairness),
+     * else the worker continues with it.
+     *
+     * @return {@link #CONTINUE}, {@link #RELEASED}, or {@link #RETIRE} when the pool no longer takes
+     *     lanes (the bus closed): the worker must hand the mailbox back
+     */
+    int endTurn(Workers pool) {
         lock.lock();
         try {
-            List<Delivery> all = mailbox.removeAll();
-            draining = false;
-            return all;
+            if (mailbox.isEmpty()) {
+                scheduled = false;
+                if (idleWaiters > 0) {
+                    idle.signalAll();
+                }
+                return RELEASED;
+            }
+            if (!pool.othersReady()) {
+                return CONTINUE;
+            }
+            readyLevel = mailbox.mostUrgentLevel();
+            return pool.requeue(this) ? RELEASED : RETIRE;
         } finally {
             lock.unlock();
         }
     }
 
     /**
-     * The drainer: runs deliveries in order until the mailbox is empty or the bus cancels. A
-     * delivery evicted while it waited (DROP_OLDEST) is skipped: its slot was freed when it was
-     * evicted. A delivery's slot is freed (and its waiter told) once its handlers finished: right
-     * after it when someone waits (a publishAndWait caller, a blocked publisher, awaitIdle) or under
-     * DROP_OLDEST, else once per batch, so the uncontended path takes the queue's lock once per batch.
+     * Gives up a lane after an unexpected failure of its worker: idle if empty, else back in the
+     * ready queue for another worker.
+     *
+     * @return false if the pool is closed: the caller must retire the lane
      */
-    private void drain() {
-        Binding.enterLane(bus, this);
-        EventDispatch dispatch = bus.dispatch();
-        EventQueue queue = bus.queue();
-        boolean settleEach = queue.settlesEveryEvent();
-        while (true) {
-            int n = takeBatch();
-            if (n == 0) {
-                return;
+    boolean handOff(Workers pool) {
+        lock.lock();
+        try {
+            if (mailbox.isEmpty()) {
+                scheduled = false;
+                if (idleWaiters > 0) {
+                    idle.signalAll();
+                }
+                return true;
             }
-            int settled = 0;
-            int next = 0;
-            boolean cut = false;
-            while (next < n && !bus.isCancelling()) {
-                Delivery delivery = batch[next++];
-                if (!claim(delivery)) {
-                    continue; // dropped while it waited
-                }
-                if (!dispatch.deliver(delivery)) {
-                    cut = true;
-                    break;
-                }
-                if (settleEach || delivery.waiter != null || queue.hasWaiters()) {
-                    settle(dispatch, queue, settled, next, false);
-                    settled = next;
-                }
-            }
-            settle(dispatch, queue, settled, next, cut);
-            boolean cancelling = bus.isCancelling();
-            if (next < n || cancelling) {
-                var undelivered = new ArrayList<Delivery>();
-                for (int i = next; i < n; i++) {
-                    if (!dropped(batch[i])) {
-                        undelivered.add(batch[i]);
-                    }
-                }
-                if (cancelling) {
-                    for (Delivery delivery : takeAll()) {
-                        if (!dropped(delivery)) {
-                            undelivered.add(delivery);
-                        }
-                    }
-                }
-                if (!undelivered.isEmpty()) {
-                    Delivery[] handed = undelivered.toArray(Delivery[]::new);
-                    queue.finish(this, 0, 0, handed.length, handed, 0, handed.length);
-                    bus.handBack(undelivered);
-                }
-            }
-            java.util.Arrays.fill(batch, 0, n, null);
-            if (cancelling) {
-                return;
-            }
+            readyLevel = mailbox.mostUrgentLevel();
+            return pool.requeue(this);
+        } finally {
+            lock.unlock();
         }
     }
 
     /**
-     * Frees the slots of the deliveries in {@code batch[from..to)} that ran (skipping dropped ones,
-     * whose slots were freed at eviction), then completes their waiters; the last one that ran was
-     * cut short by close if {@code lastCut}.
+     * Retires the lane for good (the bus closed): takes every delivery still waiting, refuses all
+     * later publishes, and wakes its idle waiters. The caller returns what it took.
      */
-    private void settle(EventDispatch dispatch, EventQueue queue, int from, int to, boolean lastCut) {
-        int ran = 0;
-        for (int i = from; i < to; i++) {
-            if (!dropped(batch[i])) {
-                ran++;
+    List<Delivery> retire() {
+        lock.lock();
+        try {
+            retired = true;
+            scheduled = false;
+            List<Delivery> left = mailbox.removeAll();
+            waiting = 0;
+            if (idleWaiters > 0) {
+                idle.signalAll();
+            }
+            return left;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- idle waits
+
+    /**
+     * Waits until no accepted event of this lane is unfinished (and, when {@code commands}, no
+     * command runs in its scope), at most {@code nanos}.
+     *
+     * @return true if idle, false if the time ran out
+     */
+    boolean awaitIdle(long nanos, boolean commands) throws InterruptedException {
+        lock.lockInterruptibly();
+        try {
+            idleWaiters++;
+            try {
+                while (scheduled || (commands && runningCommands.get() > 0)) {
+                    if (nanos <= 0) {
+                        return false;
+                    }
+                    nanos = idle.awaitNanos(nanos);
+                }
+                return true;
+            } finally {
+                idleWaiters--;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Wakes this lane's idle waiters after its last running command ended. */
+    void commandsChanged() {
+        if (idleWaiters > 0) {
+            lock.lock();
+            try {
+                idle.signalAll();
+            } finally {
+                lock.unlock();
             }
         }
-        if (ran == 0) {
-            return;
-        }
-        int cutCount = lastCut ? 1 : 0;
-        int size = queue.finish(this, ran - cutCount, cutCount, 0, batch, from, to);
-        for (int i = from; i < to; i++) {
-            if (!dropped(batch[i])) {
-                dispatch.settled(batch[i], lastCut && i == to - 1, size);
-            }
-        }
+    }
+
+    /** The number of threads waiting for this lane to become idle. */
+    int idleWaiters() {
+        return idleWaiters;
+    }
+
+    /** The number of deliveries waiting in the mailbox (not yet taken). */
+    int waitingCount() {
+        return waiting;
     }
 
     @Override

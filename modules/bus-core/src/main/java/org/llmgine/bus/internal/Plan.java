@@ -3,6 +3,7 @@ package org.llmgine.bus.internal;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The handlers of one event class in one scope, sorted by priority then registration order and cut
@@ -17,14 +18,22 @@ final class Plan {
 
     final HandlerEntry[][] groups;
     final int handlerCount;
+    /** One group of several handlers: a lane runs consecutive events of this plan as one fan-out run. */
+    final boolean fanOut;
     final long busVersion;
     final long sessionVersion;
 
     private Plan(HandlerEntry[][] groups, int handlerCount, long busVersion, long sessionVersion) {
         this.groups = groups;
         this.handlerCount = handlerCount;
+        this.fanOut = groups.length == 1 && groups[0].length > 1;
         this.busVersion = busVersion;
         this.sessionVersion = sessionVersion;
+    }
+
+    /** Tells whether no registration changed in the scopes this plan was built from. */
+    boolean isCurrent(ScopeTable busTable, @Nullable SessionImpl session) {
+        return busVersion == busTable.version() && (session == null || sessionVersion == session.table().version());
     }
 
     /** Builds the plan of {@code eventType} from the handlers of the bus scope and of a session scope. */

@@ -8,21 +8,35 @@ import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.handler.Priority;
 
 /**
- * Deliveries waiting to be taken, in five priority levels (one per named {@link Priority}), FIFO
+ * Entries waiting to be taken, in five priority levels (one per named {@link Priority}), FIFO
  * within a level. {@link #poll()} takes from the most urgent non-empty level, with a starvation
- * guard: after {@code starvationLimit} takes that passed over an older event waiting in a less
- * urgent level, the oldest waiting event (lowest id) goes next. So low priority always progresses,
- * and events of one level keep their acceptance order.
+ * guard: after {@code starvationLimit} takes that passed over an older entry waiting in a less
+ * urgent level, the oldest waiting entry (lowest {@link Entry#order()}) goes next. So low priority
+ * always progresses, and entries of one level keep their order.
  *
- * <p>Not thread-safe: the central queue uses it under its lock, each lane under the lane's lock.
+ * <p>Two kinds of entries use it: the deliveries in a lane's mailbox (ordered by event id) and the
+ * lanes waiting for a worker (ordered by when they became ready).
+ *
+ * <p>Not thread-safe: each lane uses it under its lock, the worker pool under its lock.
+ *
+ * @param <T> the kind of entry
  */
-final class PriorityBuckets {
+final class PriorityBuckets<T extends PriorityBuckets.Entry> {
 
     /** Number of levels. */
     static final int LEVELS = 5;
 
+    /** What the buckets order: a level (0 most urgent) and an age within all levels. */
+    interface Entry {
+        /** Returns the level, 0 to {@code LEVELS - 1}; fixed while the entry waits. */
+        int level();
+
+        /** Returns the entry's age: lower is older; fixed while the entry waits. */
+        long order();
+    }
+
     @SuppressWarnings({"unchecked", "rawtypes"}) // a generic array of deques, never exposed
-    private final @Nullable ArrayDeque<Delivery>[] levels = new ArrayDeque[LEVELS];
+    private final @Nullable ArrayDeque<T>[] levels = new ArrayDeque[LEVELS];
     private final int starvationLimit;
     /** Bit {@code i} is set while level {@code i} is not empty. */
     private int nonEmpty;
@@ -34,8 +48,8 @@ final class PriorityBuckets {
     }
 
     /** The deque of a level, created on first use: most lanes only ever see one priority. */
-    private ArrayDeque<Delivery> level(int index) {
-        ArrayDeque<Delivery> level = levels[index];
+    private ArrayDeque<T> level(int index) {
+        ArrayDeque<T> level = levels[index];
         if (level == null) {
             level = new ArrayDeque<>();
             levels[index] = level;
@@ -60,9 +74,10 @@ final class PriorityBuckets {
         return 4;
     }
 
-    void add(Delivery delivery) {
-        level(delivery.level).addLast(delivery);
-        nonEmpty |= 1 << delivery.level;
+    void add(T entry) {
+        int index = entry.level();
+        level(index).addLast(entry);
+        nonEmpty |= 1 << index;
         size++;
     }
 
@@ -74,8 +89,13 @@ final class PriorityBuckets {
         return size == 0;
     }
 
-    /** Takes the next delivery by priority and the starvation guard, or null if empty. */
-    @Nullable Delivery poll() {
+    /** Returns the most urgent level that holds an entry; only valid when not empty. */
+    int mostUrgentLevel() {
+        return Integer.numberOfTrailingZeros(nonEmpty);
+    }
+
+    /** Takes the next entry by priority and the starvation guard, or null if empty. */
+    @Nullable T poll() {
         if (size == 0) {
             return null;
         }
@@ -93,8 +113,8 @@ final class PriorityBuckets {
         } else {
             passedOver = 0;
         }
-        ArrayDeque<Delivery> level = level(chosen);
-        Delivery next = level.pollFirst();
+        ArrayDeque<T> level = level(chosen);
+        T next = level.pollFirst();
         if (level.isEmpty()) {
             nonEmpty &= ~(1 << chosen);
         }
@@ -104,42 +124,41 @@ final class PriorityBuckets {
 
     private int oldestLevel() {
         int oldest = -1;
-        long oldestId = Long.MAX_VALUE;
+        long oldestOrder = Long.MAX_VALUE;
         for (int bits = nonEmpty; bits != 0; bits &= bits - 1) {
             int level = Integer.numberOfTrailingZeros(bits);
-            long id = level(level).peekFirst().id;
-            if (id < oldestId) {
-                oldestId = id;
+            long order = level(level).peekFirst().order();
+            if (order < oldestOrder) {
+                oldestOrder = order;
                 oldest = level;
             }
         }
         return oldest;
     }
 
-    /** Removes {@code delivery} if it is at the head of its level (where an evicted oldest one waits). */
-    boolean removeIfHead(Delivery delivery) {
-        ArrayDeque<Delivery> level = levels[delivery.level];
-        if (level == null || level.peekFirst() != delivery) {
+    /** Removes {@code entry} if it waits here (scanning its level from the oldest); true if it did. */
+    boolean remove(T entry) {
+        ArrayDeque<T> level = levels[entry.level()];
+        if (level == null || !level.removeFirstOccurrence(entry)) {
             return false;
         }
-        level.pollFirst();
         if (level.isEmpty()) {
-            nonEmpty &= ~(1 << delivery.level);
+            nonEmpty &= ~(1 << entry.level());
         }
         size--;
         return true;
     }
 
-    /** Removes and returns every delivery, in acceptance order. */
-    List<Delivery> removeAll() {
-        var all = new ArrayList<Delivery>(size);
-        for (ArrayDeque<Delivery> level : levels) {
+    /** Removes and returns every entry, oldest first. */
+    List<T> removeAll() {
+        var all = new ArrayList<T>(size);
+        for (ArrayDeque<T> level : levels) {
             if (level != null) {
                 all.addAll(level);
                 level.clear();
             }
         }
-        all.sort(Comparator.comparingLong(d -> d.id));
+        all.sort(Comparator.comparingLong(Entry::order));
         nonEmpty = 0;
         size = 0;
         passedOver = 0;

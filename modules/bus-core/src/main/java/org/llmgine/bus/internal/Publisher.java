@@ -2,7 +2,7 @@ package org.llmgine.bus.internal;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -21,7 +21,6 @@ import org.llmgine.bus.OverflowStrategy;
 import org.llmgine.bus.PublishOptions;
 import org.llmgine.bus.PublishOutcome;
 import org.llmgine.bus.RejectionReason;
-import org.llmgine.bus.Ticker;
 import org.llmgine.bus.WouldDeadlockException;
 import org.llmgine.bus.filter.EventFilter;
 import org.llmgine.bus.handler.Priority;
@@ -32,12 +31,14 @@ import org.llmgine.bus.message.LifecycleEvent;
 
 /**
  * The publish path of one bus: the published count, filters, ADAPTIVE pacing, the envelope, the
- * offer to the {@link EventQueue}, observer callbacks, and the report of an eviction. Every way an
- * event enters the bus goes through {@link #publish}: from a caller, from in-flight work, from the
- * bus itself (lifecycle events), from the timer (scheduled events), and {@code publishAndWait}.
+ * offer to the event's {@link Lane} under the {@link Admission} bound, observer callbacks, and the
+ * report of an eviction. Every way an event enters the bus goes through {@link #publish}: from a
+ * caller, from in-flight work, from the bus itself (lifecycle events), from the timer (scheduled
+ * events), and {@code publishAndWait}. There is no dispatcher hop: an accepted event is in its
+ * lane's mailbox when {@code publish} returns.
  *
  * <p>Thread-safe: it holds no mutable state besides {@link LongAdder} counters and a once-only
- * flag; the queue does the locking.
+ * flag; the lanes and the admission bound do the synchronization.
  */
 final class Publisher {
 
@@ -45,11 +46,11 @@ final class Publisher {
 
     private final DefaultMessageBus bus;
     private final BusConfig config;
-    private final EventQueue queue;
+    private final Admission admission;
+    private final @Nullable Evictions evictions;
+    private final Timestamps timestamps;
     private final Observers observers;
     private final EventFilter[] filters;
-    private final InstantSource clock;
-    private final Ticker ticker;
     private final long publishWaitNanos;
     private final boolean adaptive;
     private final long adaptiveMaxNanos;
@@ -59,14 +60,14 @@ final class Publisher {
     private final AtomicBoolean lifecycleLossLogged = new AtomicBoolean();
     private final LongAdder throttled = new LongAdder();
 
-    Publisher(DefaultMessageBus bus, BusConfig config, EventQueue queue, Observers observers, EventFilter[] filters) {
+    Publisher(DefaultMessageBus bus, BusConfig config, Observers observers, EventFilter[] filters) {
         this.bus = bus;
         this.config = config;
-        this.queue = queue;
+        this.admission = bus.admission();
+        this.evictions = bus.evictions();
+        this.timestamps = bus.timestamps();
         this.observers = observers;
         this.filters = filters;
-        this.clock = config.clock();
-        this.ticker = config.ticker();
         this.publishWaitNanos = config.overflowStrategy() == OverflowStrategy.BLOCK ? config.publishTimeout().toNanos() : 0L;
         this.adaptive = config.overflowStrategy() == OverflowStrategy.ADAPTIVE;
         this.adaptiveMaxNanos = config.adaptiveMaxDelay().toNanos();
@@ -90,7 +91,7 @@ final class Publisher {
 
     /** Publish from the bus or session API. */
     PublishOutcome fromCaller(Lane lane, Event event, PublishOptions options) {
-        return publish(lane, event, options.headers(), options.priority(), EventQueue.FROM_CALLER, null);
+        return publish(lane, event, options.headers(), options.priority(), Admission.FROM_CALLER, null);
     }
 
     /**
@@ -100,7 +101,7 @@ final class Publisher {
     PublishOutcome fromWork(Lane lane, Event event, Headers headers) {
         Objects.requireNonNull(event, "event");
         bus.checkWorkMayContinue(lane, "publish");
-        return publish(lane, event, headers, Priority.NORMAL, EventQueue.FROM_WORK, null);
+        return publish(lane, event, headers, Priority.NORMAL, Admission.FROM_WORK, null);
     }
 
     /**
@@ -109,7 +110,7 @@ final class Publisher {
      * logged once at WARNING.
      */
     void lifecycle(Lane lane, LifecycleEvent event, Headers headers) {
-        PublishOutcome outcome = publish(lane, event, headers, Priority.NORMAL, EventQueue.FROM_BUS, null);
+        PublishOutcome outcome = publish(lane, event, headers, Priority.NORMAL, Admission.FROM_BUS, null);
         if (outcome instanceof PublishOutcome.Rejected rejected) {
             lifecycleRejected.increment();
             Level level = lifecycleLossLogged.compareAndSet(false, true) ? Level.WARNING : Level.DEBUG;
@@ -121,7 +122,7 @@ final class Publisher {
 
     /** Publishes a scheduled event that fell due, from the timer thread. */
     PublishOutcome due(Lane lane, Event event, Headers headers, int priority) {
-        return publish(lane, event, headers, priority, EventQueue.FROM_TIMER, null);
+        return publish(lane, event, headers, priority, Admission.FROM_TIMER, null);
     }
 
     private PublishOutcome publish(Lane lane, Event event, Headers headers, int priority, int source,
@@ -131,31 +132,93 @@ final class Publisher {
         if (observers.active) {
             observers.published(type);
         }
-        if (filters.length > 0 && (source != EventQueue.FROM_BUS || config.filterLifecycleEvents())) {
+        if (filters.length > 0 && (source != Admission.FROM_BUS || config.filterLifecycleEvents())) {
             PublishOutcome declined = applyFilters(lane, event, headers);
             if (declined != null) {
                 return declined;
             }
         }
-        if (adaptive && (source == EventQueue.FROM_CALLER || source == EventQueue.FROM_WORK)) {
+        if (adaptive && (source == Admission.FROM_CALLER || source == Admission.FROM_WORK)) {
             pace();
         }
-        var delivery = new Delivery(bus, event, lane, headers, priority, clock.instant(),
-                observers.active ? ticker.read() : 0L, waiter);
-        PublishOutcome outcome = queue.offer(delivery, source, publishWaitNanos);
+        var delivery = new Delivery(event, lane, headers, priority, source == Admission.FROM_BUS, waiter);
+        timestamps.stamp(delivery, observers.active);
+        List<Delivery> victims = null;
+        PublishOutcome.Rejected refusal;
+        if (evictions != null && !delivery.lifecycle) {
+            victims = new ArrayList<>(1);
+            refusal = offerEvicting(delivery, source, victims);
+        } else {
+            refusal = offer(delivery, source);
+        }
+        if (refusal != null) {
+            admission.countRejected();
+        } else {
+            admission.accepted(delivery);
+        }
         if (observers.active) {
-            if (outcome instanceof PublishOutcome.Rejected rejected) {
-                observers.rejected(type, rejected.reason());
+            if (refusal != null) {
+                observers.rejected(type, refusal.reason());
             } else {
-                observers.accepted(type, delivery.queueSizeAtAccept);
+                observers.accepted(type, delivery.sizeAtAccept);
             }
         }
-        Delivery victim = delivery.victim;
-        if (victim != null) {
-            delivery.victim = null;
-            dropped(victim);
+        if (victims != null) {
+            for (Delivery victim : victims) {
+                dropped(victim);
+            }
         }
-        return outcome;
+        return refusal != null ? refusal : new PublishOutcome.Accepted(delivery.id);
+    }
+
+    /** Offers to the lane; when full, BLOCK waits for room (unless the publisher holds a slot), others reject. */
+    private PublishOutcome.@Nullable Rejected offer(Delivery delivery, int source) {
+        long deadline = 0L;
+        while (true) {
+            PublishOutcome.Rejected refusal = delivery.lane.offer(delivery, source);
+            if (refusal != admission.queueFull || delivery.lifecycle || publishWaitNanos <= 0
+                    || source == Admission.FROM_TIMER || Binding.holdsSlot(bus)) {
+                return refusal;
+            }
+            long now = System.nanoTime();
+            if (deadline == 0L) {
+                deadline = now + publishWaitNanos;
+            }
+            PublishOutcome.Rejected waited = admission.awaitRoom(deadline - now,
+                    () -> delivery.lane.refusalNow(source));
+            if (waited != null) {
+                return waited;
+            }
+        }
+    }
+
+    /**
+     * DROP_OLDEST: under the {@link Evictions} lock, evicts the oldest user event that has not
+     * started until this one fits, then links it; lifecycle events never take this path.
+     */
+    private PublishOutcome.@Nullable Rejected offerEvicting(Delivery delivery, int source, List<Delivery> victims) {
+        Evictions list = Objects.requireNonNull(evictions);
+        list.lock().lock();
+        try {
+            while (true) {
+                PublishOutcome.Rejected refusal = delivery.lane.offer(delivery, source);
+                if (refusal == null) {
+                    list.link(delivery);
+                    return null;
+                }
+                if (refusal != admission.queueFull) {
+                    return refusal;
+                }
+                Delivery victim = list.evictOldest();
+                if (victim == null) {
+                    return refusal; // every unfinished user event has started
+                }
+                admission.release(Admission.DROPPED, 1, 0);
+                victims.add(victim);
+            }
+        } finally {
+            list.lock().unlock();
+        }
     }
 
     /**
@@ -163,7 +226,7 @@ final class Publisher {
      * itself (slowing a handler would slow the very draining that relieves the queue).
      */
     private void pace() {
-        long delay = AdaptivePacing.delayNanos(queue.size(), config.lowMark(), config.highMark(), adaptiveMaxNanos);
+        long delay = AdaptivePacing.delayNanos(admission.size(), config.lowMark(), config.highMark(), adaptiveMaxNanos);
         if (delay > 0 && !Binding.holdsSlot(bus)) {
             throttled.increment();
             if (observers.active) {
@@ -198,7 +261,7 @@ final class Publisher {
                 String detail = "filter " + filter.name() + " of bus '" + bus.name() + "' threw on event "
                         + event.getClass().getName() + ": " + e;
                 LOG.log(Level.WARNING, detail, e);
-                queue.countRejected();
+                admission.countRejected();
                 if (observers.active) {
                     observers.rejected(event.getClass(), RejectionReason.FILTER_FAILED);
                 }
@@ -228,29 +291,31 @@ final class Publisher {
                     + " publish(...) instead, or publish into another session");
         }
         var waiter = new Waiter();
-        PublishOutcome outcome = publish(lane, event, options.headers(), options.priority(), EventQueue.FROM_CALLER,
+        PublishOutcome outcome = publish(lane, event, options.headers(), options.priority(), Admission.FROM_CALLER,
                 waiter);
         if (!(outcome instanceof PublishOutcome.Accepted accepted)) {
             return new DeliveryReport(outcome, 0, List.of());
         }
-        String what = "event " + event.getClass().getName() + " (id=" + accepted.eventId() + ") of bus '" + bus.name()
-                + "'";
-        if (!waiter.await(timeoutNanos < 0 ? Long.MAX_VALUE : timeoutNanos)) {
-            throw new DeliveryTimeoutException(what + " was not delivered within " + timeout
+        if (!waiter.await(timeoutNanos)) {
+            throw new DeliveryTimeoutException(describe(event, accepted) + " was not delivered within " + timeout
                     + "; its handlers keep running", accepted.eventId());
         }
         if (waiter.status() == Waiter.Status.DROPPED) {
-            throw new EventDroppedException(what + " was dropped to make room (DROP_OLDEST) before its handlers started",
-                    accepted.eventId());
+            throw new EventDroppedException(describe(event, accepted)
+                    + " was dropped to make room (DROP_OLDEST) before its handlers started", accepted.eventId());
         }
         if (waiter.status() != Waiter.Status.DELIVERED) {
-            throw new BusClosedException("bus '" + bus.name() + "' closed before " + what + " was delivered ("
-                    + waiter.status().name().toLowerCase() + "); see the close report");
+            throw new BusClosedException("bus '" + bus.name() + "' closed before " + describe(event, accepted)
+                    + " was delivered (" + waiter.status().name().toLowerCase() + "); see the close report");
         }
         var report = new DeliveryReport(outcome, waiter.handlersInvoked(), waiter.failures());
         if (config.errorPolicy() == ErrorPolicy.PROPAGATE && !report.failures().isEmpty()) {
             throw new EventDeliveryException(event.getClass(), report);
         }
         return report;
+    }
+
+    private String describe(Event event, PublishOutcome.Accepted accepted) {
+        return "event " + event.getClass().getName() + " (id=" + accepted.eventId() + ") of bus '" + bus.name() + "'";
     }
 }

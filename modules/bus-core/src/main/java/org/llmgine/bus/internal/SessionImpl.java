@@ -34,11 +34,11 @@ final class SessionImpl extends AbstractScope implements Session {
     private final ConcurrentHashMap<Class<?>, Plan> plans = new ConcurrentHashMap<>();
     private final AtomicInteger state = new AtomicInteger(OPEN);
 
-    SessionImpl(DefaultMessageBus bus, String id, AtomicInteger registeredCounter, int batchSize) {
+    SessionImpl(DefaultMessageBus bus, String id, AtomicInteger registeredCounter) {
         this.bus = bus;
         this.id = id;
         this.table = new ScopeTable(id, registeredCounter);
-        this.lane = new Lane(bus, this, batchSize, bus.config().starvationLimit());
+        this.lane = new Lane(bus, this);
     }
 
     @Override
@@ -113,7 +113,7 @@ final class SessionImpl extends AbstractScope implements Session {
             throw new WouldDeadlockException("awaitIdle on session '" + id + "' from work of that session would wait"
                     + " for itself; publish and return instead");
         }
-        return bus.queue().awaitIdle(timeout.toNanos(), lane, false, null);
+        return lane.awaitIdle(timeout.toNanos(), false);
     }
 
     @Override
@@ -121,7 +121,7 @@ final class SessionImpl extends AbstractScope implements Session {
         if (!state.compareAndSet(OPEN, CLOSING)) {
             return;
         }
-        bus.queue().closeLane(lane);
+        lane.close();
         bus.approvals().cancelLane(lane, "session '" + id + "' closed while the command awaited approval");
         try {
             drainBeforeClose();
@@ -147,10 +147,10 @@ final class SessionImpl extends AbstractScope implements Session {
         if (bus.state() != BusState.RUNNING || (relation & Binding.HANDLES_EVENTS) != 0) {
             return;
         }
-        AtomicInteger commands = (relation & Binding.RUNS_COMMAND) != 0 ? null : lane.runningCommands;
+        boolean commands = (relation & Binding.RUNS_COMMAND) == 0;
         Duration timeout = bus.config().closeTimeout();
         try {
-            if (!bus.queue().awaitIdle(timeout.toNanos(), lane, false, commands)) {
+            if (!lane.awaitIdle(timeout.toNanos(), commands)) {
                 LOG.log(Level.WARNING, () -> "session '" + id + "' of bus '" + bus.name() + "' still had events or commands after "
                         + timeout + "; they will reach bus-scope handlers only");
             }

@@ -2,25 +2,37 @@ package org.llmgine.bus.internal;
 
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.HandlerFailure;
 
 /**
- * What a {@code publishAndWait} caller waits on: completed once by the lane that delivered (or
- * cancelled) the event, or by close if it returned the event undelivered.
+ * What a {@code publishAndWait} caller waits on: completed once by the thread that settled the
+ * event (delivered or cancelled), by close if it returned the event undelivered, or by an eviction.
+ *
+ * <p>A platform-thread caller spins for {@link #SPIN_NANOS} before it parks: an event on an idle
+ * bus is usually handled within that time, and a park plus an unpark (a futex round trip each)
+ * would cost more than the delivery. A virtual-thread caller parks at once (spinning would hold a
+ * carrier the handlers need, and its park is cheap). Without a timeout it parks untimed (a timed
+ * park schedules a timer task on every call).
  *
  * <p>Concurrency: handler threads of one group add failures concurrently (a lock-free queue); the
- * final state is written before the latch opens, so the waiter reads it after {@code await}.
+ * final state is written before {@code done}, and {@code done} is a volatile read by the caller.
+ * The caller publishes itself in {@code parked} before it re-checks {@code done}, and completion
+ * sets {@code done} before it reads {@code parked}, so one of them always sees the other.
  */
 final class Waiter {
 
     enum Status { PENDING, DELIVERED, CANCELLED, RETURNED, DROPPED }
 
-    private final CountDownLatch done = new CountDownLatch(1);
+    /** How long a caller spins before it parks. */
+    static final long SPIN_NANOS = 20_000L;
+
     private final ConcurrentLinkedQueue<HandlerFailure> failures = new ConcurrentLinkedQueue<>();
-    private volatile Status status = Status.PENDING;
-    private volatile int handlersInvoked;
+    private Status status = Status.PENDING;
+    private int handlersInvoked;
+    private volatile boolean done;
+    private volatile @Nullable Thread parked;
 
     void addFailure(HandlerFailure failure) {
         failures.add(failure);
@@ -29,11 +41,52 @@ final class Waiter {
     void complete(Status outcome, int invoked) {
         this.handlersInvoked = invoked;
         this.status = outcome;
-        done.countDown();
+        done = true;
+        Thread waiting = parked;
+        if (waiting != null) {
+            LockSupport.unpark(waiting);
+        }
     }
 
+    /**
+     * Waits for completion at most {@code nanos} (forever if negative).
+     *
+     * @return true once completed, false if the time ran out
+     */
     boolean await(long nanos) throws InterruptedException {
-        return done.await(nanos, TimeUnit.NANOSECONDS);
+        long start = System.nanoTime();
+        long spin = Thread.currentThread().isVirtual() ? 0 : SPIN_NANOS;
+        long spinUntil = start + (nanos < 0 ? spin : Math.min(spin, nanos));
+        while (!done) {
+            if (System.nanoTime() - spinUntil >= 0) {
+                return parkUntilDone(start, nanos);
+            }
+            Thread.onSpinWait();
+        }
+        return true;
+    }
+
+    private boolean parkUntilDone(long start, long nanos) throws InterruptedException {
+        parked = Thread.currentThread();
+        try {
+            while (!done) {
+                if (Thread.interrupted()) {
+                    throw new InterruptedException("interrupted while waiting for an event's delivery");
+                }
+                if (nanos < 0) {
+                    LockSupport.park(this);
+                } else {
+                    long left = nanos - (System.nanoTime() - start);
+                    if (left <= 0) {
+                        return false;
+                    }
+                    LockSupport.parkNanos(this, left);
+                }
+            }
+            return true;
+        } finally {
+            parked = null;
+        }
     }
 
     Status status() {

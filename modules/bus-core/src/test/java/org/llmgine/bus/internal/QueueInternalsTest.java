@@ -92,4 +92,46 @@ final class QueueInternalsTest {
         assertFalse(bus.stats().backpressureActive());
         assertEquals(0, bus.stats().queueSize());
     }
+
+    @Test
+    void aSessionsIdleWaitWaitsOnItsOwnLane_soOtherLanesGoingIdleNeverWakeIt() throws Exception {
+        try (var bus = (DefaultMessageBus) MessageBus.builder().name("idle-per-lane").start()) {
+            var gate = new CountDownLatch(1);
+            var running = new CountDownLatch(1);
+            var stuck = (SessionImpl) bus.openSession("stuck");
+            var busy = (SessionImpl) bus.openSession("busy");
+            stuck.subscribe(Job.class, j -> {
+                running.countDown();
+                gate.await();
+            });
+            busy.subscribe(Job.class, j -> { });
+            stuck.publish(new Job(0));
+            assertTrue(running.await(5, TimeUnit.SECONDS));
+            var waiter = Thread.ofVirtual().start(() -> {
+                try {
+                    stuck.awaitIdle(Duration.ofSeconds(30));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (stuck.lane().idleWaiters() == 0 && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+                assertEquals(1, stuck.lane().idleWaiters(), "the session waits on its own lane");
+                assertFalse(bus.quiescence().hasWaiters(), "a session's wait must not register with the bus");
+                for (int i = 0; i < 1_000; i++) {
+                    busy.publish(new Job(i)); // its lane goes idle again and again
+                }
+                assertTrue(busy.awaitIdle(Duration.ofSeconds(5)));
+                assertEquals(0, busy.lane().idleWaiters());
+                assertTrue(waiter.isAlive(), "the stuck session's waiter returned before its lane was idle");
+            } finally {
+                gate.countDown();
+            }
+            waiter.join(5_000);
+            assertFalse(waiter.isAlive());
+        }
+    }
 }

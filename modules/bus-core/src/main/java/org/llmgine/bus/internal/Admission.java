@@ -1,0 +1,291 @@
+package org.llmgine.bus.internal;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.llmgine.bus.BusConfig;
+import org.llmgine.bus.PublishOutcome;
+import org.llmgine.bus.RejectionReason;
+
+/**
+ * The bound of the bus: how many accepted events are unfinished (waiting in a lane or being
+ * handled), the terminal counts, and the wait of BLOCK publishers for room.
+ *
+ * <p>A slot is taken when an event is accepted and freed when its handlers finish (or close returns
+ * or cancels it, or DROP_OLDEST evicts it), one event at a time, so the size is exact at every
+ * moment: {@code admitted - finished}. {@code admitted} also hands out the event ids (a
+ * compare-and-set that fails when the bound is reached), so an acceptance costs one atomic update,
+ * and freeing one costs another on a different counter. Because {@code finished} only grows, a
+ * publisher that read it a moment ago can only overestimate the size, never admit beyond the bound.
+ * User events are bounded by {@code capacity}, lifecycle events use the free room up to
+ * {@code capacity + lifecycleReserve} (see {@link #tryAcquire}).
+ *
+ * <p>Concurrency: the counters are atomics. {@code roomLock} guards only the wait for room:
+ * {@code roomWaiters} is written under it and read without it after each release (a publisher
+ * registers before it re-reads the size, a release updates the size before it reads the count, so
+ * either the publisher sees the room or the release sees the publisher). ReentrantLock, not an
+ * intrinsic monitor, so a waiting virtual thread does not pin its carrier. Size changes are passed
+ * on to the {@link WaterMarks} and, once the bus is empty, to the {@link Quiescence} waiters.
+ */
+final class Admission {
+
+    /** A publish through the bus or session API. */
+    static final int FROM_CALLER = 0;
+    /** A publish through a handler's or command's context: in-flight work of its lane. */
+    static final int FROM_WORK = 1;
+    /** A lifecycle event the bus publishes itself: may use the reserve; never waits nor evicts. */
+    static final int FROM_BUS = 2;
+    /** A scheduled event that fell due: admitted like in-flight work; never waits for room. */
+    static final int FROM_TIMER = 3;
+
+    /** Admission modes: open, then only the bus's own in-flight work while it drains, then nothing. */
+    static final int OPEN = 0;
+    static final int INTERNAL_ONLY = 1;
+    static final int CLOSED = 2;
+
+    /** How a freed slot ended. */
+    static final int DELIVERED = 0;
+    static final int CANCELLED = 1;
+    static final int RETURNED = 2;
+    static final int DROPPED = 3;
+
+    private final int capacity;
+    private final int withReserve;
+    private final WaterMarks marks;
+    private final Quiescence quiescence;
+    private final AtomicLong admitted = new AtomicLong();
+    private final AtomicLong finished = new AtomicLong();
+    private final AtomicInteger lifecycle = new AtomicInteger();
+    private final AtomicInteger largest = new AtomicInteger();
+    private final LongAdder rejected = new LongAdder();
+    private final LongAdder delivered = new LongAdder();
+    private final LongAdder cancelled = new LongAdder();
+    private final LongAdder returned = new LongAdder();
+    private final LongAdder dropped = new LongAdder();
+    private volatile int mode = OPEN;
+    private final ReentrantLock roomLock = new ReentrantLock();
+    private final Condition room = roomLock.newCondition();
+    private volatile int roomWaiters;
+
+    final PublishOutcome.Rejected queueFull;
+    final PublishOutcome.Rejected timedOut;
+    final PublishOutcome.Rejected interrupted;
+    final PublishOutcome.Rejected busClosed;
+
+    Admission(BusConfig config, WaterMarks marks, Quiescence quiescence) {
+        String busName = config.name();
+        this.capacity = config.queueCapacity();
+        this.withReserve = capacity + config.lifecycleReserve();
+        this.marks = marks;
+        this.quiescence = quiescence;
+        this.queueFull = new PublishOutcome.Rejected(RejectionReason.QUEUE_FULL,
+                "queue of bus '" + busName + "' is full (capacity " + capacity + ")");
+        this.timedOut = new PublishOutcome.Rejected(RejectionReason.TIMED_OUT,
+                "queue of bus '" + busName + "' stayed full (capacity " + capacity + ") for the publish timeout of "
+                        + config.publishTimeout().toMillis() + " ms");
+        this.interrupted = new PublishOutcome.Rejected(RejectionReason.INTERRUPTED,
+                "publisher was interrupted while waiting for room in the queue of bus '" + busName + "'");
+        this.busClosed = new PublishOutcome.Rejected(RejectionReason.BUS_CLOSED,
+                "bus '" + busName + "' began closing before the event was accepted");
+    }
+
+    /**
+     * Takes a slot if the delivery fits, giving it its id and the size just after it; called under
+     * the delivery's lane lock, so ids follow mailbox order. A user event fits while fewer than
+     * {@code capacity} user events and fewer than {@code capacity + lifecycleReserve} events in all
+     * are unfinished; a lifecycle event fits while fewer than {@code capacity + lifecycleReserve} are.
+     * So notices never crowd user events out of their capacity, and the bus never holds more than
+     * both together.
+     *
+     * <p>Lifecycle events are counted apart in {@code lifecycle}, incremented after their slot is
+     * taken and decremented before it is freed, so the count never exceeds the truth; reading
+     * {@code finished}, then {@code lifecycle}, then {@code admitted} can therefore only overestimate
+     * the number of unfinished user events.
+     *
+     * @return true if admitted
+     */
+    boolean tryAcquire(Delivery delivery) {
+        boolean isLifecycle = delivery.lifecycle;
+        while (true) {
+            long done = finished.get();
+            int notices = isLifecycle ? 0 : lifecycle.get();
+            long id = admitted.get();
+            long size = id - done;
+            if (size >= withReserve || (!isLifecycle && size - notices >= capacity)) {
+                return false;
+            }
+            if (admitted.compareAndSet(id, id + 1)) {
+                if (isLifecycle) {
+                    lifecycle.incrementAndGet();
+                }
+                int now = (int) size + 1;
+                delivery.id = id + 1;
+                delivery.sizeAtAccept = now;
+                if (now > largest.get()) {
+                    largest.accumulateAndGet(now, Math::max);
+                }
+                return true;
+            }
+        }
+    }
+
+    /** Tells whether a user event would fit now. */
+    private boolean userRoom() {
+        long done = finished.get();
+        int notices = lifecycle.get();
+        long size = admitted.get() - done;
+        return size < withReserve && size - notices < capacity;
+    }
+
+    /**
+     * Reports an acceptance to the water marks; called after the lane's lock was released (a
+     * crossing may publish a lifecycle event).
+     */
+    void accepted(Delivery delivery) {
+        if (!marks.active() && delivery.sizeAtAccept >= marks.highMark()) {
+            marks.settle(this::size);
+        }
+    }
+
+    /**
+     * Frees the slots of {@code count} events, {@code notices} of them lifecycle events, that ended
+     * as {@code how}; wakes who waits for that.
+     */
+    void release(int how, int count, int notices) {
+        if (notices > 0) {
+            lifecycle.addAndGet(-notices);
+        }
+        (switch (how) {
+            case DELIVERED -> delivered;
+            case CANCELLED -> cancelled;
+            case RETURNED -> returned;
+            default -> dropped;
+        }).add(count);
+        long done = finished.addAndGet(count);
+        if (roomWaiters > 0) {
+            signalRoom(count > 1);
+        }
+        boolean marksOn = marks.active();
+        if (marksOn || quiescence.hasWaiters()) {
+            long size = admitted.get() - done;
+            if (marksOn && size <= marks.lowMark()) {
+                marks.settle(this::size);
+            }
+            if (size == 0) {
+                quiescence.signal();
+            }
+        }
+    }
+
+    /** The number of accepted, unfinished events now. */
+    int size() {
+        long done = finished.get();
+        return (int) (admitted.get() - done);
+    }
+
+    /** The number of events accepted so far (the last id given). */
+    long accepted() {
+        return admitted.get();
+    }
+
+    int capacity() {
+        return capacity;
+    }
+
+    int largest() {
+        return largest.get();
+    }
+
+    long rejected() {
+        return rejected.sum();
+    }
+
+    long delivered() {
+        return delivered.sum();
+    }
+
+    long cancelled() {
+        return cancelled.sum();
+    }
+
+    long returned() {
+        return returned.sum();
+    }
+
+    long dropped() {
+        return dropped.sum();
+    }
+
+    void countRejected() {
+        rejected.increment();
+    }
+
+    int mode() {
+        return mode;
+    }
+
+    /** Changes the admission mode (never back) and wakes every publisher waiting for room to re-check. */
+    void narrow(int to) {
+        if (to > mode) {
+            mode = to;
+        }
+        signalRoom(true);
+    }
+
+    /** Wakes every publisher waiting for room so it re-checks whether it is still admitted. */
+    void recheckWaiters() {
+        signalRoom(true);
+    }
+
+    private void signalRoom(boolean all) {
+        roomLock.lock();
+        try {
+            if (all) {
+                room.signalAll();
+            } else {
+                room.signal();
+            }
+        } finally {
+            roomLock.unlock();
+        }
+    }
+
+    /**
+     * Waits up to {@code nanos} until a user event would fit. Returns null when it would (the caller
+     * then offers again), else the rejection: timed out, interrupted, or whatever {@code refusal}
+     * reports after a wake-up (close began, the session is closing).
+     */
+    PublishOutcome.@Nullable Rejected awaitRoom(long nanos, Supplier<PublishOutcome.@Nullable Rejected> refusal) {
+        roomLock.lock();
+        try {
+            roomWaiters++;
+            try {
+                while (!userRoom()) {
+                    if (nanos <= 0) {
+                        return timedOut;
+                    }
+                    nanos = room.awaitNanos(nanos);
+                    PublishOutcome.Rejected refused = refusal.get();
+                    if (refused != null) {
+                        return refused;
+                    }
+                }
+                return null;
+            } finally {
+                roomWaiters--;
+                if (roomWaiters > 0 && userRoom()) {
+                    room.signal(); // pass on a wake-up this publisher may have taken from another
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return interrupted;
+        } finally {
+            roomLock.unlock();
+        }
+    }
+}
