@@ -1,7 +1,6 @@
 package org.llmgine.bus.internal;
 
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -24,10 +23,17 @@ import org.llmgine.bus.RejectionReason;
  * User events are bounded by {@code capacity}, lifecycle events use the free room up to
  * {@code capacity + lifecycleReserve} (see {@link #tryAcquire}).
  *
- * <p>Concurrency: the counters are atomics. {@code roomLock} guards only the wait for room:
- * {@code roomWaiters} is written under it and read without it after each release (a publisher
- * registers before it re-reads the size, a release updates the size before it reads the count, so
- * either the publisher sees the room or the release sees the publisher). ReentrantLock, not an
+ * <p>A BLOCK publisher that finds no room parks; a release wakes it once {@code roomChunk} slots
+ * are free (1/16 of the capacity, at most 256), so a publisher faster than its handlers is woken
+ * once per chunk instead of once per event, and it never spins on the count the workers write.
+ * It also looks again every {@link #ROOM_RECHECK_NANOS}, so room that frees up in smaller amounts
+ * is never missed for longer, and it never gives up while there is room.
+ *
+ * <p>Concurrency: the counters are atomics, the two hot ones padded onto their own cache lines
+ * ({@link Sequence}). {@code roomLock} guards only the wait for room: {@code roomWaiters} is
+ * written under it and read without it after each release (a publisher registers before it
+ * re-reads the size, a release updates the size before it reads the count, so either the
+ * publisher sees the room or the release sees the publisher). ReentrantLock, not an
  * intrinsic monitor, so a waiting virtual thread does not pin its carrier. Size changes are passed
  * on to the {@link WaterMarks} and, once the bus is empty, to the {@link Quiescence} waiters.
  */
@@ -53,12 +59,27 @@ final class Admission {
     static final int RETURNED = 2;
     static final int DROPPED = 3;
 
+    /**
+     * How long a BLOCK publisher waits at most between two looks at the queue: releases wake it only
+     * once a chunk of room is free, and this bounds its wait when fewer slots free up and then the
+     * handlers stall.
+     */
+    static final long ROOM_RECHECK_NANOS = 1_000_000L;
+
     private final int capacity;
     private final int withReserve;
+    /** How much room must be free before a release wakes a waiting publisher. */
+    private final int roomChunk;
     private final WaterMarks marks;
     private final Quiescence quiescence;
-    private final AtomicLong admitted = new AtomicLong();
-    private final AtomicLong finished = new AtomicLong();
+    private final Sequence admitted = new Sequence();
+    private final Sequence finished = new Sequence();
+    // admitted.seen(): the publishers' recent reading of `finished` (racy on purpose: a stale value
+    // overestimates the size, never admits beyond the bound; refreshed near a bound, a mark or the
+    // largest size). finished.seen(): the workers' recent reading of `admitted` (a stale value
+    // underestimates the size, so a release asks for the exact count before it acts).
+    /** With observers, sizes are read exactly on every acceptance (they report it). */
+    private final boolean exactSizes;
     private final AtomicInteger lifecycle = new AtomicInteger();
     private final AtomicInteger largest = new AtomicInteger();
     private final LongAdder rejected = new LongAdder();
@@ -76,10 +97,12 @@ final class Admission {
     final PublishOutcome.Rejected interrupted;
     final PublishOutcome.Rejected busClosed;
 
-    Admission(BusConfig config, WaterMarks marks, Quiescence quiescence) {
+    Admission(BusConfig config, WaterMarks marks, Quiescence quiescence, boolean exactSizes) {
+        this.exactSizes = exactSizes;
         String busName = config.name();
         this.capacity = config.queueCapacity();
         this.withReserve = capacity + config.lifecycleReserve();
+        this.roomChunk = Math.max(1, Math.min(256, capacity / 16));
         this.marks = marks;
         this.quiescence = quiescence;
         this.queueFull = new PublishOutcome.Rejected(RejectionReason.QUEUE_FULL,
@@ -101,7 +124,9 @@ final class Admission {
      * So notices never crowd user events out of their capacity, and the bus never holds more than
      * both together.
      *
-     * <p>Lifecycle events are counted apart in {@code lifecycle}, incremented after their slot is
+     * <p>The size is read from a cached count of finished events unless it nears a limit (see
+     * {@link #refreshAt}), so {@code sizeAtAccept} is exact whenever it matters: at the marks, at the
+     * largest size so far, at the bound. Lifecycle events are counted apart in {@code lifecycle}, incremented after their slot is
      * taken and decremented before it is freed, so the count never exceeds the truth; reading
      * {@code finished}, then {@code lifecycle}, then {@code admitted} can therefore only overestimate
      * the number of unfinished user events.
@@ -110,13 +135,23 @@ final class Admission {
      */
     boolean tryAcquire(Delivery delivery) {
         boolean isLifecycle = delivery.lifecycle;
+        boolean exact = exactSizes;
         while (true) {
-            long done = finished.get();
+            long done = exact ? finished.get() : admitted.seen();
             int notices = isLifecycle ? 0 : lifecycle.get();
             long id = admitted.get();
             long size = id - done;
-            if (size >= withReserve || (!isLifecycle && size - notices >= capacity)) {
-                return false;
+            if (size >= refreshAt(isLifecycle, notices)) {
+                // The cached count of finished events is old (it only overestimates the size): read
+                // the true one before deciding, and keep it for the next publishers.
+                done = finished.get();
+                admitted.seen(done);
+                notices = isLifecycle ? 0 : lifecycle.get();
+                id = admitted.get();
+                size = id - done;
+                if (size >= withReserve || (!isLifecycle && size - notices >= capacity)) {
+                    return false;
+                }
             }
             if (admitted.compareAndSet(id, id + 1)) {
                 if (isLifecycle) {
@@ -131,6 +166,19 @@ final class Admission {
                 return true;
             }
         }
+    }
+
+    /**
+     * The estimated size from which a publisher must read the true count: the bound itself, the
+     * high mark while backpressure is off (so crossings are seen exactly), and the largest size
+     * seen (so the statistic stays exact).
+     */
+    private long refreshAt(boolean isLifecycle, int notices) {
+        long bound = isLifecycle ? withReserve : Math.min(withReserve, (long) capacity + notices);
+        if (!marks.active()) {
+            bound = Math.min(bound, marks.highMark());
+        }
+        return Math.min(bound, (long) largest.get() + 1);
     }
 
     /** Tells whether a user event would fit now. */
@@ -166,18 +214,31 @@ final class Admission {
             default -> dropped;
         }).add(count);
         long done = finished.addAndGet(count);
-        if (roomWaiters > 0) {
+        boolean room = roomWaiters > 0;
+        boolean marksOn = marks.active();
+        boolean idleWaited = quiescence.hasWaiters();
+        if (!room && !marksOn && !idleWaited) {
+            return;
+        }
+        // The size from a cached count of acceptances: a stale one only underestimates the size,
+        // so it can only ask for the exact count too often, never miss room, a mark or idleness.
+        long size = finished.seen() - done;
+        if ((room && capacity - (size - lifecycle.get()) >= roomChunk) || (marksOn && size <= marks.lowMark())
+                || (idleWaited && size <= 0)) {
+            long accepted = admitted.get();
+            finished.seen(accepted);
+            size = accepted - done;
+        } else {
+            return;
+        }
+        if (room && capacity - (size - lifecycle.get()) >= roomChunk) {
             signalRoom(count > 1);
         }
-        boolean marksOn = marks.active();
-        if (marksOn || quiescence.hasWaiters()) {
-            long size = admitted.get() - done;
-            if (marksOn && size <= marks.lowMark()) {
-                marks.settle(this::size);
-            }
-            if (size == 0) {
-                quiescence.signal();
-            }
+        if (marksOn && size <= marks.lowMark()) {
+            marks.settle(this::size);
+        }
+        if (idleWaited && size == 0) {
+            quiescence.signal();
         }
     }
 
@@ -264,11 +325,13 @@ final class Admission {
         try {
             roomWaiters++;
             try {
+                long deadline = System.nanoTime() + nanos;
                 while (!userRoom()) {
-                    if (nanos <= 0) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
                         return timedOut;
                     }
-                    nanos = room.awaitNanos(nanos);
+                    room.awaitNanos(Math.min(left, ROOM_RECHECK_NANOS));
                     PublishOutcome.Rejected refused = refusal.get();
                     if (refused != null) {
                         return refused;
@@ -288,4 +351,5 @@ final class Admission {
             roomLock.unlock();
         }
     }
+
 }

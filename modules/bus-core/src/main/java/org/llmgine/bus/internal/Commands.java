@@ -144,7 +144,7 @@ final class Commands {
     /** The last step of every execution: it no longer counts as running, in its lane or on the bus. */
     void ended(Lane lane) {
         if (lane.runningCommands.decrementAndGet() == 0) {
-            lane.commandsChanged();
+            lane.signalIdle();
         }
         if (running.decrementAndGet() == 0) {
             bus.quiescence().signal();

@@ -108,7 +108,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         this.observers = new Observers(observers);
         this.timestamps = new Timestamps(clock, ticker);
         this.marks = new WaterMarks(config, quiescence);
-        this.admission = new Admission(config, marks, quiescence);
+        this.admission = new Admission(config, marks, quiescence, !observers.isEmpty());
         this.evictions = config.overflowStrategy() == OverflowStrategy.DROP_OLDEST ? new Evictions() : null;
         this.threads = new BusThreads(config.name(), starter);
         this.workers = new Workers(this, config.batchSize(), config.starvationLimit());

@@ -21,10 +21,10 @@ import org.llmgine.bus.message.Headers;
  * them. {@code state} moves PENDING -> STARTED (its worker, just before the handlers run) or
  * PENDING -> DROPPED (an eviction) by compare-and-set, so exactly one wins; only DROP_OLDEST
  * uses it. {@code prev} and {@code next} link it into the eviction list and are guarded by the
- * {@link Evictions} lock. {@code remaining} counts the handler threads of a fan-out run that have
+ * {@link Evictions} lock. As a {@link Mailbox.Node} it links to the next delivery of its mailbox level. {@code remaining} counts the handler threads of a fan-out run that have
  * not finished with it yet; the one that takes it to zero settles the delivery.
  */
-final class Delivery implements EventContext, PriorityBuckets.Entry {
+final class Delivery extends Mailbox.Node implements EventContext, PriorityBuckets.Entry {
 
     static final int PENDING = 0;
     static final int STARTED = 1;
@@ -60,8 +60,6 @@ final class Delivery implements EventContext, PriorityBuckets.Entry {
     long id;
     /** The number of accepted, unfinished events just after this one was accepted. */
     int sizeAtAccept;
-    /** Handlers that ran (per-event dispatch); written and read by the worker only. */
-    int invoked;
     /** Set when close cut a fan-out run short before every handler had this event. */
     volatile boolean cut;
     @SuppressWarnings("unused") // accessed through STATE

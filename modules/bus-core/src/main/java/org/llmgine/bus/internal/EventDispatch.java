@@ -60,48 +60,48 @@ final class EventDispatch {
 
     /** Runs one claimed delivery with its plan (null if the plan could not be made) and settles it. */
     void deliver(Delivery delivery, @Nullable Plan plan) {
-        boolean complete = true;
+        int invoked = 0;
+        boolean cut = false;
         try {
             dispatched(delivery);
             if (plan != null) {
-                complete = runGroups(delivery, plan);
+                for (HandlerEntry[] group : plan.groups) {
+                    if (group.length == 1) {
+                        if (group[0].active) {
+                            invoke(delivery, group[0]);
+                            invoked++;
+                            clearStrayInterrupt();
+                        }
+                    } else {
+                        invoked += runGroup(delivery, group);
+                    }
+                    // Close interrupts work only once it is cancelling; a group that ends while it
+                    // is may have been cut short, so the event counts as cancelled, never delivered.
+                    if (bus.isCancelling()) {
+                        cut = true;
+                        break;
+                    }
+                }
             }
         } catch (Throwable t) {
             busFailure(delivery, t);
         }
-        settle(delivery, !complete);
+        settle(delivery, cut, invoked);
     }
 
-    /** Runs the groups in order; false if close was cancelling when a group ended (the event was cut). */
-    private boolean runGroups(Delivery delivery, Plan plan) {
-        for (HandlerEntry[] group : plan.groups) {
-            if (group.length == 1) {
-                if (group[0].active) {
-                    invoke(delivery, group[0]);
-                    delivery.invoked++;
-                    clearStrayInterrupt();
-                }
-            } else {
-                runGroup(delivery, group);
-            }
-            // Close interrupts work only once it is cancelling; a group that ends while it is may
-            // have been cut short, so the event counts as cancelled, never as delivered.
-            if (bus.isCancelling()) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Runs a group's active handlers concurrently: each but the last on a forked thread, the last here. */
-    private void runGroup(Delivery delivery, HandlerEntry[] group) {
+    /**
+     * Runs a group's active handlers concurrently: each but the last on a forked thread, the last
+     * here; returns how many ran.
+     */
+    private int runGroup(Delivery delivery, HandlerEntry[] group) {
         int last = group.length - 1;
         while (last >= 0 && !group[last].active) {
             last--;
         }
         if (last < 0) {
-            return;
+            return 0;
         }
+        int invoked = 0;
         Thread[] forks = new Thread[last];
         try {
             for (int i = 0; i < last; i++) {
@@ -112,15 +112,16 @@ final class EventDispatch {
                         invoke(delivery, entry);
                         clearStrayInterrupt();
                     }
-                    delivery.invoked++;
+                    invoked++;
                 }
             }
             invoke(delivery, group[last]);
-            delivery.invoked++;
+            invoked++;
             clearStrayInterrupt();
         } finally {
             joinAll(forks);
         }
+        return invoked;
     }
 
     // ---------------------------------------------------------------- a fan-out run
@@ -179,8 +180,7 @@ final class EventDispatch {
                 busFailure(delivery, t);
             } finally {
                 if (delivery.handlerDone()) {
-                    delivery.invoked = delivery.invokedOf(planned);
-                    settle(delivery, delivery.cut);
+                    settle(delivery, delivery.cut, delivery.invokedOf(planned));
                 }
             }
         }
@@ -191,7 +191,7 @@ final class EventDispatch {
     /** Forks a handler thread bound to the lane; null if it could not start (the caller runs the work itself). */
     private @Nullable Thread fork(Lane lane, Runnable work) {
         try {
-            return bus.threads().startHandler(lane.handlerThreadName, () -> {
+            return bus.threads().startHandler(lane.handlerThreadName(), () -> {
                 Binding.enter(lane.binding);
                 work.run();
             });
@@ -278,7 +278,7 @@ final class EventDispatch {
      * Completes a delivery whose handlers all ran (or were cut short by close): observers first,
      * then the counts and the slot, then the waiter, so whoever is woken sees everything.
      */
-    void settle(Delivery delivery, boolean cut) {
+    void settle(Delivery delivery, boolean cut, int invoked) {
         if (!cut && observers.active) {
             try {
                 observers.delivered(delivery.event.getClass(), admission.size() - 1);
@@ -294,7 +294,7 @@ final class EventDispatch {
             admission.release(cut ? Admission.CANCELLED : Admission.DELIVERED, 1, delivery.lifecycle ? 1 : 0);
             Waiter waiter = delivery.waiter;
             if (waiter != null) {
-                waiter.complete(cut ? Waiter.Status.CANCELLED : Waiter.Status.DELIVERED, delivery.invoked);
+                waiter.complete(cut ? Waiter.Status.CANCELLED : Waiter.Status.DELIVERED, invoked);
             }
         }
     }

@@ -1,5 +1,7 @@
 package org.llmgine.bus.internal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
@@ -10,48 +12,63 @@ import org.llmgine.bus.RejectionReason;
 
 /**
  * The mailbox of one scope (a session, or the bus scope). Publishers put accepted deliveries
- * straight into it; a worker of the {@link Workers} pool takes them in batches and runs them one
- * at a time, so the events of one session are handled in order while lanes run in parallel. The
- * mailbox is ordered by priority level, FIFO within a level, with the starvation guard
- * ({@link PriorityBuckets}); ids are handed out under this lane's lock, so within a lane mailbox
- * order is acceptance order.
+ * straight into its {@link Mailbox}; a worker of the {@link Workers} pool takes them in batches and
+ * runs them one at a time, so the events of one session are handled in order while lanes run in
+ * parallel. Ids are handed out under this lane's lock, so within a lane mailbox order is
+ * acceptance order.
  *
- * <p>A lane is <em>scheduled</em> from the moment a delivery reaches it while idle until a worker
- * finds it empty: scheduled means it waits in the pool's ready queue or a worker holds it, never
- * both, so at most one worker runs a lane. An idle lane costs no thread.
+ * <p>A lane is IDLE, SCHEDULED (waiting in the pool's ready queue, or held by exactly one worker),
+ * or RETIRED (the bus closed). The move to SCHEDULED is a compare-and-set made by whoever finds work
+ * for an idle lane: the publisher that added a delivery, or the worker that let it go and then saw a
+ * late delivery. A publisher adds first and then reads the state; a worker writes IDLE first and
+ * then looks at the mailbox; so one of them always sees the other, and no delivery is ever left
+ * without a worker to come. An idle lane costs no thread.
  *
- * <p>Concurrency: {@code lock} guards the mailbox, {@code scheduled}, {@code retired},
- * {@code closing} (written under it, read by refusals under it) and the idle wait.
- * {@code waiting} and {@code idleWaiters} are volatile mirrors for lock-free reads (a worker spins
- * on {@code waiting}; a release reads {@code idleWaiters} before signalling). The pool's lock is
- * taken inside this one (to enqueue the lane), never the other way round. The plan cache is read
- * and written only by the worker that holds the lane. ReentrantLock, so a waiting virtual thread
- * does not pin its carrier.
+ * <p>Concurrency: {@code lock} serializes the publishers of this lane (admission, ids, adding) and
+ * guards {@code closing} and the idle wait; the worker holding the lane takes deliveries without it
+ * (under DROP_OLDEST with it, so an eviction may unlink a delivery anywhere). {@code state} is
+ * changed by compare-and-set or by its holder. {@code idleWaiters} is written under the lock and
+ * read without it by the worker before it signals. The pool's lock is taken after this one, never
+ * the other way round. The plan cache is read and written only by the worker holding the lane.
+ * ReentrantLock, so a waiting virtual thread does not pin its carrier.
  */
 final class Lane implements PriorityBuckets.Entry {
+
+    static final int IDLE = 0;
+    static final int SCHEDULED = 1;
+    static final int RETIRED = 2;
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(Lane.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     final DefaultMessageBus bus;
     final @Nullable SessionImpl session;
     final @Nullable String sessionId;
     final String label;
-    /** The name of the handler threads forked for this lane's events. */
-    final String handlerThreadName;
     /** The binding of every thread that handles this lane's events. */
     final Binding binding;
     /** Commands running in this lane's scope; a session waits for them before it closes. */
     final AtomicInteger runningCommands = new AtomicInteger();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition idle = lock.newCondition();
-    private final PriorityBuckets<Delivery> mailbox;
+    private final Mailbox mailbox;
     private final Admission admission;
-    private boolean scheduled;
-    private boolean retired;
-    private boolean closing;
-    private volatile int waiting;
+    private final boolean evictable;
+    @SuppressWarnings("unused") // accessed through STATE
+    private volatile int state = IDLE;
+    private volatile boolean closing;
     private volatile int idleWaiters;
-    /** The level and age this lane has in the pool's ready queue; written under both locks. */
+    /** The level and age this lane has in the pool's ready queue; written before it is queued. */
     int readyLevel;
     long readyOrder;
+    private @Nullable String handlerThreadName;
     private @Nullable Class<?> cachedType;
     private @Nullable Plan cachedPlan;
 
@@ -64,9 +81,9 @@ final class Lane implements PriorityBuckets.Entry {
         this.session = session;
         this.sessionId = sessionId;
         this.label = sessionId == null ? "bus-scope" : "session-" + sessionId;
-        this.handlerThreadName = bus.threads().nameOf(label + "-handler");
-        this.mailbox = new PriorityBuckets<>(bus.config().starvationLimit());
+        this.mailbox = new Mailbox(bus.config().starvationLimit());
         this.admission = bus.admission();
+        this.evictable = bus.evictions() != null;
         this.binding = Binding.handling(bus, this);
     }
 
@@ -86,6 +103,16 @@ final class Lane implements PriorityBuckets.Entry {
     @Override
     public long order() {
         return readyOrder;
+    }
+
+    /** The name of the handler threads forked for this lane's events (made on first use). */
+    String handlerThreadName() {
+        String name = handlerThreadName;
+        if (name == null) {
+            name = bus.threads().nameOf(label + "-handler");
+            handlerThreadName = name;
+        }
+        return name;
     }
 
     /** Returns the handler plan of an event class in this lane's scope (any thread). */
@@ -108,61 +135,39 @@ final class Lane implements PriorityBuckets.Entry {
     // ---------------------------------------------------------------- publishers
 
     /**
-     * Admits a delivery into this lane, or says why not. A lane that was idle is handed to the
-     * pool's ready queue in the same step, so no accepted delivery is ever without a worker to come.
+     * Admits a delivery into this lane, or says why not; an idle lane that receives it is handed to
+     * the pool's ready queue.
      *
      * @return null when accepted; {@link Admission#queueFull} when the bound is reached (the caller
      *     waits, evicts or rejects); another rejection when the bus or session refuses it
      */
     PublishOutcome.@Nullable Rejected offer(Delivery delivery, int source) {
-        Object wake = null;
         lock.lock();
         try {
             PublishOutcome.Rejected refusal = refusal(source);
             if (refusal != null) {
                 return refusal;
             }
-            if (scheduled) {
-                if (!admission.tryAcquire(delivery)) {
-                    return admission.queueFull;
-                }
-                add(delivery);
-                return null;
+            if (!admission.tryAcquire(delivery)) {
+                return admission.queueFull;
             }
-            Object result = bus.workers().schedule(this, delivery);
-            if (result instanceof PublishOutcome.Rejected rejected) {
-                return rejected;
-            }
-            wake = result;
-            return null;
+            mailbox.add(delivery);
         } finally {
             lock.unlock();
-            if (wake != null) {
-                bus.workers().wake(wake);
+        }
+        if (state == IDLE && STATE.compareAndSet(this, IDLE, SCHEDULED)) {
+            readyLevel = delivery.level();
+            if (!bus.workers().schedule(this)) {
+                retire(); // the pool closed meanwhile: return what it holds, this delivery included
             }
         }
+        return null;
     }
 
-    /** Takes a slot and adds the delivery, marking the lane scheduled; the pool calls it under both locks. */
-    boolean admitIdle(Delivery delivery) {
-        if (!admission.tryAcquire(delivery)) {
-            return false;
-        }
-        add(delivery);
-        scheduled = true;
-        readyLevel = delivery.level();
-        return true;
-    }
-
-    private void add(Delivery delivery) {
-        mailbox.add(delivery);
-        waiting = mailbox.size();
-    }
-
-    /** Why this lane refuses a publish now, or null (lock held). */
-    PublishOutcome.@Nullable Rejected refusal(int source) {
+    /** Why this lane refuses a publish now, or null. */
+    private PublishOutcome.@Nullable Rejected refusal(int source) {
         int mode = admission.mode();
-        if (retired || mode == Admission.CLOSED
+        if (state == RETIRED || mode == Admission.CLOSED
                 || (mode == Admission.INTERNAL_ONLY && source == Admission.FROM_CALLER && !Binding.currentlyWithin(bus))) {
             return admission.busClosed;
         }
@@ -175,12 +180,7 @@ final class Lane implements PriorityBuckets.Entry {
 
     /** Re-checks a refusal for a publisher that waited for room. */
     PublishOutcome.@Nullable Rejected refusalNow(int source) {
-        lock.lock();
-        try {
-            return refusal(source);
-        } finally {
-            lock.unlock();
-        }
+        return refusal(source);
     }
 
     /** From now on the lane takes only its own work and lifecycle events (its session is closing). */
@@ -198,9 +198,7 @@ final class Lane implements PriorityBuckets.Entry {
     void removeWaiting(Delivery delivery) {
         lock.lock();
         try {
-            if (mailbox.remove(delivery)) {
-                waiting = mailbox.size();
-            }
+            mailbox.remove(delivery);
         } finally {
             lock.unlock();
         }
@@ -208,28 +206,22 @@ final class Lane implements PriorityBuckets.Entry {
 
     // ---------------------------------------------------------------- the worker holding the lane
 
-    /** Takes up to {@code into.length} deliveries, in order; 0 if the mailbox is empty. */
+    /** Takes up to {@code into.length} deliveries, in order; 0 if none waits. */
     int take(Delivery[] into) {
+        if (!evictable) {
+            return mailbox.take(into);
+        }
         lock.lock();
         try {
-            int n = 0;
-            while (n < into.length) {
-                Delivery next = mailbox.poll();
-                if (next == null) {
-                    break;
-                }
-                into[n++] = next;
-            }
-            waiting = mailbox.size();
-            return n;
+            return mailbox.take(into);
         } finally {
             lock.unlock();
         }
     }
 
-    /** Tells, without the lock, whether deliveries wait in the mailbox. */
+    /** Tells, without a lock, whether deliveries wait (exact for the worker holding the lane). */
     boolean hasWaiting() {
-        return waiting > 0;
+        return !mailbox.isEmpty();
     }
 
     /** What a worker does with a lane after a batch. */
@@ -243,26 +235,38 @@ final class Lane implements PriorityBuckets.Entry {
      * else the worker continues with it.
      *
      * @return {@link #CONTINUE}, {@link #RELEASED}, or {@link #RETIRE} when the pool no longer takes
-     *     lanes (the bus closed): the worker must hand the mailbox back
+     *     lanes (the bus closed): the worker must retire the lane
      */
     int endTurn(Workers pool) {
-        lock.lock();
-        try {
-            if (mailbox.isEmpty()) {
-                scheduled = false;
-                if (idleWaiters > 0) {
-                    idle.signalAll();
-                }
-                return RELEASED;
-            }
+        if (hasWaiting()) {
             if (!pool.othersReady()) {
                 return CONTINUE;
             }
             readyLevel = mailbox.mostUrgentLevel();
             return pool.requeue(this) ? RELEASED : RETIRE;
+        }
+        letGo();
+        if (hasWaiting() && STATE.compareAndSet(this, IDLE, SCHEDULED)) {
+            return CONTINUE; // a delivery arrived as the lane was let go; its publisher saw SCHEDULED
+        }
+        signalIdle();
+        return RELEASED;
+    }
+
+    /** Makes the lane idle: its mailbox back on its stubs (if still empty), then IDLE. */
+    private void letGo() {
+        lock.lock();
+        try {
+            mailbox.reset();
         } finally {
             lock.unlock();
         }
+        state = IDLE;
+    }
+
+    /** Forgets the deliveries of a finished batch (the worker holding the lane). */
+    void consumed(Delivery[] batch, int count) {
+        mailbox.release(batch, count);
     }
 
     /**
@@ -272,43 +276,41 @@ final class Lane implements PriorityBuckets.Entry {
      * @return false if the pool is closed: the caller must retire the lane
      */
     boolean handOff(Workers pool) {
-        lock.lock();
-        try {
-            if (mailbox.isEmpty()) {
-                scheduled = false;
-                if (idleWaiters > 0) {
-                    idle.signalAll();
-                }
-                return true;
-            }
+        if (hasWaiting()) {
             readyLevel = mailbox.mostUrgentLevel();
             return pool.requeue(this);
-        } finally {
-            lock.unlock();
         }
+        letGo();
+        if (hasWaiting() && STATE.compareAndSet(this, IDLE, SCHEDULED)) {
+            readyLevel = mailbox.mostUrgentLevel();
+            return pool.requeue(this);
+        }
+        signalIdle();
+        return true;
     }
 
     /**
-     * Retires the lane for good (the bus closed): takes every delivery still waiting, refuses all
-     * later publishes, and wakes its idle waiters. The caller returns what it took.
+     * Retires the lane for good (the bus closed), by its holder: refuses all later publishes, and
+     * returns every delivery still waiting (counted as returned, in the close report).
      */
-    List<Delivery> retire() {
+    void retire() {
+        List<Delivery> left;
         lock.lock();
         try {
-            retired = true;
-            scheduled = false;
-            List<Delivery> left = mailbox.removeAll();
-            waiting = 0;
-            if (idleWaiters > 0) {
-                idle.signalAll();
-            }
-            return left;
+            state = RETIRED;
+            left = mailbox.removeAll();
         } finally {
             lock.unlock();
         }
+        bus.shutdown().handBack(left);
+        signalIdle();
     }
 
     // ---------------------------------------------------------------- idle waits
+
+    private boolean isIdle(boolean commands) {
+        return state != SCHEDULED && mailbox.isEmpty() && (!commands || runningCommands.get() == 0);
+    }
 
     /**
      * Waits until no accepted event of this lane is unfinished (and, when {@code commands}, no
@@ -321,7 +323,7 @@ final class Lane implements PriorityBuckets.Entry {
         try {
             idleWaiters++;
             try {
-                while (scheduled || (commands && runningCommands.get() > 0)) {
+                while (!isIdle(commands)) {
                     if (nanos <= 0) {
                         return false;
                     }
@@ -336,8 +338,8 @@ final class Lane implements PriorityBuckets.Entry {
         }
     }
 
-    /** Wakes this lane's idle waiters after its last running command ended. */
-    void commandsChanged() {
+    /** Wakes this lane's idle waiters (the lane went idle, or its last running command ended). */
+    void signalIdle() {
         if (idleWaiters > 0) {
             lock.lock();
             try {
@@ -353,9 +355,14 @@ final class Lane implements PriorityBuckets.Entry {
         return idleWaiters;
     }
 
-    /** The number of deliveries waiting in the mailbox (not yet taken). */
+    /** The number of deliveries waiting in the mailbox (not yet taken); walks it. */
     int waitingCount() {
-        return waiting;
+        lock.lock();
+        try {
+            return mailbox.count();
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override

@@ -1,5 +1,7 @@
 package org.llmgine.bus.internal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -10,9 +12,10 @@ import org.jspecify.annotations.Nullable;
  * another, cutting each batch into fan-out runs (consecutive events whose plan is one group of
  * several handlers) and single events, until the lane is empty or other lanes are waiting.
  *
- * <p>When the lane runs dry and no other lane waits, the worker watches it for
- * {@link #LINGER_NANOS} before letting it go, so a steady stream into one lane is served without
- * the lane going idle and being queued again between two events.
+ * <p>When the lane runs dry and no other lane waits, the worker keeps it for up to
+ * {@link Workers#SPIN_NANOS} if it can take the pool's spin token, watching for its next event (or
+ * for another lane becoming ready), so a steady stream into one lane is served without the lane
+ * going idle and being queued again, and without a wake-up, between two events.
  *
  * <p>When close cancels, the events not yet started (the rest of the batch and the mailbox) are
  * returned, and the lane is retired. Nothing here may leave a lane scheduled without a worker: if
@@ -23,8 +26,15 @@ import org.jspecify.annotations.Nullable;
  */
 final class LaneRunner {
 
-    /** How long a worker keeps an empty lane when nothing else waits. */
-    static final long LINGER_NANOS = 5_000L;
+    private static final VarHandle PROGRESS;
+
+    static {
+        try {
+            PROGRESS = MethodHandles.lookup().findVarHandle(LaneRunner.class, "progress", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final DefaultMessageBus bus;
     private final EventDispatch dispatch;
@@ -32,6 +42,9 @@ final class LaneRunner {
     private final boolean evictable;
     private final Delivery[] batch;
     private final Delivery[] run;
+    /** Events this worker has started; written by it alone, read by the pool's monitor. */
+    @SuppressWarnings("unused") // accessed through PROGRESS
+    private long progress;
 
     LaneRunner(DefaultMessageBus bus, int batchSize) {
         this.bus = bus;
@@ -49,25 +62,35 @@ final class LaneRunner {
         try {
             while (true) {
                 int n = lane.take(batch);
+                int runs = 0;
                 try {
                     if (n > 0) {
-                        runBatch(lane, n);
+                        runs = runBatch(lane, n);
                     }
                 } finally {
+                    lane.consumed(batch, n);
                     Arrays.fill(batch, 0, n, null);
-                    Arrays.fill(run, null);
+                    Arrays.fill(run, 0, runs, null);
                 }
                 if (bus.isCancelling()) {
-                    retire(lane);
+                    lane.retire();
                     released = true;
                     return;
                 }
-                if (!lane.hasWaiting() && !workers.othersReady()) {
-                    linger(lane);
+                boolean spun = !lane.hasWaiting() && !workers.othersReady() && workers.startSpinning();
+                int next = Lane.CONTINUE;
+                try {
+                    if (spun) {
+                        linger(lane);
+                    }
+                    next = lane.endTurn(workers);
+                } finally {
+                    if (spun) {
+                        workers.stopSpinning(next != Lane.CONTINUE); // a released lane's worker polls next
+                    }
                 }
-                int next = lane.endTurn(workers);
                 if (next == Lane.RETIRE) {
-                    retire(lane);
+                    lane.retire();
                 }
                 if (next != Lane.CONTINUE) {
                     released = true;
@@ -78,15 +101,20 @@ final class LaneRunner {
             if (!released) {
                 // Something unexpected threw: never leave the lane scheduled without a worker.
                 if (!lane.handOff(workers)) {
-                    retire(lane);
+                    lane.retire();
                 }
             }
             Binding.leave();
         }
     }
 
+    /** Progress made so far: the events this worker started (the monitor's measure of a stuck worker). */
+    long progress() {
+        return (long) PROGRESS.getOpaque(this);
+    }
+
     private void linger(Lane lane) {
-        long until = System.nanoTime() + LINGER_NANOS;
+        long until = System.nanoTime() + Workers.SPIN_NANOS;
         while (!lane.hasWaiting() && !workers.othersReady() && !bus.isCancelling()) {
             for (int i = 0; i < 16; i++) {
                 Thread.onSpinWait();
@@ -97,18 +125,19 @@ final class LaneRunner {
         }
     }
 
-    private void retire(Lane lane) {
-        bus.shutdown().handBack(lane.retire());
-    }
-
-    /** Runs {@code batch[0..n)} in order; once close cancels, returns what has not started. */
-    private void runBatch(Lane lane, int n) {
+    /**
+     * Runs {@code batch[0..n)} in order; once close cancels, returns what has not started. Returns
+     * how much of {@code run} it used.
+     */
+    private int runBatch(Lane lane, int n) {
+        int used = 0;
         int i = 0;
         while (i < n) {
             if (bus.isCancelling()) {
                 returnRest(i, n);
-                return;
+                return used;
             }
+            PROGRESS.setOpaque(this, (long) PROGRESS.getOpaque(this) + 1);
             Delivery delivery = batch[i];
             if (evictable && !delivery.start()) {
                 i++; // evicted while it waited; its slot was freed then
@@ -128,6 +157,7 @@ final class LaneRunner {
                         run[count++] = next;
                     }
                 }
+                used = Math.max(used, count);
                 dispatch.fanOut(lane, plan.groups[0], run, count);
                 i = j;
             } else {
@@ -135,6 +165,7 @@ final class LaneRunner {
                 i++;
             }
         }
+        return used;
     }
 
     private @Nullable Plan planOf(Lane lane, Delivery delivery) {

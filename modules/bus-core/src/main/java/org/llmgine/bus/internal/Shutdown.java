@@ -95,11 +95,11 @@ final class Shutdown {
         }
         Duration waited = Duration.ofNanos(bus.ticker().read() - begin);
         admission.narrow(Admission.CLOSED);
-        int neverRan = 0;
+        long returnedBefore = admission.returned();
         for (Lane lane : bus.workers().close()) {
-            neverRan += handBack(lane.retire());
+            lane.retire();
         }
-        drained &= neverRan == 0;
+        drained &= admission.returned() == returnedBefore;
         if (!drained) {
             // workers stop before their next event and return the rest; handlers are interrupted
             bus.cancel();

@@ -1,6 +1,8 @@
 package org.llmgine.bus.internal;
 
 import java.lang.System.Logger.Level;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,43 +10,57 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
-import org.llmgine.bus.PublishOutcome;
 
 /**
  * The dispatcher: lanes with work wait in a ready queue, and a small set of long-lived worker
  * virtual threads take them, run a batch of each and move on. A burst of events, or a lane that
- * runs dry between two events, costs no thread start: workers stay alive and first spin briefly,
- * then park, when nothing is ready.
+ * runs dry between two events, costs no thread start: workers stay alive and park when nothing is
+ * ready.
+ *
+ * <p>Spinning: at most one worker at a time spins instead of parking, for {@link #SPIN_NANOS}
+ * (whoever holds the <em>spin token</em>): either the worker that just emptied its lane, lingering
+ * on it for the next event (see {@link LaneRunner}), or an idle worker watching the ready queue.
+ * While it spins, a newly ready lane needs no wake-up. One spinner at most, because on a machine
+ * with few cores every spinning worker takes a core that a publisher or another worker needs.
  *
  * <p>How many workers: as many as the virtual-thread scheduler has carriers ({@code parallelism})
- * while their handlers run; more are started when every worker is parked inside a handler (an LLM
- * call, a tool call) and lanes wait, so a slow handler in one session never stalls the others.
- * This is decided when a lane becomes ready and finds no idle worker, and again by the
- * <em>monitor</em>, a thread that wakes every {@link #MONITOR_PERIOD_NANOS} while lanes wait and no
- * worker is free (handlers that block after their lane was queued, a worker start that failed).
- * Workers beyond {@code parallelism} exit after {@link #KEEP_ALIVE_NANOS} without work. These are
- * scheduling heuristics on real time, not semantics, so they do not use the bus's clock.
+ * while their handlers run. When lanes wait and no worker is free, the <em>monitor</em> (a thread
+ * that wakes every {@link #MONITOR_PERIOD_NANOS} only while that lasts) counts the workers that made
+ * no progress since its last look (parked inside a handler: an LLM call, a tool call), and starts
+ * another worker while fewer than {@code parallelism} are making progress, so a slow handler in one
+ * session never stalls the others. It also replaces a worker whose start failed. Workers beyond
+ * {@code parallelism} exit after {@link #KEEP_ALIVE_NANOS} without work. These are scheduling
+ * heuristics on real time, not semantics, so they do not use the bus's clock.
  *
  * <p>The ready queue has the five priority levels of the mailboxes: a lane is queued at the level
  * of its most urgent waiting event, so under load an urgent event's session is served first.
  *
- * <p>Concurrency: {@code lock} guards the ready queue, the idle stack, every count and flag here,
- * and each worker's {@code parked} flag; {@code readyCount} mirrors the queue's size for spinning
- * workers. A lane's lock is held when the lane is enqueued (the lane lock, then this one; never the
- * other way round). Threads are started and unparked after the lock is released. ReentrantLock, so
- * a waiting virtual thread does not pin its carrier.
+ * <p>Concurrency: {@code lock} guards the ready queue, the idle stack, the worker list and counts,
+ * and each worker's {@code parked} flag. {@code readyCount} mirrors the queue's size and
+ * {@code spinning} is the spin token (compare-and-set), both for lock-free reads. No other lock is
+ * held while this one is taken. Threads are started and unparked after it is released.
+ * ReentrantLock, so a waiting virtual thread does not pin its carrier.
  */
 final class Workers {
 
     private static final System.Logger LOG = System.getLogger("org.llmgine.bus");
     /** How long an idle worker beyond {@code parallelism} waits for work before it exits. */
     static final long KEEP_ALIVE_NANOS = 1_000_000_000L;
-    /** How often the monitor checks for stalled lanes while lanes wait and no worker is free. */
+    /** How often the monitor looks at the workers while lanes wait and no worker is free. */
     static final long MONITOR_PERIOD_NANOS = 1_000_000L;
-    /** How long an idle worker spins, watching for a ready lane, before it parks. */
-    static final long SPIN_NANOS = 20_000L;
-    /** The action that tells the publisher to start a worker after releasing its locks. */
+    /** How long the holder of the spin token spins for work before it parks or lets its lane go. */
+    static final long SPIN_NANOS = 10_000L;
+    /** The decision that tells the caller to start a worker after releasing the lock. */
     private static final Object START = new Object();
+    private static final VarHandle SPINNING;
+
+    static {
+        try {
+            SPINNING = MethodHandles.lookup().findVarHandle(Workers.class, "spinning", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final DefaultMessageBus bus;
     private final int parallelism;
@@ -55,9 +71,10 @@ final class Workers {
     private final ArrayDeque<Worker> idle = new ArrayDeque<>();
     private final List<Worker> all = new ArrayList<>();
     private volatile int readyCount;
+    @SuppressWarnings("unused") // accessed through SPINNING
+    private volatile boolean spinning;
     private long readySeq;
     private int workers;
-    private int spinners;
     private int workerSeq;
     private boolean started;
     private boolean closed;
@@ -82,35 +99,21 @@ final class Workers {
         return Math.max(1, Runtime.getRuntime().availableProcessors());
     }
 
-    // ---------------------------------------------------------------- publishers and workers enqueue
+    // ---------------------------------------------------------------- queueing lanes
 
     /**
-     * Admits a delivery into an idle lane and queues the lane, in one step under this lock, so that
-     * close either sees the lane queued or the publisher sees the pool closed; called with the
-     * lane's lock held.
+     * Queues a lane that just became scheduled (a publisher added to it while idle) and wakes or
+     * starts a worker for it if needed.
      *
-     * @return a rejection ({@link Admission#queueFull} or {@link Admission#busClosed}), or the
-     *     wake-up to pass to {@link #wake(Object)} after the locks are released (null: none needed)
+     * @return false if the pool is closed: the caller must retire the lane
      */
-    @Nullable Object schedule(Lane lane, Delivery delivery) {
-        lock.lock();
-        try {
-            if (closed) {
-                return bus.admission().busClosed;
-            }
-            if (!lane.admitIdle(delivery)) {
-                return bus.admission().queueFull;
-            }
-            enqueue(lane);
-            return wakeDecision();
-        } finally {
-            lock.unlock();
-        }
+    boolean schedule(Lane lane) {
+        return requeue(lane);
     }
 
     /**
      * Puts a lane that still has deliveries back at the end of its level (the worker holding it
-     * moves on to other lanes); called with the lane's lock held.
+     * moves on to other lanes), and wakes or starts a worker for it if needed.
      *
      * @return false if the pool is closed: the lane must be retired instead
      */
@@ -121,7 +124,9 @@ final class Workers {
             if (closed) {
                 return false;
             }
-            enqueue(lane);
+            lane.readyOrder = ++readySeq;
+            ready.add(lane);
+            readyCount = ready.size();
             wake = wakeDecision();
         } finally {
             lock.unlock();
@@ -130,20 +135,17 @@ final class Workers {
         return true;
     }
 
-    private void enqueue(Lane lane) {
-        lane.readyOrder = ++readySeq;
-        ready.add(lane);
-        readyCount = ready.size();
-    }
-
-    /** Tells, without the lock, whether other lanes wait (a worker yields its lane only then). */
+    /** Tells, without the lock, whether lanes wait for a worker. */
     boolean othersReady() {
         return readyCount > 0;
     }
 
-    /** Decides who serves a newly queued lane (lock held): a spinning worker, an idle one, a new one, or the monitor. */
+    /**
+     * Decides who serves a queued lane (lock held): the spinning worker, an idle one, a new one
+     * while fewer than {@code parallelism} exist, or later the monitor.
+     */
     private @Nullable Object wakeDecision() {
-        if (!started || spinners >= ready.size()) {
+        if (!started || spinning) {
             return null;
         }
         Worker sleeper = idle.pollFirst();
@@ -151,7 +153,7 @@ final class Workers {
             sleeper.parked = false;
             return sleeper;
         }
-        if (workers < parallelism || runningWorkers() < parallelism) {
+        if (workers < parallelism) {
             workers++;
             return START;
         }
@@ -161,20 +163,8 @@ final class Workers {
         return null;
     }
 
-    /** Counts the workers that hold a carrier or want one; the others are parked inside a handler (lock held). */
-    private int runningWorkers() {
-        int running = 0;
-        for (Worker worker : all) {
-            Thread thread = worker.thread;
-            if (thread == null || thread.getState() == Thread.State.RUNNABLE) {
-                running++;
-            }
-        }
-        return running;
-    }
-
-    /** Carries out a decision of {@link #schedule} or {@link #requeue}, outside every lock. */
-    void wake(@Nullable Object decision) {
+    /** Carries out a decision of {@link #wakeDecision}, outside every lock. */
+    private void wake(@Nullable Object decision) {
         if (decision instanceof Worker worker) {
             LockSupport.unpark(worker.thread);
         } else if (decision == START) {
@@ -182,6 +172,7 @@ final class Workers {
         }
     }
 
+    /** Starts a worker already counted in {@code workers}. */
     private void startWorker() {
         var worker = new Worker();
         String name;
@@ -193,7 +184,7 @@ final class Workers {
             lock.unlock();
         }
         try {
-            worker.thread = bus.threads().startTracked(name, worker);
+            bus.threads().startTracked(name, worker);
         } catch (Throwable t) {
             lock.lock();
             try {
@@ -206,6 +197,31 @@ final class Workers {
                 lock.unlock();
             }
             LOG.log(Level.ERROR, "bus '" + bus.name() + "' could not start a worker thread; its monitor retries", t);
+        }
+    }
+
+    // ---------------------------------------------------------------- the spin token
+
+    /** Takes the spin token; false if another worker spins already. */
+    boolean startSpinning() {
+        return !spinning && SPINNING.compareAndSet(this, false, true);
+    }
+
+    /**
+     * Gives the spin token back. Lanes queued meanwhile found nobody to wake (the spinner was to
+     * take them); unless the caller polls the ready queue next, wake a worker for them now.
+     */
+    void stopSpinning(boolean pollsNext) {
+        spinning = false;
+        if (!pollsNext && readyCount > 0) {
+            Object wake;
+            lock.lock();
+            try {
+                wake = ready.isEmpty() ? null : wakeDecision();
+            } finally {
+                lock.unlock();
+            }
+            wake(wake);
         }
     }
 
@@ -227,7 +243,7 @@ final class Workers {
         } catch (Throwable t) {
             // Workers still start on demand; only the backstop for stalled lanes is missing.
             LOG.log(Level.ERROR, "bus '" + bus.name() + "' could not start its dispatcher monitor; lanes whose"
-                    + " workers all block in handlers wait for the next publish to get a new worker", t);
+                    + " workers all block in handlers wait for those handlers", t);
         }
         for (int i = 0; i < toStart; i++) {
             startWorker();
@@ -235,9 +251,9 @@ final class Workers {
     }
 
     /**
-     * Stops taking lanes: every lane still queued is retired and returned to the caller (its
-     * deliveries never ran), and idle workers and the monitor are told to exit. Workers holding a
-     * lane finish their batch first (or stop early if the bus is cancelling) and then exit.
+     * Stops taking lanes: returns the lanes still queued (the caller retires them: their
+     * deliveries never ran), and tells idle workers and the monitor to exit. Workers holding a lane
+     * finish their batch first (or stop early if the bus is cancelling), then exit.
      */
     List<Lane> close() {
         List<Lane> queued;
@@ -264,7 +280,7 @@ final class Workers {
 
     // ---------------------------------------------------------------- workers
 
-    /** The next lane for a worker: spins, then parks while nothing is ready; null once it should exit. */
+    /** The next lane for a worker: spins (with the token) or parks while none is ready; null once it should exit. */
     private @Nullable Lane next(Worker self) {
         boolean spun = false;
         lock.lock();
@@ -278,15 +294,14 @@ final class Workers {
                     readyCount = ready.size();
                     return lane;
                 }
-                if (!spun && spinners == 0) { // one spinner at most: the others leave their carriers free
+                if (!spun && startSpinning()) {
                     spun = true;
-                    spinners++;
                     lock.unlock();
                     try {
-                        spin();
+                        spinForReady();
                     } finally {
+                        spinning = false; // the loop polls next
                         lock.lock();
-                        spinners--;
                     }
                     continue;
                 }
@@ -304,17 +319,14 @@ final class Workers {
                 } finally {
                     lock.lock();
                 }
-                spun = true;
                 if (self.parked) { // nobody woke it: a timeout or a spurious return
-                    if (extra && workers > parallelism && ready.isEmpty()) {
-                        idle.remove(self);
-                        self.parked = false;
-                        return exit(self);
-                    }
                     idle.remove(self);
                     self.parked = false;
+                    if (extra && workers > parallelism && ready.isEmpty()) {
+                        return exit(self);
+                    }
                 } else {
-                    spun = false; // woken for a lane: may spin again if it finds none
+                    spun = false;
                 }
             }
         } finally {
@@ -322,13 +334,13 @@ final class Workers {
         }
     }
 
-    private void spin() {
-        long until = System.nanoTime() + SPIN_NANOS;
+    private void spinForReady() {
+        long start = System.nanoTime();
         while (readyCount == 0) {
             for (int i = 0; i < 32; i++) {
                 Thread.onSpinWait();
             }
-            if (System.nanoTime() - until > 0) {
+            if (System.nanoTime() - start > SPIN_NANOS) {
                 return;
             }
         }
@@ -356,16 +368,20 @@ final class Workers {
         }
     }
 
+    /** Tells whether lanes wait with nobody to take them (lock held). */
+    private boolean stalled() {
+        return started && !closed && !ready.isEmpty() && idle.isEmpty() && !spinning;
+    }
+
     /**
-     * The monitor: while lanes wait and no worker is free, checks every period whether a worker
-     * should be added (the running ones are all parked inside handlers, or none is alive).
+     * The monitor: while lanes wait and no worker is free, looks every period at how many workers
+     * made progress since the last look, and adds a worker while fewer than {@code parallelism} did.
      */
     private void monitor() {
         lock.lock();
         try {
             while (!closed) {
-                boolean stalled = !ready.isEmpty() && idle.isEmpty() && spinners == 0 && started;
-                if (!stalled) {
+                if (!stalled()) {
                     monitorWaiting = true;
                     try {
                         monitorWake.await();
@@ -376,6 +392,9 @@ final class Workers {
                     }
                     continue;
                 }
+                for (Worker worker : all) {
+                    worker.seen = worker.runner.progress();
+                }
                 lock.unlock();
                 try {
                     LockSupport.parkNanos(this, MONITOR_PERIOD_NANOS);
@@ -385,8 +404,7 @@ final class Workers {
                 if (Thread.currentThread().isInterrupted()) {
                     return;
                 }
-                if (!closed && !ready.isEmpty() && idle.isEmpty() && spinners == 0
-                        && (workers == 0 || runningWorkers() < parallelism)) {
+                if (stalled() && (workers == 0 || progressing() < parallelism)) {
                     workers++;
                     lock.unlock();
                     try {
@@ -401,13 +419,26 @@ final class Workers {
         }
     }
 
+    /** Counts the workers that handled an event since the monitor's last look (lock held). */
+    private int progressing() {
+        int moving = 0;
+        for (Worker worker : all) {
+            if (worker.runner.progress() != worker.seen) {
+                moving++;
+            }
+        }
+        return moving;
+    }
+
     /** One worker thread: takes ready lanes and runs them until the pool closes or it is no longer needed. */
     private final class Worker implements Runnable {
-        /** Set once started; read by {@link #runningWorkers()}. */
+        /** Set once started; read by wakers. */
         volatile @Nullable Thread thread;
         /** True while it waits in the idle stack and nobody has woken it; guarded by the pool's lock. */
         boolean parked;
-        private final LaneRunner runner = new LaneRunner(bus, batchSize);
+        /** The monitor's last look at {@code runner.progress()}; guarded by the pool's lock. */
+        long seen;
+        final LaneRunner runner = new LaneRunner(bus, batchSize);
 
         @Override
         public void run() {

@@ -1,0 +1,295 @@
+package org.llmgine.bus.internal;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A lane's waiting deliveries: five priority levels (one per named priority), FIFO within a level,
+ * with the starvation guard of {@link PriorityBuckets}, as an intrusive linked list per level
+ * (deliveries are the nodes, so adding allocates nothing).
+ *
+ * <p>Many producers, one consumer, after Vyukov's intrusive queue. Each level starts at a stub node;
+ * {@code head} is the node consumed last (or the stub), and the next delivery is {@code head.next}.
+ * Producers add under the lane's lock, one at a time, which keeps a lane's ids in mailbox order:
+ * they move {@code tail} and then link the old tail to the new node (a release store). The consumer
+ * takes without any lock and writes only {@code head}; it never touches a line a producer writes
+ * except to read the link it waits for, so a lane streaming between two cores moves about one line
+ * per event. When the lane goes idle, its holder puts the stub back under the lane's lock
+ * ({@link #reset()}), so an idle lane never keeps a handled event (and its payload) alive. Links of
+ * consumed nodes are cleared after each batch ({@link #release}), so a consumed delivery that
+ * happened to reach the old generation cannot keep the ones after it alive.
+ *
+ * <p>Under DROP_OLDEST the consumer takes under the lane's lock too, so that an eviction (also under
+ * the lock) may unlink a delivery anywhere in a level.
+ */
+final class Mailbox {
+
+    private static final VarHandle NEXT;
+    private static final VarHandle HEAD;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            NEXT = lookup.findVarHandle(Node.class, "next", Node.class);
+            HEAD = lookup.findVarHandle(LevelHead.class, "head", Node.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** A node of a mailbox list: every {@link Delivery}, and each level's stub. */
+    static class Node {
+        @SuppressWarnings("unused") // accessed through NEXT
+        @Nullable Node next;
+    }
+
+    /** A level's {@code head}, written by the consumer only. */
+    abstract static class LevelHead {
+        @SuppressWarnings("unused") // accessed through HEAD
+        Node head;
+
+        LevelHead(Node head) {
+            this.head = head;
+        }
+    }
+
+    /** Keeps {@code tail} off {@code head}'s cache line. */
+    abstract static class LevelPad extends LevelHead {
+        long p01, p02, p03, p04, p05, p06, p07, p08;
+
+        LevelPad(Node head) {
+            super(head);
+        }
+    }
+
+    /** One level's list; {@code tail} is guarded by the lane's lock. */
+    static final class Level extends LevelPad {
+        final Node stub;
+        Node tail;
+
+        Level(Node stub) {
+            super(stub);
+            this.stub = stub;
+            this.tail = stub;
+        }
+    }
+
+    private final int starvationLimit;
+    /** Levels created so far (a level is created by the first delivery of its priority). */
+    private final @Nullable Level[] levels = new Level[PriorityBuckets.LEVELS];
+    /** Bit {@code i} is set once {@code levels[i]} exists; the volatile write publishes the level. */
+    private volatile int created;
+    /** Consumer only: takes that passed over an older delivery of a less urgent level. */
+    private int passedOver;
+
+    Mailbox(int starvationLimit) {
+        this.starvationLimit = starvationLimit;
+    }
+
+    private static @Nullable Node nextOf(Node node) {
+        return (Node) NEXT.getAcquire(node);
+    }
+
+    private static Node headOf(Level level) {
+        return (Node) HEAD.getAcquire(level);
+    }
+
+    // ---------------------------------------------------------------- producers (lane lock held)
+
+    void add(Delivery delivery) {
+        int index = delivery.level();
+        Level level = levels[index];
+        if (level == null) {
+            level = new Level(new Node());
+            levels[index] = level;
+            created |= 1 << index;
+        }
+        Node last = level.tail;
+        level.tail = delivery;
+        NEXT.setRelease(last, delivery);
+    }
+
+    // ---------------------------------------------------------------- the consumer
+
+    /** Tells whether no delivery waits; exact for the consumer, a moment's view for anyone else. */
+    boolean isEmpty() {
+        for (int bits = created; bits != 0; bits &= bits - 1) {
+            if (nextOf(headOf(levels[Integer.numberOfTrailingZeros(bits)])) != null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The most urgent level holding a delivery, or the last level if none does (consumer). */
+    int mostUrgentLevel() {
+        for (int bits = created; bits != 0; bits &= bits - 1) {
+            int index = Integer.numberOfTrailingZeros(bits);
+            if (nextOf(headOf(levels[index])) != null) {
+                return index;
+            }
+        }
+        return PriorityBuckets.LEVELS - 1;
+    }
+
+    /** Takes up to {@code into.length} deliveries in order (consumer); returns how many. */
+    int take(Delivery[] into) {
+        int n = 0;
+        while (n < into.length) {
+            Delivery next = poll();
+            if (next == null) {
+                break;
+            }
+            into[n++] = next;
+        }
+        return n;
+    }
+
+    /** Takes the next delivery by priority and the starvation guard, or null if none waits. */
+    @Nullable Delivery poll() {
+        int bits = created;
+        if ((bits & (bits - 1)) == 0) { // one level: the common case
+            if (bits == 0) {
+                return null;
+            }
+            passedOver = 0;
+            return pollFrom(levels[Integer.numberOfTrailingZeros(bits)]);
+        }
+        Level chosen = null;
+        Level oldest = null;
+        long oldestId = Long.MAX_VALUE;
+        int nonEmpty = 0;
+        for (int rest = bits; rest != 0; rest &= rest - 1) {
+            Level level = levels[Integer.numberOfTrailingZeros(rest)];
+            Node first = nextOf(headOf(level));
+            if (first != null) {
+                nonEmpty++;
+                if (chosen == null) {
+                    chosen = level;
+                }
+                long id = ((Delivery) first).id;
+                if (id < oldestId) {
+                    oldestId = id;
+                    oldest = level;
+                }
+            }
+        }
+        if (chosen == null) {
+            return null;
+        }
+        if (nonEmpty > 1 && oldest != chosen) {
+            if (passedOver >= starvationLimit) {
+                chosen = oldest;
+                passedOver = 0;
+            } else {
+                passedOver++;
+            }
+        } else {
+            passedOver = 0;
+        }
+        return pollFrom(chosen);
+    }
+
+    private static @Nullable Delivery pollFrom(Level level) {
+        Node next = nextOf(headOf(level));
+        if (next == null) {
+            return null;
+        }
+        HEAD.setRelease(level, next);
+        return (Delivery) next;
+    }
+
+    /**
+     * Clears the links of consumed deliveries that are no longer a level's head (consumer, after a
+     * batch): nobody reads them any more, and a cleared link keeps no later delivery alive.
+     */
+    void release(Delivery[] consumed, int count) {
+        for (int i = 0; i < count; i++) {
+            Delivery delivery = consumed[i];
+            Level level = levels[delivery.level()];
+            if (level != null && headOf(level) != delivery) {
+                NEXT.setOpaque(delivery, null);
+            }
+        }
+    }
+
+    /**
+     * Puts each empty level back on its stub (lane lock held, by the holder letting the lane go),
+     * so no handled delivery stays referenced by an idle lane.
+     */
+    void reset() {
+        for (int bits = created; bits != 0; bits &= bits - 1) {
+            Level level = levels[Integer.numberOfTrailingZeros(bits)];
+            Node head = headOf(level);
+            if (head != level.stub && nextOf(head) == null) {
+                NEXT.setOpaque(level.stub, null);
+                level.tail = level.stub;
+                HEAD.setRelease(level, level.stub);
+                NEXT.setOpaque(head, null);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- eviction and close (lane lock held)
+
+    /**
+     * Unlinks a delivery wherever it waits (DROP_OLDEST: producers and the consumer hold the lane's
+     * lock, so the level is still); true if it was here.
+     */
+    boolean remove(Delivery delivery) {
+        Level level = levels[delivery.level()];
+        if (level == null) {
+            return false;
+        }
+        Node before = headOf(level);
+        for (Node node = nextOf(before); node != null; before = node, node = nextOf(node)) {
+            if (node == delivery) {
+                NEXT.setRelease(before, nextOf(node));
+                if (level.tail == node) {
+                    level.tail = before;
+                }
+                NEXT.setOpaque(node, null);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Removes and returns every delivery, oldest first (the lane's holder, lane lock held). */
+    List<Delivery> removeAll() {
+        var all = new ArrayList<Delivery>();
+        for (int bits = created; bits != 0; bits &= bits - 1) {
+            Level level = levels[Integer.numberOfTrailingZeros(bits)];
+            Node head = headOf(level);
+            for (Node node = nextOf(head); node != null; ) {
+                Node after = nextOf(node);
+                NEXT.setOpaque(node, null);
+                all.add((Delivery) node);
+                node = after;
+            }
+            NEXT.setOpaque(head, null);
+            NEXT.setOpaque(level.stub, null);
+            level.tail = level.stub;
+            HEAD.setRelease(level, level.stub);
+        }
+        all.sort(Comparator.comparingLong(d -> d.id));
+        passedOver = 0;
+        return all;
+    }
+
+    /** Counts the waiting deliveries (walks every level; for tests and diagnostics). */
+    int count() {
+        int n = 0;
+        for (int bits = created; bits != 0; bits &= bits - 1) {
+            for (Node node = nextOf(headOf(levels[Integer.numberOfTrailingZeros(bits)])); node != null;
+                    node = nextOf(node)) {
+                n++;
+            }
+        }
+        return n;
+    }
+}
