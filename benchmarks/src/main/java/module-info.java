@@ -20,6 +20,7 @@ module org.llmgine.bus.benchmarks {
     requires com.lmax.disruptor;
     requires HdrHistogram;
     requires jdk.management;
+    requires java.logging;
 
     exports org.llmgine.bus.benchmarks.peer;
 }
