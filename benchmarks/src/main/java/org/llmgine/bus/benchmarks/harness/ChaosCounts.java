@@ -15,8 +15,10 @@ import org.llmgine.bus.RejectionReason;
  */
 final class ChaosCounts {
 
-    /** The most events one bus gets; publishers stop at this many. */
-    static final long MAX_EVENTS = 1L << 23;
+    /** The sequence numbers of one bus's events are below this. */
+    static final long MAX_EVENTS = 1L << 24;
+    /** The top of the range, kept for the events published just before the close. */
+    static final long CLOSING_RESERVE = 4096;
 
     final LongAdder published = new LongAdder();
     final LongAdder accepted = new LongAdder();

@@ -66,6 +66,7 @@ final class ChaosRun {
     final ChaosCounts counts = new ChaosCounts();
     private final long seed;
     private final AtomicLong nextSeq = new AtomicLong();
+    private final AtomicLong nextClosingSeq = new AtomicLong(ChaosCounts.MAX_EVENTS - ChaosCounts.CLOSING_RESERVE);
     private final AtomicLong nextCommand = new AtomicLong();
     private final AtomicLongArray lastBusScopeSeq = new AtomicLongArray(OWNERS + 1);
     private final AtomicInteger maxQueueSampled = new AtomicInteger();
@@ -168,11 +169,13 @@ final class ChaosRun {
         // The queue may be full (REJECT_NEW rejects) or evict the hanging event (DROP_OLDEST): retry
         // until a hanging handler has started.
         for (int attempt = 0; attempt < 100 && hanging.getCount() > 0; attempt++) {
-            publishUntilAccepted(session, new ChaosEvent(nextSeq.getAndIncrement(), OWNERS, false, ChaosMessages.HANG));
+            publishUntilAccepted(session, new ChaosEvent(nextClosingSeq.getAndIncrement(), OWNERS, false,
+                    ChaosMessages.HANG));
             hanging.await(20, TimeUnit.MILLISECONDS);
         }
         for (int i = 0; i < 63; i++) {
-            publishUntilAccepted(session, new ChaosEvent(nextSeq.getAndIncrement(), OWNERS, false, ChaosMessages.NORMAL));
+            publishUntilAccepted(session, new ChaosEvent(nextClosingSeq.getAndIncrement(), OWNERS, false,
+                    ChaosMessages.NORMAL));
         }
         CompletableFuture<CommandResult<Long>> hung = b.executeAsync(new ChaosCommand(-1, ChaosMessages.HANG));
         hangingCommand.await(1, TimeUnit.SECONDS);
@@ -223,7 +226,7 @@ final class ChaosRun {
         }
         while (!stop) {
             long seq = nextSeq.getAndIncrement();
-            if (seq >= ChaosCounts.MAX_EVENTS) {
+            if (seq >= ChaosCounts.MAX_EVENTS - ChaosCounts.CLOSING_RESERVE) { // this bus had enough
                 LockSupport.parkNanos(1_000_000);
                 continue;
             }
