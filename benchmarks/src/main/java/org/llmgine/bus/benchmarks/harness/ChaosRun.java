@@ -9,9 +9,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
-import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.BusClosedException;
 import org.llmgine.bus.BusState;
 import org.llmgine.bus.BusStats;
@@ -24,34 +22,23 @@ import org.llmgine.bus.ReturnedEvent;
 import org.llmgine.bus.Session;
 import org.llmgine.bus.benchmarks.harness.ChaosMessages.ChaosCommand;
 import org.llmgine.bus.benchmarks.harness.ChaosMessages.ChaosEvent;
-import org.llmgine.bus.benchmarks.harness.ChaosMessages.ChaosFailure;
-import org.llmgine.bus.filter.EventFilter;
-import org.llmgine.bus.handler.EventContext;
-import org.llmgine.bus.handler.EventListener;
-import org.llmgine.bus.handler.HandlerOptions;
-import org.llmgine.bus.handler.Priority;
 import org.llmgine.bus.message.CommandResult;
-import org.llmgine.bus.message.Event;
 import org.llmgine.bus.message.FailureCause;
-import org.llmgine.bus.message.Headers;
-import org.llmgine.bus.spi.BusObserver;
 
 /**
  * One bus under chaos for a fixed time, then closed in mid-flight.
  *
  * <p>The bus: capacity {@value #CAPACITY}, the given overflow strategy, a 5 ms publish timeout
- * (BLOCK), ADAPTIVE pauses of at most 1 ms, a filter declining the events the harness marked,
- * and an observer counting drops. Handlers: a bus-scope witness of the highest priority (marks
- * each event handled and checks it never comes twice, and bus-scope FIFO per publisher), a
- * bus-scope handler that throws for 10 % of events, and in each session a handler that checks
- * FIFO and sleeps for slow (0.5 %, 200 us) and stalling (0.002 %, 50 ms: enough to fill the queue)
- * events. {@value #OWNERS} publisher threads each own {@value #SESSIONS} sessions (publishing to
- * them or to the bus scope, closing and reopening one now and then, executing commands in them)
- * and {@value #CALLERS} caller threads execute bus-scope commands with a 5 ms timeout (10 % fail,
- * 10 % take 20 ms and time out). A sampler reads {@code stats()} every millisecond. At the end
- * the bus is closed with a 25 ms deadline while all of that still runs, just after a handler and
- * a command started to hang (until interrupted) in a session with events queued behind the handler,
- * so the close must cancel and return work.
+ * (BLOCK), ADAPTIVE pauses of at most 1 ms, and the filter, observer and handlers of
+ * {@link ChaosHandlers}. {@value #OWNERS} publisher threads each own {@value #SESSIONS} sessions:
+ * they publish to them or to the bus scope (10 % of events fail in a handler, 0.5 % are slow,
+ * 0.002 % stall their session long enough to fill the queue, 1 % are declined by the filter),
+ * now and then close one session and open another, and execute commands in them.
+ * {@value #CALLERS} caller threads execute bus-scope commands with a 5 ms timeout (10 % fail,
+ * 10 % take 20 ms and time out). A sampler reads {@code stats()} every millisecond. At the end a
+ * handler and a command start to hang (until interrupted) in a fresh session with events queued
+ * behind the handler, and the bus is closed with a 25 ms deadline while all of that still runs, so
+ * the close must cancel and return work.
  */
 final class ChaosRun {
 
@@ -60,7 +47,6 @@ final class ChaosRun {
     static final int SESSIONS = 8;
     static final int CALLERS = 2;
     private static final Duration CLOSE_DEADLINE = Duration.ofMillis(25);
-    private static final ChaosFailure FAILURE = new ChaosFailure();
 
     final OverflowStrategy strategy;
     final ChaosCounts counts = new ChaosCounts();
@@ -68,11 +54,9 @@ final class ChaosRun {
     private final AtomicLong nextSeq = new AtomicLong();
     private final AtomicLong nextClosingSeq = new AtomicLong(ChaosCounts.MAX_EVENTS - ChaosCounts.CLOSING_RESERVE);
     private final AtomicLong nextCommand = new AtomicLong();
-    private final AtomicLongArray lastBusScopeSeq = new AtomicLongArray(OWNERS + 1);
     private final AtomicInteger maxQueueSampled = new AtomicInteger();
     private final CountDownLatch go = new CountDownLatch(1);
-    private final CountDownLatch hanging = new CountDownLatch(1);
-    private final CountDownLatch hangingCommand = new CountDownLatch(1);
+    private final ChaosHandlers handlers = new ChaosHandlers(counts, OWNERS + 1);
     private volatile boolean stop;
 
     /** What a finished run hands to {@link ChaosVerdict}. */
@@ -83,9 +67,6 @@ final class ChaosRun {
     ChaosRun(OverflowStrategy strategy, long seed) {
         this.strategy = strategy;
         this.seed = seed;
-        for (int i = 0; i <= OWNERS; i++) {
-            lastBusScopeSeq.set(i, -1);
-        }
     }
 
     /**
@@ -96,31 +77,11 @@ final class ChaosRun {
      * @throws InterruptedException if interrupted
      */
     Outcome run(double seconds) throws InterruptedException {
-        MessageBus b = MessageBus.builder().name("chaos-" + strategy.name().toLowerCase(java.util.Locale.ROOT))
-                .queueCapacity(CAPACITY).overflowStrategy(strategy).publishTimeout(Duration.ofMillis(5))
-                .adaptiveMaxDelay(Duration.ofMillis(1)).closeTimeout(Duration.ofSeconds(5))
-                .addFilter(EventFilter.named("chaos-declines", (e, s, h) -> !(e instanceof ChaosEvent c && c.declined())))
-                .addObserver(new DropCounter()).build();
-        b.registerEventHandler(ChaosEvent.class, HandlerOptions.named("witness").withPriority(Priority.HIGHEST),
-                this::witness);
-        b.subscribe(ChaosEvent.class, HandlerOptions.named("failing"), e -> {
-            if (e.behavior() == ChaosMessages.FAIL) {
-                counts.handlerThrows.increment();
-                throw FAILURE;
-            }
-        });
-        b.registerCommand(ChaosCommand.class, (command, context) -> {
-            if (command.behavior() == ChaosMessages.FAIL) {
-                throw FAILURE;
-            }
-            if (command.behavior() == ChaosMessages.SLOW) {
-                Thread.sleep(20);
-            } else if (command.behavior() == ChaosMessages.HANG) {
-                hangingCommand.countDown();
-                Thread.sleep(10_000);
-            }
-            return command.seq();
-        });
+        MessageBus b = handlers.configure(MessageBus.builder()
+                .name("chaos-" + strategy.name().toLowerCase(java.util.Locale.ROOT)).queueCapacity(CAPACITY)
+                .overflowStrategy(strategy).publishTimeout(Duration.ofMillis(5)).adaptiveMaxDelay(Duration.ofMillis(1))
+                .closeTimeout(Duration.ofSeconds(5))).build();
+        handlers.register(b);
         b.start();
         List<Thread> threads = new ArrayList<>();
         for (int o = 0; o < OWNERS; o++) {
@@ -164,21 +125,20 @@ final class ChaosRun {
      */
     private CompletableFuture<CommandResult<Long>> hangBeforeClose(MessageBus b) throws InterruptedException {
         Session session = b.openSession("closing");
-        session.subscribe(ChaosEvent.class, HandlerOptions.named("session-watch"), new SessionWatch());
-        counts.sessionsOpened.increment();
+        handlers.watch(session);
         // The queue may be full (REJECT_NEW rejects) or evict the hanging event (DROP_OLDEST): retry
         // until a hanging handler has started.
-        for (int attempt = 0; attempt < 100 && hanging.getCount() > 0; attempt++) {
+        for (int attempt = 0; attempt < 100 && !handlers.awaitHangingHandler(0); attempt++) {
             publishUntilAccepted(session, new ChaosEvent(nextClosingSeq.getAndIncrement(), OWNERS, false,
                     ChaosMessages.HANG));
-            hanging.await(20, TimeUnit.MILLISECONDS);
+            handlers.awaitHangingHandler(20);
         }
         for (int i = 0; i < 63; i++) {
             publishUntilAccepted(session, new ChaosEvent(nextClosingSeq.getAndIncrement(), OWNERS, false,
                     ChaosMessages.NORMAL));
         }
         CompletableFuture<CommandResult<Long>> hung = b.executeAsync(new ChaosCommand(-1, ChaosMessages.HANG));
-        hangingCommand.await(1, TimeUnit.SECONDS);
+        handlers.awaitHangingCommand(1000);
         return hung;
     }
 
@@ -266,8 +226,7 @@ final class ChaosRun {
 
     private Session open(MessageBus b, int owner, int n) {
         Session session = b.openSession("owner-" + owner + "-" + n);
-        session.subscribe(ChaosEvent.class, HandlerOptions.named("session-watch"), new SessionWatch());
-        counts.sessionsOpened.increment();
+        handlers.watch(session);
         return session;
     }
 
@@ -349,23 +308,6 @@ final class ChaosRun {
         }
     }
 
-    /** The bus-scope witness: every event handled at most once; bus-scope FIFO per publisher. */
-    private void witness(ChaosEvent event, EventContext context) {
-        if (!counts.seenSet.add(event.seq())) {
-            counts.duplicates.increment();
-        }
-        if (event.declined()) {
-            counts.declinedDelivered.increment();
-        }
-        if (context.sessionId() == null) {
-            // The bus scope has one lane and so one drainer: these reads and writes never overlap.
-            if (event.seq() <= lastBusScopeSeq.get(event.owner())) {
-                counts.fifoViolations.increment();
-            }
-            lastBusScopeSeq.set(event.owner(), event.seq());
-        }
-    }
-
     /** The sampler: the queue never holds more than its capacity (no lifecycle events are in play). */
     private void sample(MessageBus b) {
         try {
@@ -380,46 +322,6 @@ final class ChaosRun {
                 counts.queueAboveCapacity.increment();
             }
             LockSupport.parkNanos(1_000_000);
-        }
-    }
-
-    /** A session's handler: FIFO within the session, and the slow and stalling behaviours. */
-    private final class SessionWatch implements EventListener<ChaosEvent> {
-        // Events of one session run one at a time, but not always on the same thread.
-        private volatile long last = -1;
-
-        @Override
-        public void handle(ChaosEvent event) {
-            if (event.seq() <= last) {
-                counts.fifoViolations.increment();
-            }
-            last = event.seq();
-            try {
-                if (event.behavior() == ChaosMessages.SLOW) {
-                    Thread.sleep(Duration.ofNanos(200_000));
-                } else if (event.behavior() == ChaosMessages.STALL) {
-                    Thread.sleep(50);
-                } else if (event.behavior() == ChaosMessages.HANG) {
-                    hanging.countDown();
-                    Thread.sleep(10_000);
-                }
-            } catch (InterruptedException e) {
-                counts.handlerInterrupted.increment();
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    /** Counts the events DROP_OLDEST evicts, as the bus reports them to observers. */
-    private final class DropCounter implements BusObserver {
-        @Override
-        public void onDropped(Event event, long eventId, @Nullable String sessionId, Headers headers) {
-            if (event instanceof ChaosEvent e) {
-                counts.droppedObserved.increment();
-                if (!counts.droppedSet.add(e.seq())) {
-                    counts.duplicateDrops.increment();
-                }
-            }
         }
     }
 }

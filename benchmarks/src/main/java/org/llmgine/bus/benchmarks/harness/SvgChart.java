@@ -10,7 +10,7 @@ import java.util.Locale;
 final class SvgChart {
 
     private static final String[] COLORS = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948"};
-    private static final int LABEL_WIDTH = 260;
+    private static final int LABEL_WIDTH = 300;
     private static final int PLOT_WIDTH = 520;
     private static final int BAR = 14;
     private static final int GAP = 10;
@@ -102,23 +102,26 @@ final class SvgChart {
     }
 
     /**
-     * Formats a value compactly: 12.3M, 45.6k, 789, 1.25.
+     * Formats a value compactly: 12.3M, 45.6k, 10k, 789, 10, 1.25.
      *
      * @param v the value
      * @return the text
      */
     static String human(double v) {
         double a = Math.abs(v);
+        String text;
         if (a >= 1e9) {
-            return String.format(Locale.ROOT, "%.3gG", v / 1e9);
+            text = String.format(Locale.ROOT, "%.3gG", v / 1e9);
+        } else if (a >= 1e6) {
+            text = String.format(Locale.ROOT, "%.3gM", v / 1e6);
+        } else if (a >= 1e4) {
+            text = String.format(Locale.ROOT, "%.3gk", v / 1e3);
+        } else if (a >= 100 || v == Math.rint(v)) {
+            return String.format(Locale.ROOT, "%.0f", v);
+        } else {
+            return String.format(Locale.ROOT, "%.3g", v);
         }
-        if (a >= 1e6) {
-            return String.format(Locale.ROOT, "%.3gM", v / 1e6);
-        }
-        if (a >= 1e4) {
-            return String.format(Locale.ROOT, "%.3gk", v / 1e3);
-        }
-        return a >= 100 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.3g", v);
+        return text.replace(".00", "").replace(".0G", "G").replace(".0M", "M").replace(".0k", "k");
     }
 
     /**

@@ -49,5 +49,8 @@ final class SvgChartTest {
         assertEquals("45.7k", SvgChart.human(45_678));
         assertEquals("789", SvgChart.human(789));
         assertEquals("1.25", SvgChart.human(1.25));
+        assertEquals("10", SvgChart.human(10));
+        assertEquals("10k", SvgChart.human(10_000));
+        assertEquals("2M", SvgChart.human(2_000_000));
     }
 }
