@@ -28,6 +28,8 @@ import org.llmgine.bus.message.CommandResult;
  *   <li>{@code llmgine-bus publishAndWait}: one caller, {@code publishAndWait} of an event with one
  *       no-op handler on an otherwise idle bus.</li>
  * </ul>
+ * A row gives the median over rounds of the rate and of each latency percentile (a faster round
+ * records more calls, so pooled histograms would be dominated by it), and the largest maximum.
  */
 final class CommandsScenario {
 
@@ -77,17 +79,25 @@ final class CommandsScenario {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (int i = 0; i < cases.size(); i++) {
             Case c = cases.get(i);
-            Histogram latency = Stats.latencyHistogram();
             List<Double> rates = new ArrayList<>();
+            List<Histogram> latencies = new ArrayList<>();
             long failures = 0;
             for (Run run : results.get(i)) {
-                latency.add(run.latency());
+                latencies.add(run.latency());
                 rates.add(run.ops() * 1e9 / run.elapsedNanos());
                 failures += run.failures();
             }
             Map<String, Object> row = Row.of("system", c.system(), "operation", c.operation(), "callers", c.callers(),
                     "ops_per_sec", Stats.median(rates));
-            Stats.percentiles(row, latency);
+            // Closed loop: a faster round records more calls, so pooling the rounds' histograms would let
+            // it dominate the percentiles; like the rate, each percentile is the median over rounds.
+            row.put("count", latencies.stream().mapToLong(Histogram::getTotalCount).sum());
+            for (String[] p : new String[][] {{"p50_us", "50"}, {"p95_us", "95"}, {"p99_us", "99"}, {"p999_us", "99.9"}}) {
+                double percentile = Double.parseDouble(p[1]);
+                row.put(p[0], Stats.median(latencies.stream()
+                        .map(h -> Stats.micros(h.getValueAtPercentile(percentile))).toList()));
+            }
+            row.put("max_us", Stats.micros(latencies.stream().mapToLong(Histogram::getMaxValue).max().orElse(0)));
             row.put("failures", failures);
             row.put("rounds", rates);
             rows.add(row);
