@@ -1,0 +1,26 @@
+import org.jspecify.annotations.NullMarked;
+
+/**
+ * The benchmarks of the llmgine bus: a JMH suite ({@code org.llmgine.bus.benchmarks.jmh}) and a
+ * load harness ({@code org.llmgine.bus.benchmarks.harness}) that compare the bus with an
+ * {@code ArrayBlockingQueue} loop, Guava's {@code AsyncEventBus} and the LMAX Disruptor
+ * ({@code org.llmgine.bus.benchmarks.peer}). Both run on the class path from the shaded
+ * {@code benchmarks/target/benchmarks.jar}; this descriptor governs the modular build and tests.
+ *
+ * <p>Only {@code org.llmgine.bus.benchmarks.peer} is exported: Guava's event bus invokes the
+ * public {@code @Subscribe} method of the Guava peer's subscriber reflectively, which on the module
+ * path it can only do in an exported package.
+ */
+@NullMarked
+module org.llmgine.bus.benchmarks {
+    requires transitive org.llmgine.bus;
+    requires static org.jspecify;
+    requires jmh.core;
+    requires com.google.common;
+    requires com.lmax.disruptor;
+    requires HdrHistogram;
+    requires jdk.management;
+    requires java.logging;
+
+    exports org.llmgine.bus.benchmarks.peer;
+}

@@ -1,0 +1,327 @@
+package org.llmgine.bus.benchmarks.harness;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.llmgine.bus.BusClosedException;
+import org.llmgine.bus.BusState;
+import org.llmgine.bus.BusStats;
+import org.llmgine.bus.CloseReport;
+import org.llmgine.bus.MessageBus;
+import org.llmgine.bus.MessageScope;
+import org.llmgine.bus.OverflowStrategy;
+import org.llmgine.bus.PublishOutcome;
+import org.llmgine.bus.ReturnedEvent;
+import org.llmgine.bus.Session;
+import org.llmgine.bus.benchmarks.harness.ChaosMessages.ChaosCommand;
+import org.llmgine.bus.benchmarks.harness.ChaosMessages.ChaosEvent;
+import org.llmgine.bus.message.CommandResult;
+import org.llmgine.bus.message.FailureCause;
+
+/**
+ * One bus under chaos for a fixed time, then closed in mid-flight.
+ *
+ * <p>The bus: capacity {@value #CAPACITY}, the given overflow strategy, a 5 ms publish timeout
+ * (BLOCK), ADAPTIVE pauses of at most 1 ms, and the filter, observer and handlers of
+ * {@link ChaosHandlers}. {@value #OWNERS} publisher threads each own {@value #SESSIONS} sessions:
+ * they publish to them or to the bus scope (10 % of events fail in a handler, 0.5 % are slow,
+ * 0.002 % stall their session long enough to fill the queue, 1 % are declined by the filter),
+ * now and then close one session and open another, and execute commands in them.
+ * {@value #CALLERS} caller threads execute bus-scope commands with a 5 ms timeout (10 % fail,
+ * 10 % take 20 ms and time out). A sampler reads {@code stats()} every millisecond. At the end a
+ * handler and a command start to hang (until interrupted) in a fresh session with events queued
+ * behind the handler, and the bus is closed with a 25 ms deadline while all of that still runs, so
+ * the close must cancel and return work.
+ */
+final class ChaosRun {
+
+    static final int CAPACITY = 512;
+    static final int OWNERS = 4;
+    static final int SESSIONS = 8;
+    static final int CALLERS = 2;
+    private static final Duration CLOSE_DEADLINE = Duration.ofMillis(25);
+
+    final OverflowStrategy strategy;
+    final ChaosCounts counts = new ChaosCounts();
+    private final long seed;
+    private final AtomicLong nextSeq = new AtomicLong();
+    private final AtomicLong nextClosingSeq = new AtomicLong(ChaosCounts.MAX_EVENTS - ChaosCounts.CLOSING_RESERVE);
+    private final AtomicLong nextCommand = new AtomicLong();
+    private final AtomicInteger maxQueueSampled = new AtomicInteger();
+    private final CountDownLatch go = new CountDownLatch(1);
+    private final ChaosHandlers handlers = new ChaosHandlers(counts, OWNERS + 1);
+    private volatile boolean stop;
+
+    /** What a finished run hands to {@link ChaosVerdict}. */
+    record Outcome(ChaosRun run, BusStats stats, CloseReport report, int maxQueueSampled, long stuckThreads,
+            double seconds) {
+    }
+
+    ChaosRun(OverflowStrategy strategy, long seed) {
+        this.strategy = strategy;
+        this.seed = seed;
+    }
+
+    /**
+     * Runs the bus for {@code seconds}, closes it in mid-flight and stops every harness thread.
+     *
+     * @param seconds how long to run before the close
+     * @return the final statistics, close report and counts
+     * @throws InterruptedException if interrupted
+     */
+    Outcome run(double seconds) throws InterruptedException {
+        MessageBus b = handlers.configure(MessageBus.builder()
+                .name("chaos-" + strategy.name().toLowerCase(java.util.Locale.ROOT)).queueCapacity(CAPACITY)
+                .overflowStrategy(strategy).publishTimeout(Duration.ofMillis(5)).adaptiveMaxDelay(Duration.ofMillis(1))
+                .closeTimeout(Duration.ofSeconds(5))).build();
+        handlers.register(b);
+        b.start();
+        List<Thread> threads = new ArrayList<>();
+        for (int o = 0; o < OWNERS; o++) {
+            int owner = o;
+            threads.add(Thread.ofPlatform().name("chaos-owner-" + o).start(() -> guard(() -> own(b, owner))));
+        }
+        for (int c = 0; c < CALLERS; c++) {
+            int caller = c;
+            threads.add(Thread.ofPlatform().name("chaos-caller-" + c).start(() -> guard(() -> call(b, caller))));
+        }
+        threads.add(Thread.ofPlatform().name("chaos-sampler").start(() -> sample(b)));
+        long start = System.nanoTime();
+        go.countDown();
+        Thread.sleep((long) (seconds * 1000));
+        CompletableFuture<CommandResult<Long>> hung = hangBeforeClose(b);
+        CloseReport report = b.close(CLOSE_DEADLINE);
+        recordCommand(hung.join(), -1);
+        stop = true;
+        long stuck = 0;
+        for (Thread thread : threads) {
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+            if (thread.isAlive()) {
+                stuck++;
+                counts.problem("harness thread " + thread.getName() + " did not stop within 30 s of the close");
+                thread.interrupt();
+            }
+        }
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        for (ReturnedEvent returned : report.returned()) {
+            if (returned.event() instanceof ChaosEvent e && !counts.returnedSet.add(e.seq())) {
+                counts.problem("event " + e.seq() + " returned twice in the close report");
+            }
+        }
+        return new Outcome(this, b.stats(), report, maxQueueSampled.get(), stuck, elapsed);
+    }
+
+    /**
+     * Makes sure the close has something to cut short: a session whose lane is blocked by a hanging
+     * handler with events queued behind it (to be cancelled and returned) and a hanging command (to
+     * be cancelled).
+     */
+    private CompletableFuture<CommandResult<Long>> hangBeforeClose(MessageBus b) throws InterruptedException {
+        Session session = b.openSession("closing");
+        handlers.watch(session);
+        // The queue may be full (REJECT_NEW rejects) or evict the hanging event (DROP_OLDEST): retry
+        // until a hanging handler has started.
+        for (int attempt = 0; attempt < 100 && !handlers.awaitHangingHandler(0); attempt++) {
+            publishUntilAccepted(session, new ChaosEvent(nextClosingSeq.getAndIncrement(), OWNERS, false,
+                    ChaosMessages.HANG));
+            handlers.awaitHangingHandler(20);
+        }
+        for (int i = 0; i < 63; i++) {
+            publishUntilAccepted(session, new ChaosEvent(nextClosingSeq.getAndIncrement(), OWNERS, false,
+                    ChaosMessages.NORMAL));
+        }
+        CompletableFuture<CommandResult<Long>> hung = b.executeAsync(new ChaosCommand(-1, ChaosMessages.HANG));
+        handlers.awaitHangingCommand(1000);
+        return hung;
+    }
+
+    /** Publishes one event again and again (each attempt counted) until accepted, for at most a second. */
+    private void publishUntilAccepted(Session session, ChaosEvent event) {
+        long limit = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        while (event.seq() < ChaosCounts.MAX_EVENTS && System.nanoTime() < limit) {
+            PublishOutcome outcome = session.publish(event);
+            record(event, outcome);
+            if (outcome.isAccepted()) {
+                return;
+            }
+            LockSupport.parkNanos(100_000);
+        }
+    }
+
+    /** Runs a harness thread's body, recording anything it throws as a problem. */
+    private void guard(ThrowingRunnable body) {
+        try {
+            go.await();
+            body.run();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception | Error e) {
+            counts.problem(Thread.currentThread().getName() + " threw " + e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    private boolean closing(MessageBus b) {
+        return stop || b.state() != BusState.RUNNING;
+    }
+
+    /** A publisher thread: its own sessions, its events, sometimes a session swap or a command. */
+    private void own(MessageBus b, int owner) {
+        SplittableRandom random = new SplittableRandom(seed * 1_000_003 + owner);
+        Session[] sessions = new Session[SESSIONS];
+        int opened = 0;
+        for (int i = 0; i < SESSIONS; i++) {
+            sessions[i] = open(b, owner, opened++);
+        }
+        while (!stop) {
+            long seq = nextSeq.getAndIncrement();
+            if (seq >= ChaosCounts.MAX_EVENTS - ChaosCounts.CLOSING_RESERVE) { // this bus had enough
+                LockSupport.parkNanos(1_000_000);
+                continue;
+            }
+            double r = random.nextDouble();
+            int behavior = r < 0.10 ? ChaosMessages.FAIL : r < 0.105 ? ChaosMessages.SLOW
+                    : r < 0.10502 ? ChaosMessages.STALL : ChaosMessages.NORMAL;
+            ChaosEvent event = new ChaosEvent(seq, owner, random.nextInt(100) == 0, behavior);
+            int target = random.nextInt(SESSIONS + 1);
+            MessageScope scope = target == SESSIONS ? b : sessions[target];
+            try {
+                record(event, scope.publish(event));
+            } catch (BusClosedException e) {
+                counts.refusedClosed.increment();
+                if (closing(b)) {
+                    return;
+                }
+                counts.problem("publish threw " + e + " while the bus was running");
+            }
+            try {
+                if (random.nextInt(500) == 0) {
+                    int i = random.nextInt(SESSIONS);
+                    sessions[i].close();
+                    counts.sessionsClosed.increment();
+                    sessions[i] = open(b, owner, opened++);
+                }
+                if (random.nextInt(200) == 0) {
+                    execute(sessions[random.nextInt(SESSIONS)], random);
+                }
+            } catch (BusClosedException e) {
+                if (closing(b)) {
+                    return;
+                }
+                counts.problem("session work threw " + e + " while the bus was running");
+            }
+        }
+    }
+
+    private Session open(MessageBus b, int owner, int n) {
+        Session session = b.openSession("owner-" + owner + "-" + n);
+        handlers.watch(session);
+        return session;
+    }
+
+    private void record(ChaosEvent event, PublishOutcome outcome) {
+        counts.published.increment();
+        switch (outcome) {
+            case PublishOutcome.Accepted accepted -> {
+                counts.accepted.increment();
+                counts.acceptedSet.add(event.seq());
+                if (event.declined()) {
+                    counts.problem("event " + event.seq() + " was accepted although the filter declines it");
+                }
+            }
+            case PublishOutcome.Filtered filtered -> {
+                counts.filtered.increment();
+                if (!event.declined()) {
+                    counts.problem("event " + event.seq() + " was filtered by " + filtered.filter() + " but not marked");
+                }
+            }
+            case PublishOutcome.Rejected rejected -> {
+                counts.rejected.increment();
+                counts.rejectedBy.get(rejected.reason()).increment();
+                if (event.declined()) {
+                    counts.problem("declined event " + event.seq() + " got past the filter: " + rejected);
+                }
+            }
+        }
+    }
+
+    /** A command caller: bus-scope commands with a 5 ms timeout. */
+    private void call(MessageBus b, int caller) {
+        SplittableRandom random = new SplittableRandom(seed * 7_000_003 + caller);
+        while (!stop) {
+            try {
+                execute(b, random);
+            } catch (BusClosedException e) {
+                if (closing(b)) {
+                    return;
+                }
+                counts.problem("execute threw " + e + " while the bus was running");
+            }
+        }
+    }
+
+    private void execute(MessageScope scope, SplittableRandom random) {
+        long seq = nextCommand.getAndIncrement();
+        double r = random.nextDouble();
+        int behavior = r < 0.10 ? ChaosMessages.FAIL : r < 0.20 ? ChaosMessages.SLOW : ChaosMessages.NORMAL;
+        CommandResult<Long> result;
+        try {
+            result = scope.execute(new ChaosCommand(seq, behavior), Duration.ofMillis(5));
+        } catch (BusClosedException e) {
+            counts.commandRefusedClosed.increment();
+            throw e;
+        }
+        recordCommand(result, seq);
+    }
+
+    private void recordCommand(CommandResult<Long> result, long seq) {
+        counts.commandResults.increment();
+        switch (result) {
+            case CommandResult.Success<Long> success -> {
+                counts.commandSuccess.increment();
+                if (success.value() != seq) {
+                    counts.commandWrongValue.increment();
+                }
+            }
+            case CommandResult.Failure<Long> failure -> {
+                switch (failure.cause()) {
+                    case FailureCause.HandlerThrew threw -> counts.commandThrew.increment();
+                    case FailureCause.TimedOut timedOut -> counts.commandTimedOut.increment();
+                    case FailureCause.Cancelled cancelled -> counts.commandCancelled.increment();
+                    case FailureCause.Rejected rejected -> counts.commandRejected.increment();
+                    case FailureCause.NoHandler noHandler -> counts.commandNoHandler.increment();
+                    case FailureCause.ApprovalDenied denied -> counts.commandOther.increment();
+                    case FailureCause.ApprovalExpired expired -> counts.commandOther.increment();
+                }
+            }
+        }
+    }
+
+    /** The sampler: the queue never holds more than its capacity (no lifecycle events are in play). */
+    private void sample(MessageBus b) {
+        try {
+            go.await();
+        } catch (InterruptedException e) {
+            return;
+        }
+        while (!stop) {
+            int size = b.stats().queueSize();
+            maxQueueSampled.accumulateAndGet(size, Math::max);
+            if (size > CAPACITY) {
+                counts.queueAboveCapacity.increment();
+            }
+            LockSupport.parkNanos(1_000_000);
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package org.llmgine.bus.benchmarks.harness;
+
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.llmgine.bus.BusStats;
+import org.llmgine.bus.CloseReport;
+import org.llmgine.bus.OverflowStrategy;
+
+/**
+ * Checks one chaos run: conservation computed from {@code stats()}, the bus's counts against the
+ * harness's own, and the per-event sets (nothing handled twice, nothing handled that was not
+ * accepted, every accepted event in exactly one terminal state).
+ */
+final class ChaosVerdict {
+
+    private final List<String> breaches = new ArrayList<>();
+    private final ChaosRun.Outcome outcome;
+    private final long lost;
+    private final long unaccounted;
+
+    /**
+     * Checks a run.
+     *
+     * @param outcome what the run produced
+     */
+    ChaosVerdict(ChaosRun.Outcome outcome) {
+        this.outcome = outcome;
+        BusStats s = outcome.stats();
+        ChaosCounts h = outcome.run().counts;
+        String bus = s.name() + ": ";
+        lost = s.published() - s.filtered() - s.rejected() - s.delivered() - s.dropped() - s.cancelled()
+                - s.returned() - s.queueSize();
+        expect(lost == 0, bus + "lost = published - filtered - rejected - delivered - dropped - cancelled - returned"
+                + " - queueSize = " + lost);
+        long acceptedTerminal = s.delivered() + s.cancelled() + s.returned() + s.dropped() + s.queueSize();
+        expect(s.accepted() == acceptedTerminal, bus + "accepted " + s.accepted()
+                + " != delivered + cancelled + returned + dropped + queueSize " + acceptedTerminal);
+        expect(s.published() == s.filtered() + s.rejected() + s.accepted(), bus + "published " + s.published()
+                + " != filtered + rejected + accepted " + (s.filtered() + s.rejected() + s.accepted()));
+        expect(s.queueSize() == 0, bus + "queueSize after close is " + s.queueSize());
+        same(bus, "published", s.published(), h.published.sum());
+        same(bus, "accepted", s.accepted(), h.accepted.sum());
+        same(bus, "filtered", s.filtered(), h.filtered.sum());
+        same(bus, "rejected", s.rejected(), h.rejected.sum());
+        same(bus, "dropped (observer)", s.dropped(), h.droppedObserved.sum());
+        same(bus, "returned (close report)", s.returned(), outcome.report().returned().size());
+        same(bus, "handlerFailures (handler throws)", s.handlerFailures(), h.handlerThrows.sum());
+        same(bus, "commandsExecuted (results)", s.commandsExecuted(), h.commandResults.sum());
+        long commandFailures = h.commandResults.sum() - h.commandSuccess.sum();
+        same(bus, "commandsFailed (failure results)", s.commandsFailed(), commandFailures);
+        expect(s.largestQueueSize() <= s.queueCapacity(), bus + "largestQueueSize " + s.largestQueueSize()
+                + " above capacity " + s.queueCapacity());
+        expect(h.queueAboveCapacity.sum() == 0, bus + h.queueAboveCapacity.sum()
+                + " samples of queueSize above capacity (max " + outcome.maxQueueSampled() + ")");
+        expect(h.duplicates.sum() == 0, bus + h.duplicates.sum() + " events reached a handler twice");
+        expect(h.fifoViolations.sum() == 0, bus + h.fifoViolations.sum() + " FIFO violations");
+        expect(h.declinedDelivered.sum() == 0, bus + h.declinedDelivered.sum() + " filtered events reached a handler");
+        expect(h.duplicateDrops.sum() == 0, bus + h.duplicateDrops.sum() + " events dropped twice");
+        expect(h.commandWrongValue.sum() == 0, bus + h.commandWrongValue.sum() + " commands answered a wrong value");
+        expect(h.commandNoHandler.sum() == 0 && h.commandOther.sum() == 0, bus + "unexpected command failures: "
+                + h.commandNoHandler.sum() + " NoHandler, " + h.commandOther.sum() + " approval causes");
+        expect(outcome.report().threadsStillRunning() == 0, bus + outcome.report().threadsStillRunning()
+                + " bus threads still running after close");
+        expect(outcome.stuckThreads() == 0, bus + outcome.stuckThreads() + " harness threads stuck after close");
+        // Under DROP_OLDEST the events queued behind the hanging handler may be evicted instead of returned.
+        boolean returnedSome = s.returned() >= 1 || outcome.run().strategy == OverflowStrategy.DROP_OLDEST;
+        expect(s.cancelled() >= 1 && returnedSome && outcome.report().cancelledCommands() >= 1,
+                bus + "the close in mid-flight cut nothing short: cancelled " + s.cancelled() + ", returned "
+                        + s.returned() + ", cancelled commands " + outcome.report().cancelledCommands());
+        for (String problem : h.problems) {
+            breaches.add(bus + problem);
+        }
+        unaccounted = checkSets(bus, s, h);
+    }
+
+    /** Every accepted event is handled, dropped or returned (or cancelled before its witness ran). */
+    private long checkSets(String bus, BusStats s, ChaosCounts h) {
+        long none = 0;
+        long multiple = 0;
+        long notAccepted = 0;
+        long seen = 0;
+        for (long seq = 0; seq < ChaosCounts.MAX_EVENTS; seq++) {
+            boolean a = h.acceptedSet.contains(seq);
+            int states = (h.seenSet.contains(seq) ? 1 : 0) + (h.droppedSet.contains(seq) ? 1 : 0)
+                    + (h.returnedSet.contains(seq) ? 1 : 0);
+            seen += h.seenSet.contains(seq) ? 1 : 0;
+            if (!a) {
+                notAccepted += states > 0 ? 1 : 0;
+            } else if (states == 0) {
+                none++;
+            } else if (states > 1) {
+                multiple++;
+            }
+        }
+        expect(notAccepted == 0, bus + notAccepted + " events handled, dropped or returned that were never accepted");
+        expect(multiple == 0, bus + multiple + " events in more than one of handled, dropped, returned");
+        expect(seen >= s.delivered() && seen <= s.delivered() + s.cancelled(), bus + "handled " + seen
+                + " outside [delivered, delivered + cancelled] = [" + s.delivered() + ", "
+                + (s.delivered() + s.cancelled()) + "]");
+        expect(seen + none == s.delivered() + s.cancelled(), bus + "handled " + seen + " + unhandled " + none
+                + " != delivered + cancelled " + (s.delivered() + s.cancelled()));
+        return none;
+    }
+
+    private void same(String bus, String what, long stats, long harness) {
+        expect(stats == harness, bus + "stats " + what + " = " + stats + " but the harness counted " + harness);
+    }
+
+    private void expect(boolean condition, String breach) {
+        if (!condition) {
+            breaches.add(breach);
+        }
+    }
+
+    /**
+     * Returns the broken invariants.
+     *
+     * @return empty when everything held
+     */
+    List<String> breaches() {
+        return List.copyOf(breaches);
+    }
+
+    /**
+     * Returns the table row of this run.
+     *
+     * @return the row
+     */
+    Map<String, Object> row() {
+        BusStats s = outcome.stats();
+        ChaosCounts h = outcome.run().counts;
+        return Row.of("strategy", outcome.run().strategy.name(), "published", s.published(), "filtered", s.filtered(),
+                "rejected", s.rejected(), "delivered", s.delivered(), "dropped", s.dropped(), "cancelled", s.cancelled(),
+                "returned", s.returned(), "queueSize", s.queueSize(), "lost", lost, "commands", h.commandResults.sum(),
+                "high_water_hits", s.highWaterHits(), "throttled", s.throttled(), "breaches", breaches.size());
+    }
+
+    /**
+     * Returns everything about this run as JSON fields.
+     *
+     * @return the stats, the harness counts, the close report and the verdict
+     */
+    Map<String, Object> toJson() {
+        BusStats s = outcome.stats();
+        CloseReport report = outcome.report();
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("strategy", outcome.run().strategy.name());
+        json.put("seconds", outcome.seconds());
+        json.put("published", s.published());
+        json.put("lost", lost);
+        json.put("accepted_unhandled_cancelled", unaccounted);
+        json.put("max_queue_size_sampled", outcome.maxQueueSampled());
+        json.put("stats", statsJson(s));
+        json.put("harness", outcome.run().counts.toJson());
+        json.put("close_report", Row.of("drained", report.drained(), "waited_ms", report.waited().toMillis(),
+                "returned", report.returned().size(), "cancelled_events", report.cancelledEvents(),
+                "cancelled_commands", report.cancelledCommands(), "threads_still_running",
+                report.threadsStillRunning()));
+        json.put("breaches", breaches());
+        return json;
+    }
+
+    /**
+     * Returns every component of a {@link BusStats} snapshot, by name.
+     *
+     * @param stats the snapshot
+     * @return its fields in declaration order
+     */
+    static Map<String, Object> statsJson(BusStats stats) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        for (RecordComponent component : BusStats.class.getRecordComponents()) {
+            try {
+                Object value = component.getAccessor().invoke(stats);
+                json.put(component.getName(), value instanceof Number || value instanceof Boolean ? value
+                        : String.valueOf(value));
+            } catch (ReflectiveOperationException e) {
+                json.put(component.getName(), "unreadable: " + e);
+            }
+        }
+        return json;
+    }
+}
