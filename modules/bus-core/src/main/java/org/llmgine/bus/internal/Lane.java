@@ -21,8 +21,9 @@ import org.llmgine.bus.RejectionReason;
  * or RETIRED (the bus closed). The move to SCHEDULED is a compare-and-set made by whoever finds work
  * for an idle lane: the publisher that added a delivery, or the worker that let it go and then saw a
  * late delivery. A publisher adds first and then reads the state; a worker writes IDLE first and
- * then looks at the mailbox; so one of them always sees the other, and no delivery is ever left
- * without a worker to come. An idle lane costs no thread.
+ * then looks at the mailbox, with a full fence between the write and the read on each side; so one
+ * of them always sees the other, and no delivery is ever left without a worker to come. An idle
+ * lane costs no thread.
  *
  * <p>Concurrency: {@code lock} serializes the publishers of this lane (admission, ids, adding) and
  * guards {@code closing} and the idle wait; the worker holding the lane takes deliveries without it
@@ -155,6 +156,10 @@ final class Lane implements PriorityBuckets.Entry {
         } finally {
             lock.unlock();
         }
+        // Dekker with the worker's letGo: the delivery is linked before the state is read, and the
+        // worker writes IDLE before it looks at the mailbox; a full fence on each side (the unlock
+        // alone is not one in the memory model) makes sure one of them sees the other.
+        VarHandle.fullFence();
         if (state == IDLE && STATE.compareAndSet(this, IDLE, SCHEDULED)) {
             readyLevel = delivery.level();
             if (!bus.workers().schedule(this)) {
@@ -262,6 +267,7 @@ final class Lane implements PriorityBuckets.Entry {
             lock.unlock();
         }
         state = IDLE;
+        VarHandle.fullFence(); // see offer: IDLE is visible before the mailbox is looked at again
     }
 
     /** Forgets the deliveries of a finished batch (the worker holding the lane). */

@@ -23,14 +23,20 @@ import org.jspecify.annotations.Nullable;
  * While it spins, a newly ready lane needs no wake-up. One spinner at most, because on a machine
  * with few cores every spinning worker takes a core that a publisher or another worker needs.
  *
- * <p>How many workers: as many as the virtual-thread scheduler has carriers ({@code parallelism})
- * while their handlers run. When lanes wait and no worker is free, the <em>monitor</em> (a thread
- * that wakes every {@link #MONITOR_PERIOD_NANOS} only while that lasts) counts the workers that made
- * no progress since its last look (parked inside a handler: an LLM call, a tool call), and starts
- * another worker while fewer than {@code parallelism} are making progress, so a slow handler in one
- * session never stalls the others. It also replaces a worker whose start failed. Workers beyond
- * {@code parallelism} exit after {@link #KEEP_ALIVE_NANOS} without work. These are scheduling
- * heuristics on real time, not semantics, so they do not use the bus's clock.
+ * <p>How many workers: a lane that becomes ready is left to a busy worker (it takes the next lane
+ * when its batch ends) while at most {@link #BACKLOG_PER_WORKER} lanes wait per busy worker, since
+ * waking a parked worker costs the publisher a futex call; beyond that, an idle worker is woken, or a new one started while
+ * fewer than {@code parallelism} (the virtual-thread scheduler's carriers) exist. While lanes wait
+ * and nobody spins for them, the <em>monitor</em> (a thread that wakes every
+ * {@link #MONITOR_PERIOD_NANOS} only while that lasts) counts the busy workers that made progress
+ * since its last look; those that did not are parked inside a handler (an LLM call, a tool call).
+ * When one of them is stuck (or none is busy), it wakes or starts another worker, so a slow handler
+ * in one session never stalls the others for longer than a period or two. It never adds a worker
+ * next to busy ones that progress: on a machine with few cores an extra running worker takes the
+ * core a publisher needs. It also replaces a
+ * worker whose start failed. Workers beyond {@code parallelism} exit after
+ * {@link #KEEP_ALIVE_NANOS} without work. These are scheduling heuristics on real time, not
+ * semantics, so they do not use the bus's clock.
  *
  * <p>The ready queue has the five priority levels of the mailboxes: a lane is queued at the level
  * of its most urgent waiting event, so under load an urgent event's session is served first.
@@ -47,9 +53,15 @@ final class Workers {
     /** How long an idle worker beyond {@code parallelism} waits for work before it exits. */
     static final long KEEP_ALIVE_NANOS = 1_000_000_000L;
     /** How often the monitor looks at the workers while lanes wait and no worker is free. */
-    static final long MONITOR_PERIOD_NANOS = 1_000_000L;
+    static final long MONITOR_PERIOD_NANOS = 500_000L;
+    /**
+     * How many lanes may wait per busy worker before a publisher wakes another one: a busy worker
+     * takes them within microseconds when handlers are quick, and a wake-up costs the publisher a
+     * futex call; the monitor covers busy workers that are stuck in handlers.
+     */
+    static final int BACKLOG_PER_WORKER = 8;
     /** How long the holder of the spin token spins for work before it parks or lets its lane go. */
-    static final long SPIN_NANOS = 10_000L;
+    static final long SPIN_NANOS = 50_000L;
     /** The decision that tells the caller to start a worker after releasing the lock. */
     private static final Object START = new Object();
     private static final VarHandle SPINNING;
@@ -75,6 +87,8 @@ final class Workers {
     private volatile boolean spinning;
     private long readySeq;
     private int workers;
+    /** Workers holding a lane (between taking it from the queue and coming back for the next). */
+    private int busy;
     private int workerSeq;
     private boolean started;
     private boolean closed;
@@ -141,13 +155,28 @@ final class Workers {
     }
 
     /**
-     * Decides who serves a queued lane (lock held): the spinning worker, an idle one, a new one
-     * while fewer than {@code parallelism} exist, or later the monitor.
+     * Decides who serves a queued lane (lock held): the spinning worker; a busy worker once its
+     * batch ends, while at most {@link #BACKLOG_PER_WORKER} lanes wait per busy worker; else an idle
+     * worker, a new one while fewer than {@code parallelism} exist, or the monitor.
      */
     private @Nullable Object wakeDecision() {
         if (!started || spinning) {
             return null;
         }
+        if (busy > 0 && ready.size() <= busy * BACKLOG_PER_WORKER) {
+            // A busy worker takes the lane when its batch ends; waking another (a futex call paid by
+            // the publisher) is worth it only if lanes queue up faster than that. If the busy ones
+            // are stuck in handlers, the monitor notices within a period.
+            if (monitorWaiting) {
+                monitorWake.signal();
+            }
+            return null;
+        }
+        return anotherWorker();
+    }
+
+    /** Wakes an idle worker, or starts one while fewer than {@code parallelism} exist (lock held). */
+    private @Nullable Object anotherWorker() {
         Worker sleeper = idle.pollFirst();
         if (sleeper != null) {
             sleeper.parked = false;
@@ -285,6 +314,10 @@ final class Workers {
         boolean spun = false;
         lock.lock();
         try {
+            if (self.serving) {
+                self.serving = false;
+                busy--;
+            }
             while (true) {
                 if (closed) {
                     return exit(self);
@@ -292,6 +325,8 @@ final class Workers {
                 Lane lane = ready.poll();
                 if (lane != null) {
                     readyCount = ready.size();
+                    self.serving = true;
+                    busy++;
                     return lane;
                 }
                 if (!spun && startSpinning()) {
@@ -356,6 +391,10 @@ final class Workers {
     private void died(Worker self) {
         lock.lock();
         try {
+            if (self.serving) {
+                self.serving = false;
+                busy--;
+            }
             idle.remove(self);
             if (all.remove(self)) {
                 workers--;
@@ -368,14 +407,15 @@ final class Workers {
         }
     }
 
-    /** Tells whether lanes wait with nobody to take them (lock held). */
+    /** Tells whether lanes wait and no worker spins to take them (lock held). */
     private boolean stalled() {
-        return started && !closed && !ready.isEmpty() && idle.isEmpty() && !spinning;
+        return started && !closed && !ready.isEmpty() && !spinning;
     }
 
     /**
-     * The monitor: while lanes wait and no worker is free, looks every period at how many workers
-     * made progress since the last look, and adds a worker while fewer than {@code parallelism} did.
+     * The monitor: while lanes wait and nobody spins for them, looks every period at the busy
+     * workers, and wakes or starts another worker when one of them made no progress since the last
+     * look (or none is busy).
      */
     private void monitor() {
         lock.lock();
@@ -404,11 +444,11 @@ final class Workers {
                 if (Thread.currentThread().isInterrupted()) {
                     return;
                 }
-                if (stalled() && (workers == 0 || progressing() < parallelism)) {
-                    workers++;
+                if (stalled() && (busy == 0 || progressing() < busy)) {
+                    Object wake = anotherWorker();
                     lock.unlock();
                     try {
-                        startWorker();
+                        wake(wake);
                     } finally {
                         lock.lock();
                     }
@@ -419,11 +459,11 @@ final class Workers {
         }
     }
 
-    /** Counts the workers that handled an event since the monitor's last look (lock held). */
+    /** Counts the busy workers that handled an event since the monitor's last look (lock held). */
     private int progressing() {
         int moving = 0;
         for (Worker worker : all) {
-            if (worker.runner.progress() != worker.seen) {
+            if (worker.serving && worker.runner.progress() != worker.seen) {
                 moving++;
             }
         }
@@ -438,6 +478,8 @@ final class Workers {
         boolean parked;
         /** The monitor's last look at {@code runner.progress()}; guarded by the pool's lock. */
         long seen;
+        /** Whether it holds a lane (counted in {@code busy}); guarded by the pool's lock. */
+        boolean serving;
         final LaneRunner runner = new LaneRunner(bus, batchSize);
 
         @Override
