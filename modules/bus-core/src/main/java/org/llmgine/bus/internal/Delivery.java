@@ -24,7 +24,7 @@ import org.llmgine.bus.message.Headers;
  * {@link Evictions} lock. As a {@link Mailbox.Node} it links to the next delivery of its mailbox level. {@code remaining} counts the handler threads of a fan-out run that have
  * not finished with it yet; the one that takes it to zero settles the delivery.
  */
-final class Delivery extends Mailbox.Node implements EventContext, PriorityBuckets.Entry {
+final class Delivery extends Mailbox.Node implements EventContext {
 
     static final int PENDING = 0;
     static final int STARTED = 1;
@@ -115,14 +115,9 @@ final class Delivery extends Mailbox.Node implements EventContext, PriorityBucke
         return planned - (int) SKIPPED.getVolatile(this);
     }
 
-    @Override
-    public int level() {
-        return PriorityBuckets.levelOf(priority);
-    }
-
-    @Override
-    public long order() {
-        return id;
+    /** The mailbox level of the event's priority. */
+    int level() {
+        return Priorities.levelOf(priority);
     }
 
     @Override

@@ -33,7 +33,7 @@ import org.llmgine.bus.RejectionReason;
  * the other way round. The plan cache is read and written only by the worker holding the lane.
  * ReentrantLock, so a waiting virtual thread does not pin its carrier.
  */
-final class Lane implements PriorityBuckets.Entry {
+final class Lane extends ReadyQueue.Node {
 
     static final int IDLE = 0;
     static final int SCHEDULED = 1;
@@ -66,9 +66,6 @@ final class Lane implements PriorityBuckets.Entry {
     private volatile int state = IDLE;
     private volatile boolean closing;
     private volatile int idleWaiters;
-    /** The level and age this lane has in the pool's ready queue; written before it is queued. */
-    int readyLevel;
-    long readyOrder;
     private @Nullable String handlerThreadName;
     private @Nullable Class<?> cachedType;
     private @Nullable Plan cachedPlan;
@@ -94,16 +91,6 @@ final class Lane implements PriorityBuckets.Entry {
      */
     static Lane detached(DefaultMessageBus bus, String sessionId) {
         return new Lane(bus, null, sessionId);
-    }
-
-    @Override
-    public int level() {
-        return readyLevel;
-    }
-
-    @Override
-    public long order() {
-        return readyOrder;
     }
 
     /** The name of the handler threads forked for this lane's events (made on first use). */
@@ -162,9 +149,8 @@ final class Lane implements PriorityBuckets.Entry {
         VarHandle.fullFence();
         if (state == IDLE && STATE.compareAndSet(this, IDLE, SCHEDULED)) {
             readyLevel = delivery.level();
-            if (!bus.workers().schedule(this)) {
-                retire(); // the pool closed meanwhile: return what it holds, this delivery included
-            }
+            readyOrder = delivery.id;
+            bus.workers().schedule(this);
         }
         return null;
     }
@@ -232,23 +218,21 @@ final class Lane implements PriorityBuckets.Entry {
     /** What a worker does with a lane after a batch. */
     static final int CONTINUE = 0;
     static final int RELEASED = 1;
-    static final int RETIRE = 2;
 
     /**
      * Ends a worker's turn on this lane: an empty lane becomes idle (waking its idle waiters), a
      * lane with more deliveries goes back to the ready queue when other lanes wait (fairness),
      * else the worker continues with it.
      *
-     * @return {@link #CONTINUE}, {@link #RELEASED}, or {@link #RETIRE} when the pool no longer takes
-     *     lanes (the bus closed): the worker must retire the lane
+     * @return {@link #CONTINUE} or {@link #RELEASED}
      */
     int endTurn(Workers pool) {
         if (hasWaiting()) {
             if (!pool.othersReady()) {
                 return CONTINUE;
             }
-            readyLevel = mailbox.mostUrgentLevel();
-            return pool.requeue(this) ? RELEASED : RETIRE;
+            requeue(pool);
+            return RELEASED;
         }
         letGo();
         if (hasWaiting() && STATE.compareAndSet(this, IDLE, SCHEDULED)) {
@@ -277,22 +261,26 @@ final class Lane implements PriorityBuckets.Entry {
 
     /**
      * Gives up a lane after an unexpected failure of its worker: idle if empty, else back in the
-     * ready queue for another worker.
-     *
-     * @return false if the pool is closed: the caller must retire the lane
+     * ready queue for another worker (who retires it if the bus closed meanwhile).
      */
-    boolean handOff(Workers pool) {
+    void handOff(Workers pool) {
         if (hasWaiting()) {
-            readyLevel = mailbox.mostUrgentLevel();
-            return pool.requeue(this);
+            requeue(pool);
+            return;
         }
         letGo();
         if (hasWaiting() && STATE.compareAndSet(this, IDLE, SCHEDULED)) {
-            readyLevel = mailbox.mostUrgentLevel();
-            return pool.requeue(this);
+            requeue(pool);
+            return;
         }
         signalIdle();
-        return true;
+    }
+
+    /** Puts the lane back in the ready queue, at the level and age of its most urgent waiting event. */
+    private void requeue(Workers pool) {
+        readyLevel = mailbox.mostUrgentLevel();
+        readyOrder = mailbox.oldestId();
+        pool.schedule(this);
     }
 
     /**

@@ -89,9 +89,6 @@ final class LaneRunner {
                         workers.stopSpinning(next != Lane.CONTINUE); // a released lane's worker polls next
                     }
                 }
-                if (next == Lane.RETIRE) {
-                    lane.retire();
-                }
                 if (next != Lane.CONTINUE) {
                     released = true;
                     return;
@@ -100,9 +97,7 @@ final class LaneRunner {
         } finally {
             if (!released) {
                 // Something unexpected threw: never leave the lane scheduled without a worker.
-                if (!lane.handOff(workers)) {
-                    lane.retire();
-                }
+                lane.handOff(workers);
             }
             Binding.leave();
         }

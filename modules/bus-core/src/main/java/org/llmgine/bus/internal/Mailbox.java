@@ -9,7 +9,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A lane's waiting deliveries: five priority levels (one per named priority), FIFO within a level,
- * with the starvation guard of {@link PriorityBuckets}, as an intrusive linked list per level
+ * with the {@link StarvationGuard}, as an intrusive linked list per level
  * (deliveries are the nodes, so adding allocates nothing).
  *
  * <p>Many producers, one consumer, after Vyukov's intrusive queue. Each level starts at a stub node;
@@ -78,16 +78,13 @@ final class Mailbox {
         }
     }
 
-    private final int starvationLimit;
+    private final StarvationGuard guard;
     /** Levels created so far (a level is created by the first delivery of its priority). */
-    private final @Nullable Level[] levels = new Level[PriorityBuckets.LEVELS];
+    private final @Nullable Level[] levels = new Level[Priorities.LEVELS];
     /** Bit {@code i} is set once {@code levels[i]} exists; the volatile write publishes the level. */
     private volatile int created;
-    /** Consumer only: takes that passed over an older delivery of a less urgent level. */
-    private int passedOver;
-
     Mailbox(int starvationLimit) {
-        this.starvationLimit = starvationLimit;
+        this.guard = new StarvationGuard(starvationLimit);
     }
 
     private static @Nullable Node nextOf(Node node) {
@@ -133,7 +130,19 @@ final class Mailbox {
                 return index;
             }
         }
-        return PriorityBuckets.LEVELS - 1;
+        return Priorities.LEVELS - 1;
+    }
+
+    /** The id of the oldest waiting delivery, or 0 if none waits (consumer). */
+    long oldestId() {
+        long oldest = Long.MAX_VALUE;
+        for (int bits = created; bits != 0; bits &= bits - 1) {
+            Node first = nextOf(headOf(levels[Integer.numberOfTrailingZeros(bits)]));
+            if (first != null) {
+                oldest = Math.min(oldest, ((Delivery) first).id);
+            }
+        }
+        return oldest == Long.MAX_VALUE ? 0 : oldest;
     }
 
     /** Takes up to {@code into.length} deliveries in order (consumer); returns how many. */
@@ -153,45 +162,28 @@ final class Mailbox {
     @Nullable Delivery poll() {
         int bits = created;
         if ((bits & (bits - 1)) == 0) { // one level: the common case
-            if (bits == 0) {
-                return null;
-            }
-            passedOver = 0;
-            return pollFrom(levels[Integer.numberOfTrailingZeros(bits)]);
+            return bits == 0 ? null : pollFrom(levels[Integer.numberOfTrailingZeros(bits)]);
         }
-        Level chosen = null;
-        Level oldest = null;
+        int chosen = -1;
+        int oldest = -1;
         long oldestId = Long.MAX_VALUE;
-        int nonEmpty = 0;
+        int waiting = 0;
         for (int rest = bits; rest != 0; rest &= rest - 1) {
-            Level level = levels[Integer.numberOfTrailingZeros(rest)];
-            Node first = nextOf(headOf(level));
+            int index = Integer.numberOfTrailingZeros(rest);
+            Node first = nextOf(headOf(levels[index]));
             if (first != null) {
-                nonEmpty++;
-                if (chosen == null) {
-                    chosen = level;
+                waiting++;
+                if (chosen < 0) {
+                    chosen = index;
                 }
                 long id = ((Delivery) first).id;
                 if (id < oldestId) {
                     oldestId = id;
-                    oldest = level;
+                    oldest = index;
                 }
             }
         }
-        if (chosen == null) {
-            return null;
-        }
-        if (nonEmpty > 1 && oldest != chosen) {
-            if (passedOver >= starvationLimit) {
-                chosen = oldest;
-                passedOver = 0;
-            } else {
-                passedOver++;
-            }
-        } else {
-            passedOver = 0;
-        }
-        return pollFrom(chosen);
+        return chosen < 0 ? null : pollFrom(levels[guard.choose(chosen, oldest, waiting)]);
     }
 
     private static @Nullable Delivery pollFrom(Level level) {
@@ -277,7 +269,7 @@ final class Mailbox {
             HEAD.setRelease(level, level.stub);
         }
         all.sort(Comparator.comparingLong(d -> d.id));
-        passedOver = 0;
+        guard.reset();
         return all;
     }
 

@@ -12,54 +12,51 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The dispatcher: lanes with work wait in a ready queue, and a small set of long-lived worker
- * virtual threads take them, run a batch of each and move on. A burst of events, or a lane that
- * runs dry between two events, costs no thread start: workers stay alive and park when nothing is
- * ready.
+ * The dispatcher: lanes with work wait in a {@link ReadyQueue}, and a small set of long-lived
+ * worker virtual threads take them, run a batch of each and move on. A burst of events, or a lane
+ * that runs dry between two events, costs no thread start: workers stay alive and park when nothing
+ * is ready.
+ *
+ * <p>A publisher queues a lane without a lock and wakes nobody while a worker spins for work or is
+ * busy (a busy worker takes the next lane when its batch ends). Only when no worker is busy or
+ * spinning does it take the pool's lock to wake an idle worker or start one. Waking a parked worker
+ * costs the publisher a futex call, so the common cases avoid it.
  *
  * <p>Spinning: at most one worker at a time spins instead of parking, for {@link #SPIN_NANOS}
  * (whoever holds the <em>spin token</em>): either the worker that just emptied its lane, lingering
  * on it for the next event (see {@link LaneRunner}), or an idle worker watching the ready queue.
- * While it spins, a newly ready lane needs no wake-up. One spinner at most, because on a machine
- * with few cores every spinning worker takes a core that a publisher or another worker needs.
+ * One at most, because on a machine with few cores every spinning worker takes a core that a
+ * publisher or another worker needs.
  *
- * <p>How many workers: a lane that becomes ready is left to a busy worker (it takes the next lane
- * when its batch ends) while at most {@link #BACKLOG_PER_WORKER} lanes wait per busy worker, since
- * waking a parked worker costs the publisher a futex call; beyond that, an idle worker is woken, or a new one started while
- * fewer than {@code parallelism} (the virtual-thread scheduler's carriers) exist. While lanes wait
- * and nobody spins for them, the <em>monitor</em> (a thread that wakes every
- * {@link #MONITOR_PERIOD_NANOS} only while that lasts) counts the busy workers that made progress
- * since its last look; those that did not are parked inside a handler (an LLM call, a tool call).
- * When one of them is stuck (or none is busy), it wakes or starts another worker, so a slow handler
- * in one session never stalls the others for longer than a period or two. It never adds a worker
- * next to busy ones that progress: on a machine with few cores an extra running worker takes the
- * core a publisher needs. It also replaces a
- * worker whose start failed. Workers beyond {@code parallelism} exit after
- * {@link #KEEP_ALIVE_NANOS} without work. These are scheduling heuristics on real time, not
- * semantics, so they do not use the bus's clock.
+ * <p>More workers: while any worker is busy or lanes wait, the <em>monitor</em> (a thread that
+ * wakes every {@link #MONITOR_PERIOD_NANOS} only while that lasts, parked otherwise) looks at the
+ * busy workers and the ready queue. A busy worker that made no progress since the last look is
+ * stuck in a handler (an LLM call, a tool call); a lane that waited a whole period is a backlog.
+ * With a lane waiting that long and fewer progressing workers than carriers ({@code parallelism},
+ * the virtual-thread scheduler's), it wakes an idle worker or starts one, so a slow handler in one
+ * session never stalls the others for longer than a period or two, and sustained overload gets the
+ * carriers' worth of workers. It also replaces a worker whose start failed. Workers beyond
+ * {@code parallelism} exit after {@link #KEEP_ALIVE_NANOS} without work. These are scheduling
+ * heuristics on real time, not semantics, so they do not use the bus's clock.
  *
- * <p>The ready queue has the five priority levels of the mailboxes: a lane is queued at the level
- * of its most urgent waiting event, so under load an urgent event's session is served first.
- *
- * <p>Concurrency: {@code lock} guards the ready queue, the idle stack, the worker list and counts,
- * and each worker's {@code parked} flag. {@code readyCount} mirrors the queue's size and
- * {@code spinning} is the spin token (compare-and-set), both for lock-free reads. No other lock is
- * held while this one is taken. Threads are started and unparked after it is released.
- * ReentrantLock, so a waiting virtual thread does not pin its carrier.
+ * <p>Concurrency: {@code lock} guards the consumer side of the ready queue (one worker takes at a
+ * time), the idle stack, the worker list and counts, and each worker's {@code parked} and
+ * {@code serving} flags; producers add to the queue without it. {@code busyCount},
+ * {@code spinning} (the spin token, taken by compare-and-set), {@code started} and {@code closed}
+ * are volatile for lock-free reads. A producer adds (a full fence) before it reads
+ * {@code spinning} and {@code busyCount}; a worker writes them before it looks at the queue: so
+ * either the producer sees someone who will take the lane, or that worker sees the lane. After
+ * close, a producer that added a lane drains the queue itself. No other lock is held while this one
+ * is taken; threads are started and unparked after it is released. ReentrantLock, so a waiting
+ * virtual thread does not pin its carrier.
  */
 final class Workers {
 
     private static final System.Logger LOG = System.getLogger("org.llmgine.bus");
     /** How long an idle worker beyond {@code parallelism} waits for work before it exits. */
     static final long KEEP_ALIVE_NANOS = 1_000_000_000L;
-    /** How often the monitor looks at the workers while lanes wait and no worker is free. */
+    /** How often the monitor looks at the workers while any is busy or lanes wait. */
     static final long MONITOR_PERIOD_NANOS = 500_000L;
-    /**
-     * How many lanes may wait per busy worker before a publisher wakes another one: a busy worker
-     * takes them within microseconds when handlers are quick, and a wake-up costs the publisher a
-     * futex call; the monitor covers busy workers that are stuck in handlers.
-     */
-    static final int BACKLOG_PER_WORKER = 8;
     /** How long the holder of the spin token spins for work before it parks or lets its lane go. */
     static final long SPIN_NANOS = 50_000L;
     /** The decision that tells the caller to start a worker after releasing the lock. */
@@ -79,25 +76,26 @@ final class Workers {
     private final int batchSize;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition monitorWake = lock.newCondition();
-    private final PriorityBuckets<Lane> ready;
+    private final ReadyQueue ready;
     private final ArrayDeque<Worker> idle = new ArrayDeque<>();
     private final List<Worker> all = new ArrayList<>();
-    private volatile int readyCount;
     @SuppressWarnings("unused") // accessed through SPINNING
     private volatile boolean spinning;
-    private long readySeq;
-    private int workers;
-    /** Workers holding a lane (between taking it from the queue and coming back for the next). */
+    private volatile boolean started;
+    private volatile boolean closed;
+    private volatile int busyCount;
     private int busy;
+    private int workers;
     private int workerSeq;
-    private boolean started;
-    private boolean closed;
     private boolean monitorWaiting;
+    /** The first waiting lane at the monitor's last look, and its age then; guarded by the lock. */
+    private @Nullable Lane lastFirst;
+    private long lastFirstOrder;
 
     Workers(DefaultMessageBus bus, int batchSize, int starvationLimit) {
         this.bus = bus;
         this.batchSize = batchSize;
-        this.ready = new PriorityBuckets<>(starvationLimit);
+        this.ready = new ReadyQueue(starvationLimit);
         this.parallelism = parallelism();
     }
 
@@ -116,63 +114,37 @@ final class Workers {
     // ---------------------------------------------------------------- queueing lanes
 
     /**
-     * Queues a lane that just became scheduled (a publisher added to it while idle) and wakes or
-     * starts a worker for it if needed.
-     *
-     * @return false if the pool is closed: the caller must retire the lane
+     * Queues a scheduled lane (a publisher added to it while idle, or its worker puts it back with
+     * more to do), at the level and age already set on it, and makes sure a worker will take it.
+     * After close, the lane is retired instead (its events are returned).
      */
-    boolean schedule(Lane lane) {
-        return requeue(lane);
-    }
-
-    /**
-     * Puts a lane that still has deliveries back at the end of its level (the worker holding it
-     * moves on to other lanes), and wakes or starts a worker for it if needed.
-     *
-     * @return false if the pool is closed: the lane must be retired instead
-     */
-    boolean requeue(Lane lane) {
-        Object wake;
+    void schedule(Lane lane) {
+        ready.add(lane);
+        if (closed) {
+            drainClosed();
+            return;
+        }
+        if (!started || spinning || busyCount > 0) {
+            return; // nobody to wake: not started, or someone spins or is busy and will take it
+        }
+        Object wake = null;
         lock.lock();
         try {
-            if (closed) {
-                return false;
+            if (!closed && !spinning && busy == 0 && ready.hasWaiting()) {
+                wake = anotherWorker();
+                if (monitorWaiting) {
+                    monitorWake.signal();
+                }
             }
-            lane.readyOrder = ++readySeq;
-            ready.add(lane);
-            readyCount = ready.size();
-            wake = wakeDecision();
         } finally {
             lock.unlock();
         }
         wake(wake);
-        return true;
     }
 
     /** Tells, without the lock, whether lanes wait for a worker. */
     boolean othersReady() {
-        return readyCount > 0;
-    }
-
-    /**
-     * Decides who serves a queued lane (lock held): the spinning worker; a busy worker once its
-     * batch ends, while at most {@link #BACKLOG_PER_WORKER} lanes wait per busy worker; else an idle
-     * worker, a new one while fewer than {@code parallelism} exist, or the monitor.
-     */
-    private @Nullable Object wakeDecision() {
-        if (!started || spinning) {
-            return null;
-        }
-        if (busy > 0 && ready.size() <= busy * BACKLOG_PER_WORKER) {
-            // A busy worker takes the lane when its batch ends; waking another (a futex call paid by
-            // the publisher) is worth it only if lanes queue up faster than that. If the busy ones
-            // are stuck in handlers, the monitor notices within a period.
-            if (monitorWaiting) {
-                monitorWake.signal();
-            }
-            return null;
-        }
-        return anotherWorker();
+        return ready.hasWaiting();
     }
 
     /** Wakes an idle worker, or starts one while fewer than {@code parallelism} exist (lock held). */
@@ -186,13 +158,10 @@ final class Workers {
             workers++;
             return START;
         }
-        if (monitorWaiting) {
-            monitorWake.signal();
-        }
         return null;
     }
 
-    /** Carries out a decision of {@link #wakeDecision}, outside every lock. */
+    /** Carries out a decision of {@link #anotherWorker}, outside every lock. */
     private void wake(@Nullable Object decision) {
         if (decision instanceof Worker worker) {
             LockSupport.unpark(worker.thread);
@@ -220,7 +189,7 @@ final class Workers {
                 all.remove(worker);
                 workers--;
                 if (monitorWaiting) {
-                    monitorWake.signal();
+                    monitorWake.signal(); // it retries
                 }
             } finally {
                 lock.unlock();
@@ -238,15 +207,20 @@ final class Workers {
 
     /**
      * Gives the spin token back. Lanes queued meanwhile found nobody to wake (the spinner was to
-     * take them); unless the caller polls the ready queue next, wake a worker for them now.
+     * take them); unless the caller polls the ready queue next, make sure a worker takes them.
      */
     void stopSpinning(boolean pollsNext) {
         spinning = false;
-        if (!pollsNext && readyCount > 0) {
-            Object wake;
+        if (!pollsNext && ready.hasWaiting() && busyCount == 0) {
+            Object wake = null;
             lock.lock();
             try {
-                wake = ready.isEmpty() ? null : wakeDecision();
+                if (!spinning && busy == 0 && ready.hasWaiting()) {
+                    wake = anotherWorker();
+                    if (monitorWaiting) {
+                        monitorWake.signal();
+                    }
+                }
             } finally {
                 lock.unlock();
             }
@@ -256,14 +230,13 @@ final class Workers {
 
     // ---------------------------------------------------------------- lifecycle
 
-    /** Starts dispatching: the monitor, and workers for lanes that became ready before start. */
+    /** Starts dispatching: the monitor, and a worker for lanes that became ready before start. */
     void start() {
-        int toStart;
+        Object wake;
         lock.lock();
         try {
             started = true;
-            toStart = Math.min(parallelism, ready.size());
-            workers += toStart;
+            wake = ready.hasWaiting() ? anotherWorker() : null;
         } finally {
             lock.unlock();
         }
@@ -274,24 +247,24 @@ final class Workers {
             LOG.log(Level.ERROR, "bus '" + bus.name() + "' could not start its dispatcher monitor; lanes whose"
                     + " workers all block in handlers wait for those handlers", t);
         }
-        for (int i = 0; i < toStart; i++) {
-            startWorker();
-        }
+        wake(wake);
     }
 
     /**
      * Stops taking lanes: returns the lanes still queued (the caller retires them: their
      * deliveries never ran), and tells idle workers and the monitor to exit. Workers holding a lane
-     * finish their batch first (or stop early if the bus is cancelling), then exit.
+     * finish their batch first (or stop early if the bus is cancelling), then exit; a lane queued
+     * after this is retired by whoever queued it.
      */
     List<Lane> close() {
-        List<Lane> queued;
+        List<Lane> queued = new ArrayList<>();
         List<Worker> sleepers;
         lock.lock();
         try {
             closed = true;
-            queued = ready.removeAll();
-            readyCount = 0;
+            for (Lane lane = ready.poll(); lane != null; lane = ready.poll()) {
+                queued.add(lane);
+            }
             sleepers = new ArrayList<>(idle);
             idle.clear();
             for (Worker worker : sleepers) {
@@ -307,6 +280,22 @@ final class Workers {
         return queued;
     }
 
+    /** A lane was queued after close: retire everything still queued (its events are returned). */
+    private void drainClosed() {
+        List<Lane> queued = new ArrayList<>();
+        lock.lock();
+        try {
+            for (Lane lane = ready.poll(); lane != null; lane = ready.poll()) {
+                queued.add(lane);
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (Lane lane : queued) {
+            lane.retire();
+        }
+    }
+
     // ---------------------------------------------------------------- workers
 
     /** The next lane for a worker: spins (with the token) or parks while none is ready; null once it should exit. */
@@ -314,20 +303,27 @@ final class Workers {
         boolean spun = false;
         lock.lock();
         try {
-            if (self.serving) {
-                self.serving = false;
-                busy--;
-            }
             while (true) {
                 if (closed) {
                     return exit(self);
                 }
                 Lane lane = ready.poll();
                 if (lane != null) {
-                    readyCount = ready.size();
-                    self.serving = true;
-                    busy++;
+                    if (!self.serving) {
+                        self.serving = true;
+                        busyCount = ++busy;
+                        if (busy == 1 && monitorWaiting) {
+                            monitorWake.signal();
+                        }
+                    }
                     return lane;
+                }
+                if (self.serving) {
+                    // Still counted busy until now, so publishers left this lane-less moment to it;
+                    // having stopped counting, look once more before spinning or parking.
+                    self.serving = false;
+                    busyCount = --busy;
+                    continue;
                 }
                 if (!spun && startSpinning()) {
                     spun = true;
@@ -357,7 +353,7 @@ final class Workers {
                 if (self.parked) { // nobody woke it: a timeout or a spurious return
                     idle.remove(self);
                     self.parked = false;
-                    if (extra && workers > parallelism && ready.isEmpty()) {
+                    if (extra && workers > parallelism && !ready.hasWaiting()) {
                         return exit(self);
                     }
                 } else {
@@ -371,7 +367,7 @@ final class Workers {
 
     private void spinForReady() {
         long start = System.nanoTime();
-        while (readyCount == 0) {
+        while (!ready.hasWaiting()) {
             for (int i = 0; i < 32; i++) {
                 Thread.onSpinWait();
             }
@@ -382,6 +378,10 @@ final class Workers {
     }
 
     private @Nullable Lane exit(Worker self) {
+        if (self.serving) {
+            self.serving = false;
+            busyCount = --busy;
+        }
         workers--;
         all.remove(self);
         return null;
@@ -393,35 +393,28 @@ final class Workers {
         try {
             if (self.serving) {
                 self.serving = false;
-                busy--;
+                busyCount = --busy;
             }
             idle.remove(self);
             if (all.remove(self)) {
                 workers--;
-            }
-            if (monitorWaiting) {
-                monitorWake.signal();
             }
         } finally {
             lock.unlock();
         }
     }
 
-    /** Tells whether lanes wait and no worker spins to take them (lock held). */
-    private boolean stalled() {
-        return started && !closed && !ready.isEmpty() && !spinning;
-    }
-
     /**
-     * The monitor: while lanes wait and nobody spins for them, looks every period at the busy
-     * workers, and wakes or starts another worker when one of them made no progress since the last
-     * look (or none is busy).
+     * The monitor: while any worker is busy or lanes wait, looks every period at the busy workers
+     * and the ready queue, and wakes or starts a worker when a lane has waited a whole period and
+     * fewer busy workers made progress than could run (they are stuck in handlers, or there are too
+     * few of them for the backlog).
      */
     private void monitor() {
         lock.lock();
         try {
             while (!closed) {
-                if (!stalled()) {
+                if (busy == 0 && !ready.hasWaiting()) {
                     monitorWaiting = true;
                     try {
                         monitorWake.await();
@@ -444,8 +437,8 @@ final class Workers {
                 if (Thread.currentThread().isInterrupted()) {
                     return;
                 }
-                if (stalled() && (busy == 0 || progressing() < busy)) {
-                    Object wake = anotherWorker();
+                Object wake = closed ? null : decideMore();
+                if (wake != null) {
                     lock.unlock();
                     try {
                         wake(wake);
@@ -457,6 +450,29 @@ final class Workers {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The monitor's decision after a period (lock held): another worker, or null. */
+    private @Nullable Object decideMore() {
+        Lane first = ready.peekLane();
+        boolean waitedAPeriod = first != null && first == lastFirst && first.readyOrder == lastFirstOrder;
+        lastFirst = first;
+        lastFirstOrder = first == null ? 0 : first.readyOrder;
+        if (first == null || spinning) {
+            return null;
+        }
+        if (workers == 0 || busy == 0) {
+            return anotherWorker(); // nobody is coming for it (a failed start, a lost race)
+        }
+        if (!waitedAPeriod || progressing() >= parallelism) {
+            return null;
+        }
+        Object wake = anotherWorker();
+        if (wake == null && idle.isEmpty()) {
+            workers++; // the busy ones are stuck in handlers: go beyond parallelism
+            wake = START;
+        }
+        return wake;
     }
 
     /** Counts the busy workers that handled an event since the monitor's last look (lock held). */
@@ -476,10 +492,10 @@ final class Workers {
         volatile @Nullable Thread thread;
         /** True while it waits in the idle stack and nobody has woken it; guarded by the pool's lock. */
         boolean parked;
-        /** The monitor's last look at {@code runner.progress()}; guarded by the pool's lock. */
-        long seen;
         /** Whether it holds a lane (counted in {@code busy}); guarded by the pool's lock. */
         boolean serving;
+        /** The monitor's last look at {@code runner.progress()}; guarded by the pool's lock. */
+        long seen;
         final LaneRunner runner = new LaneRunner(bus, batchSize);
 
         @Override
