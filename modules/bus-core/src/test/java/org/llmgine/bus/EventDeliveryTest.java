@@ -285,6 +285,37 @@ final class EventDeliveryTest {
     }
 
     @Test
+    void moreBlockedSessionsThanCarriers_neverStallAnotherSession() throws Exception {
+        int blocked = Runtime.getRuntime().availableProcessors() * 2 + 2; // every worker ends up parked in a handler
+        var release = new CountDownLatch(1);
+        var entered = new CountDownLatch(blocked);
+        List<Session> sessions = new ArrayList<>();
+        try {
+            for (int i = 0; i < blocked; i++) {
+                Session session = bus.openSession("llm-call-" + i);
+                sessions.add(session);
+                session.subscribe(Ping.class, p -> {
+                    entered.countDown();
+                    release.await(); // a model call that takes its time
+                });
+                session.publish(new Ping(i));
+            }
+            assertTrue(entered.await(10, TimeUnit.SECONDS), "blocked sessions did not all start: "
+                    + (blocked - entered.getCount()) + " of " + blocked);
+
+            Session other = bus.openSession("ui");
+            sessions.add(other);
+            var handled = new CountDownLatch(1);
+            other.subscribe(Ping.class, p -> handled.countDown());
+            other.publish(new Ping(-1));
+            assertTrue(handled.await(5, TimeUnit.SECONDS), "a session was stalled by sessions blocked in handlers");
+        } finally {
+            release.countDown();
+            sessions.forEach(Session::close);
+        }
+    }
+
+    @Test
     void eventsOfOneSession_reachEachHandlerInPublishOrder() throws Exception {
         var order = new ConcurrentHashMap<String, List<Integer>>();
         try (var session = bus.openSession("fifo")) {

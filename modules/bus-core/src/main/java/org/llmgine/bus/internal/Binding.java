@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  * for each turn on a lane, reusing the lane's binding), in a plain (not inheritable)
  * {@link ThreadLocal}, so threads a handler creates itself are never mistaken for bus threads.
  */
-final class Binding {
+class Binding {
 
     /** The current thread (or a thread waiting for it) handles events of the lane. */
     static final int HANDLES_EVENTS = 1;
@@ -22,12 +22,13 @@ final class Binding {
 
     private static final ThreadLocal<Binding> CURRENT = new ThreadLocal<>();
 
-    private final DefaultMessageBus bus;
-    private final Lane lane;
+    final DefaultMessageBus bus;
+    final Lane lane;
     private final boolean command;
     private final @Nullable Binding parent;
 
-    private Binding(DefaultMessageBus bus, Lane lane, boolean command, @Nullable Binding parent) {
+    /** A binding; {@link CommandRun} is one itself (the binding of its own thread). */
+    Binding(DefaultMessageBus bus, Lane lane, boolean command, @Nullable Binding parent) {
         this.bus = bus;
         this.lane = lane;
         this.command = command;
@@ -49,9 +50,9 @@ final class Binding {
         CURRENT.set(null); // keeps the entry, so the next turn's set allocates nothing
     }
 
-    /** Binds the current thread to a command run in {@code lane}'s scope on behalf of {@code caller}. */
-    static void enterCommand(DefaultMessageBus bus, Lane lane, @Nullable Binding caller) {
-        CURRENT.set(new Binding(bus, lane, true, caller));
+    /** Binds the current thread to a command run (which is its own binding, made with {@code command}). */
+    static void enterCommand(Binding run) {
+        CURRENT.set(run);
     }
 
     /** Returns the current thread's binding, or null for threads the bus did not start. */

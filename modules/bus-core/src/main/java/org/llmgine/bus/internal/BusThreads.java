@@ -3,6 +3,8 @@ package org.llmgine.bus.internal;
 import java.lang.System.Logger.Level;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -14,9 +16,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code session-<id>}. Names that are created per command or per batch are one string per bus or
  * lane, built once: a thread's id tells two of them apart.
  *
- * <p>It also tracks the long-lived threads (workers, the monitor, the timer, command runs) so
- * close can interrupt them and wait for them. Handler threads forked within a scope are not tracked
- * here: the worker that forked them joins them, and cancels them when it is interrupted.
+ * <p>It also tracks the long-lived threads (workers, the monitor, the timer) so close can interrupt
+ * them and wait for them. Command runs start on a thread-per-task executor whose JDK thread
+ * container tracks them. Handler threads forked within a scope are not tracked here: the worker
+ * that forked them joins them, and cancels them when it is interrupted.
  *
  * <p>Concurrency: {@code tracked} is a concurrent set; {@code lock} guards only the wait for it to
  * become empty ({@code empty} is signalled under the lock after each removal that empties it).
@@ -31,21 +34,31 @@ final class BusThreads {
     interface Starter {
         /** Starts {@code thread}, or throws why it could not. */
         void start(Thread thread);
+
+        /**
+         * Says whether a thread named {@code name} may start where the JDK starts it (command runs,
+         * on an executor); throws to make the start fail.
+         */
+        default void admit(String name) {
+        }
     }
 
     private final String prefix;
-    private final String commandName;
+    private final ExecutorService commands;
     private final Starter starter;
     private final Set<Thread> tracked = ConcurrentHashMap.newKeySet();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition empty = lock.newCondition();
     private final Thread.UncaughtExceptionHandler uncaught;
+    /** Set once close waits for the tracked threads. */
+    private volatile boolean waiting;
 
     BusThreads(String busName, Starter starter) {
         this.prefix = "llmgine-bus-" + busName + "-";
-        this.commandName = prefix + "command";
         this.starter = starter;
         this.uncaught = (thread, error) -> LOG.log(Level.ERROR, "uncaught in bus thread " + thread.getName(), error);
+        this.commands = Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name(prefix + "command").uncaughtExceptionHandler(uncaught).factory());
     }
 
     /** Returns the full thread name for a suffix such as {@code session-42-handler}. */
@@ -58,9 +71,27 @@ final class BusThreads {
         return startTracked("timer", body);
     }
 
-    /** Starts a command run (tracked). */
-    Thread startCommand(Runnable body) {
-        return startNamedTracked(commandName, body);
+    /**
+     * Starts a command run on the bus's thread-per-task executor: the JDK's thread container of that
+     * executor tracks the run (instead of the JDK's root container and a set of ours, two
+     * concurrent-set updates per command), and {@link #cancelCommands()} interrupts what still runs.
+     *
+     * @throws RuntimeException if the run cannot start (the executor is shut down, no thread can be
+     *     made); the caller ends the run as rejected
+     */
+    void startCommand(Runnable body) {
+        starter.admit(prefix + "command");
+        commands.execute(body);
+    }
+
+    /** Interrupts every command run still going (close, cancelling); no run starts after this. */
+    void cancelCommands() {
+        commands.shutdownNow();
+    }
+
+    /** Lets the command executor go once close is done (no run is left, or they were cancelled). */
+    void endCommands() {
+        commands.shutdown();
     }
 
     /** Starts a handler thread under a name from {@link #nameOf} (not tracked: its worker joins it). */
@@ -95,7 +126,7 @@ final class BusThreads {
 
     private void untrack(Thread thread) {
         tracked.remove(thread);
-        if (tracked.isEmpty()) {
+        if (waiting && tracked.isEmpty()) { // until close waits, an exit need not look for the last one
             lock.lock();
             try {
                 empty.signalAll();
@@ -116,6 +147,7 @@ final class BusThreads {
     int awaitAllStopped(long nanos) {
         lock.lock();
         try {
+            waiting = true;
             boolean interrupted = false;
             while (!tracked.isEmpty() && nanos > 0) {
                 try {

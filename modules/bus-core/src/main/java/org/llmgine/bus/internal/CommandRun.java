@@ -1,12 +1,13 @@
 package org.llmgine.bus.internal;
 
 import java.lang.System.Logger.Level;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.PublishOutcome;
 import org.llmgine.bus.handler.CommandContext;
@@ -26,38 +27,48 @@ import org.llmgine.bus.middleware.CommandMiddleware;
  * <p>Exactly one result wins: the thread's own (success, handler failure, cancellation by close)
  * or the caller's when it stops waiting (timeout, interrupt). {@code state} decides by
  * compare-and-set, and the winner completes {@code future}; the loser's result is dropped. The
- * handler thread is interrupted only after the caller's CAS succeeded.
+ * handler thread is interrupted only after the caller's CAS succeeded. The thread publishes itself
+ * before it reads the state, and the caller writes the state before it reads the thread, so a run
+ * the caller abandoned either gets its interrupt or does not start its handler.
  */
-final class CommandRun implements CommandContext {
+final class CommandRun extends Binding implements CommandContext, Runnable {
 
     private static final System.Logger LOG = System.getLogger("org.llmgine.bus");
     private static final int RUNNING = 0;
     private static final int DONE = 1;
     private static final int ABANDONED = 2;
+    private static final VarHandle STATE;
 
-    private final DefaultMessageBus bus;
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(CommandRun.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final Command<?> command;
     private final CommandEntry entry;
-    private final Lane lane;
     private final Headers headers;
     private final long id;
-    private final Instant timestamp;
-    private final @Nullable Binding caller;
+    /** The acceptance time from a non-system clock; null when {@code nanos} anchors it. */
+    private final @Nullable Instant instant;
+    private final long nanos;
     private final CommandMiddleware[] middleware;
     final CompletableFuture<CommandResult<Object>> future = new CompletableFuture<>();
-    private final AtomicInteger state = new AtomicInteger(RUNNING);
+    @SuppressWarnings("unused") // accessed through STATE
+    private volatile int state = RUNNING;
     private volatile @Nullable Thread thread;
 
     CommandRun(DefaultMessageBus bus, Command<?> command, CommandEntry entry, Lane lane, Headers headers,
-            long id, Instant timestamp, @Nullable Binding caller, CommandMiddleware[] middleware) {
-        this.bus = bus;
+            long id, Timestamps timestamps, @Nullable Binding caller, CommandMiddleware[] middleware) {
+        super(bus, lane, true, caller);
         this.command = command;
         this.entry = entry;
-        this.lane = lane;
         this.headers = headers;
         this.id = id;
-        this.timestamp = timestamp;
-        this.caller = caller;
+        this.nanos = timestamps.read();
+        this.instant = timestamps.anchored() ? null : timestamps.now();
         this.middleware = middleware;
     }
 
@@ -67,13 +78,13 @@ final class CommandRun implements CommandContext {
      */
     void startOn(BusThreads threads) {
         try {
-            thread = threads.startCommand(this::run);
+            threads.startCommand(this);
         } catch (Throwable t) {
             LOG.log(Level.ERROR, "bus '" + bus.name() + "' could not start a thread for command "
                     + command.getClass().getSimpleName() + " (id=" + id + ")", t);
             CommandResult<Object> result = CommandResult.failure(new FailureCause.Rejected("bus '" + bus.name()
                     + "' could not start a thread for command " + command.getClass().getName() + ": " + t));
-            state.set(DONE);
+            state = DONE;
             future.complete(result);
             try {
                 bus.commands().finished(lane, command, id, headers, result, 0L);
@@ -83,11 +94,19 @@ final class CommandRun implements CommandContext {
         }
     }
 
-    private void run() {
-        Binding.enterCommand(bus, lane, caller);
+    /** The body of the run's thread; not for other callers. */
+    @Override
+    public void run() {
+        thread = Thread.currentThread();
+        Binding.enterCommand(this);
         long start = bus.ticker().read();
         CommandResult<Object> result;
         try {
+            if (state != RUNNING) {
+                // The caller gave up before this thread ran (it saw no thread to interrupt, this
+                // thread then saw its state): do not start the handler.
+                throw new java.util.concurrent.CancellationException("the caller stopped waiting before the run began");
+            }
             CommandResult<Object> refused = command instanceof ApprovalCommand<?> approval
                     ? bus.approvals().await(id, approval, lane, headers) : null;
             if (refused != null) {
@@ -115,7 +134,7 @@ final class CommandRun implements CommandContext {
         // If the caller gave up first (timeout, interrupt), its failure is the result; else ours.
         // The caller gets the result before the accounting, so a timeout is never overrun by it;
         // the run still counts as running until the accounting (and CommandCompleted) is done.
-        CommandResult<Object> outcome = state.compareAndSet(RUNNING, DONE) ? result : future.join();
+        CommandResult<Object> outcome = STATE.compareAndSet(this, RUNNING, DONE) ? result : future.join();
         future.complete(outcome);
         try {
             bus.commands().finished(lane, command, id, headers, outcome, duration);
@@ -149,7 +168,7 @@ final class CommandRun implements CommandContext {
     }
 
     private CommandResult<Object> abandon(FailureCause cause) {
-        if (state.compareAndSet(RUNNING, ABANDONED)) {
+        if (STATE.compareAndSet(this, RUNNING, ABANDONED)) {
             future.complete(CommandResult.failure(cause));
             Thread running = thread;
             if (running != null) {
@@ -171,7 +190,8 @@ final class CommandRun implements CommandContext {
 
     @Override
     public Instant timestamp() {
-        return timestamp;
+        Instant known = instant;
+        return known != null ? known : bus.timestamps().instantAt(nanos);
     }
 
     @Override

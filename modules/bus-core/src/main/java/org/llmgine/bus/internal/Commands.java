@@ -1,9 +1,7 @@
 package org.llmgine.bus.internal;
 
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
@@ -29,23 +27,46 @@ final class Commands {
     private final DefaultMessageBus bus;
     private final CommandMiddleware[] middleware;
     private final Observers observers;
-    private final InstantSource clock;
     private final LongAdder executed = new LongAdder();
     private final LongAdder failed = new LongAdder();
     private final LongAdder cancelled = new LongAdder();
-    private final AtomicInteger running = new AtomicInteger();
+    private final LongAdder running = new LongAdder();
     private final AtomicLong ids = new AtomicLong();
+    /** The bus scope's plans of the two command lifecycle events, kept while the bus table is unchanged. */
+    private volatile @Nullable Plan startedPlan;
+    private volatile @Nullable Plan completedPlan;
 
-    Commands(DefaultMessageBus bus, CommandMiddleware[] middleware, Observers observers, InstantSource clock) {
+    Commands(DefaultMessageBus bus, CommandMiddleware[] middleware, Observers observers) {
         this.bus = bus;
         this.middleware = middleware;
         this.observers = observers;
-        this.clock = clock;
     }
 
-    /** Commands running now on the bus; {@code awaitIdle} and close wait for zero. */
-    AtomicInteger running() {
-        return running;
+    /** Tells whether a command lifecycle event of {@code lane}'s scope has a handler. */
+    private boolean listened(Lane lane, Class<?> type, boolean started) {
+        if (lane.session != null) {
+            return lane.plan(type).handlerCount > 0;
+        }
+        Plan plan = started ? startedPlan : completedPlan;
+        if (plan == null || !plan.isCurrent(bus.table(), null)) {
+            plan = bus.busPlan(type);
+            if (started) {
+                startedPlan = plan;
+            } else {
+                completedPlan = plan;
+            }
+        }
+        return plan.handlerCount > 0;
+    }
+
+    /**
+     * Commands running now on the bus; {@code awaitIdle} and close wait for zero. An adder, not an
+     * atomic: many threads start and end runs, and a waiter only needs zero once every run that
+     * started before it looked has ended (each start is counted before its run can end, so a sum
+     * taken after a start sees it); an ending run wakes waiters, who sum again.
+     */
+    int runningCount() {
+        return (int) running.sum();
     }
 
     long executed() {
@@ -90,8 +111,10 @@ final class Commands {
      * failure recorded) when no scope has a handler for the command's class.
      */
     private @Nullable CommandRun begin(Lane lane, Command<?> command, Headers headers, boolean fromWork) {
-        running.incrementAndGet();
-        lane.runningCommands.incrementAndGet();
+        running.increment();
+        if (lane.session != null) {
+            lane.runningCommands.incrementAndGet();
+        }
         try {
             bus.admitCommand(lane, fromWork);
             executed.increment();
@@ -104,9 +127,9 @@ final class Commands {
                 entry = bus.table().commandHandler(type);
             }
             if (entry != null) {
-                var run = new CommandRun(bus, command, entry, lane, headers, ids.incrementAndGet(), clock.instant(),
+                var run = new CommandRun(bus, command, entry, lane, headers, ids.incrementAndGet(), bus.timestamps(),
                         Binding.current(), middleware);
-                if (bus.hasHandlers(lane, CommandStarted.class)) {
+                if (listened(lane, CommandStarted.class, true)) {
                     bus.publisher().lifecycle(lane, new CommandStarted(command, run.messageId()), headers);
                 }
                 run.startOn(bus.threads());
@@ -135,7 +158,7 @@ final class Commands {
         if (observers.active) {
             observers.commandCompleted(command.getClass(), durationNanos, result);
         }
-        if (commandId >= 0 && bus.hasHandlers(lane, CommandCompleted.class)) {
+        if (commandId >= 0 && listened(lane, CommandCompleted.class, false)) {
             bus.publisher().lifecycle(lane, new CommandCompleted(command, commandId, result, Duration.ofNanos(durationNanos)),
                     headers);
         }
@@ -143,11 +166,10 @@ final class Commands {
 
     /** The last step of every execution: it no longer counts as running, in its lane or on the bus. */
     void ended(Lane lane) {
-        if (lane.runningCommands.decrementAndGet() == 0) {
+        if (lane.session != null && lane.runningCommands.decrementAndGet() == 0) {
             lane.signalIdle();
         }
-        if (running.decrementAndGet() == 0) {
-            bus.quiescence().signal();
-        }
+        running.decrement();
+        bus.quiescence().signal(); // it looks further only if someone waits
     }
 }

@@ -114,7 +114,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         this.workers = new Workers(this, config.batchSize(), config.starvationLimit());
         this.dispatch = new EventDispatch(this, eventMiddleware.toArray(EventMiddleware[]::new), this.observers, ticker);
         this.publisher = new Publisher(this, config, this.observers, filters.toArray(EventFilter[]::new));
-        this.commands = new Commands(this, commandMiddleware.toArray(CommandMiddleware[]::new), this.observers, clock);
+        this.commands = new Commands(this, commandMiddleware.toArray(CommandMiddleware[]::new), this.observers);
         var timer = new Timer(clock, config.name());
         this.schedules = new Schedules(this, timer, Objects.requireNonNull(store, "store"));
         this.approvals = new Approvals(this, timer, clock, this.observers);
@@ -413,8 +413,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
      * and every water-mark crossing has been announced.
      */
     boolean awaitQuiet(long nanos, boolean commandsOnly) throws InterruptedException {
-        AtomicInteger running = commands.running();
-        return quiescence.await(nanos, () -> running.get() == 0
+        return quiescence.await(nanos, () -> commands.runningCount() == 0
                 && (commandsOnly || (admission.size() == 0 && marks.allAnnounced())));
     }
 
@@ -469,10 +468,12 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     void cancel() {
         cancelling = true;
         threads.interruptAll();
+        threads.cancelCommands();
     }
 
     /** The last step of close: sessions closed without draining, bus-scope handlers removed, CLOSED. */
     void closeScopes() {
+        threads.endCommands();
         for (SessionImpl session : sessions.values()) {
             session.closeWithBus();
         }

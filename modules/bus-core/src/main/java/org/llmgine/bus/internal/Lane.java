@@ -55,7 +55,10 @@ final class Lane extends ReadyQueue.Node {
     final String label;
     /** The binding of every thread that handles this lane's events. */
     final Binding binding;
-    /** Commands running in this lane's scope; a session waits for them before it closes. */
+    /**
+     * Commands running in this lane's scope; a session waits for them before it closes. The bus
+     * scope's lane does not count (the bus counts all commands; nothing waits for its lane's).
+     */
     final AtomicInteger runningCommands = new AtomicInteger();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition idle = lock.newCondition();

@@ -104,7 +104,14 @@ final class Shutdown {
             // workers stop before their next event and return the rest; handlers are interrupted
             bus.cancel();
         }
+        long graceEnd = bus.ticker().read() + CANCEL_GRACE.toNanos();
         int stillRunning = bus.threads().awaitAllStopped(CANCEL_GRACE.toNanos());
+        try {
+            bus.awaitQuiet(Math.max(0, graceEnd - bus.ticker().read()), true);
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        stillRunning += bus.commands().runningCount(); // command runs are counted, not tracked as threads
         var returned = new ArrayList<Delivery>();
         for (Delivery delivery = handedBack.poll(); delivery != null; delivery = handedBack.poll()) {
             returned.add(delivery);

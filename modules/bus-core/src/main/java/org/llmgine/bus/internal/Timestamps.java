@@ -46,6 +46,21 @@ final class Timestamps {
         }
     }
 
+    /** Tells whether instants come from the anchored ticker (else from the clock, per message). */
+    boolean anchored() {
+        return anchored;
+    }
+
+    /** Returns a reading to keep for a message: the ticker when anchored, else 0 (use {@link #now()}). */
+    long read() {
+        return anchored ? System.nanoTime() : 0L;
+    }
+
+    /** Returns the clock's instant now (for messages stamped from an injected clock). */
+    Instant now() {
+        return clock.instant();
+    }
+
     /** Returns the instant of an anchored ticker reading. */
     Instant instantAt(long nanos) {
         return anchor.plusNanos(nanos - anchorNanos);

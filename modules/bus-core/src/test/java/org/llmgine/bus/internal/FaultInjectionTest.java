@@ -41,11 +41,16 @@ final class FaultInjectionTest {
 
         @Override
         public void start(Thread thread) {
-            if (which.test(thread.getName()) && failuresLeft.getAndDecrement() > 0) {
+            admit(thread.getName());
+            thread.start();
+        }
+
+        @Override
+        public void admit(String name) {
+            if (which.test(name) && failuresLeft.getAndDecrement() > 0) {
                 failed.incrementAndGet();
                 throw new OutOfMemoryError("unable to create native thread: injected by the test");
             }
-            thread.start();
         }
     }
 
