@@ -29,8 +29,9 @@ import org.jspecify.annotations.Nullable;
  * publisher or another worker needs.
  *
  * <p>More workers: while any worker is busy or lanes wait, the <em>monitor</em> (a thread that
- * wakes every {@link #MONITOR_PERIOD_NANOS} only while that lasts, parked otherwise) looks at the
- * busy workers and the ready queue. A busy worker that made no progress since the last look is
+ * wakes every {@link #MONITOR_PERIOD_NANOS} while lanes wait, backing off to
+ * {@link #MONITOR_IDLE_PERIOD_NANOS} while none does, and parked while no worker is busy) looks at
+ * the busy workers and the ready queue. A busy worker that made no progress since the last look is
  * stuck in a handler (an LLM call, a tool call); a lane that waited a whole period is a backlog.
  * With a lane waiting that long and fewer progressing workers than carriers ({@code parallelism},
  * the virtual-thread scheduler's), it wakes an idle worker or starts one, so a slow handler in one
@@ -55,8 +56,10 @@ final class Workers {
     private static final System.Logger LOG = System.getLogger("org.llmgine.bus");
     /** How long an idle worker beyond {@code parallelism} waits for work before it exits. */
     static final long KEEP_ALIVE_NANOS = 1_000_000_000L;
-    /** How often the monitor looks at the workers while any is busy or lanes wait. */
+    /** How often the monitor looks at the workers while lanes wait. */
     static final long MONITOR_PERIOD_NANOS = 500_000L;
+    /** The longest the monitor sleeps while workers are busy and no lane waits (it doubles up to this). */
+    static final long MONITOR_IDLE_PERIOD_NANOS = 8_000_000L;
     /** How long the holder of the spin token spins for work before it parks or lets its lane go. */
     static final long SPIN_NANOS = 50_000L;
     /** The decision that tells the caller to start a worker after releasing the lock. */
@@ -411,6 +414,7 @@ final class Workers {
      * few of them for the backlog).
      */
     private void monitor() {
+        long period = MONITOR_PERIOD_NANOS;
         lock.lock();
         try {
             while (!closed) {
@@ -428,9 +432,12 @@ final class Workers {
                 for (Worker worker : all) {
                     worker.seen = worker.runner.progress();
                 }
+                // While no lane waits there is nothing to rescue: look less often, so a worker that
+                // streams one lane is not interrupted every half millisecond.
+                period = ready.hasWaiting() ? MONITOR_PERIOD_NANOS : Math.min(period * 2, MONITOR_IDLE_PERIOD_NANOS);
                 lock.unlock();
                 try {
-                    LockSupport.parkNanos(this, MONITOR_PERIOD_NANOS);
+                    LockSupport.parkNanos(this, period);
                 } finally {
                     lock.lock();
                 }
