@@ -17,7 +17,7 @@ import org.llmgine.bus.middleware.CommandMiddleware;
  * Command execution for one bus: admission, handler lookup, the {@link CommandRun} on its own
  * virtual thread, and the accounting every run ends with.
  *
- * <p>Running commands are counted per bus and per lane ({@link Lane#runningCommands}) so that
+ * <p>Running commands are counted per bus and per session lane ({@link Lane#commandStarted}) so that
  * {@code awaitIdle}, the bus's close and a session's close can wait for them. A run is counted
  * before its admission is checked: close sets its state first and reads the counts after, so
  * either close waits for the run or the run sees the closing state and backs out.
@@ -113,7 +113,7 @@ final class Commands {
     private @Nullable CommandRun begin(Lane lane, Command<?> command, Headers headers, boolean fromWork) {
         running.increment();
         if (lane.session != null) {
-            lane.runningCommands.incrementAndGet();
+            lane.commandStarted();
         }
         try {
             bus.admitCommand(lane, fromWork);
@@ -166,7 +166,7 @@ final class Commands {
 
     /** The last step of every execution: it no longer counts as running, in its lane or on the bus. */
     void ended(Lane lane) {
-        if (lane.session != null && lane.runningCommands.decrementAndGet() == 0) {
+        if (lane.session != null && lane.commandEnded()) {
             lane.signalIdle();
         }
         running.decrement();

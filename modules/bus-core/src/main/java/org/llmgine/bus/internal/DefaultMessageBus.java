@@ -81,6 +81,8 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     private final AtomicReference<BusState> state = new AtomicReference<>(BusState.NEW);
     private volatile boolean cancelling;
     private final ReentrantLock closeLock = new ReentrantLock();
+    /** Serializes writers of every session's handler table (see {@link ScopeTable}). */
+    private final ReentrantLock sessionTablesLock = new ReentrantLock();
     private @Nullable CloseReport closeReport;
 
     /**
@@ -119,13 +121,17 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         this.schedules = new Schedules(this, timer, Objects.requireNonNull(store, "store"));
         this.approvals = new Approvals(this, timer, clock, this.observers);
         this.shutdown = new Shutdown(this);
-        this.table = new ScopeTable(null, registeredHandlers);
+        this.table = new ScopeTable(null, registeredHandlers, new ReentrantLock());
         this.busLane = new Lane(this, null);
         this.marks.announceTo(this::announce);
         this.observers.attach(this);
     }
 
     // ---------------------------------------------------------------- accessors used by the pipeline
+
+    ReentrantLock sessionTablesLock() {
+        return sessionTablesLock;
+    }
 
     Admission admission() {
         return admission;

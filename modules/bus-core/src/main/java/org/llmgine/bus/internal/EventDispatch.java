@@ -192,7 +192,7 @@ final class EventDispatch {
     private @Nullable Thread fork(Lane lane, Runnable work) {
         try {
             return bus.threads().startHandler(lane.handlerThreadName(), () -> {
-                Binding.enter(lane.binding);
+                Binding.enter(lane.binding());
                 work.run();
             });
         } catch (Throwable t) {

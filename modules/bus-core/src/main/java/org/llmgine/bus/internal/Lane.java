@@ -3,7 +3,6 @@ package org.llmgine.bus.internal;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
@@ -40,10 +39,12 @@ final class Lane extends ReadyQueue.Node {
     static final int RETIRED = 2;
 
     private static final VarHandle STATE;
+    private static final VarHandle RUNNING;
 
     static {
         try {
             STATE = MethodHandles.lookup().findVarHandle(Lane.class, "state", int.class);
+            RUNNING = MethodHandles.lookup().findVarHandle(Lane.class, "runningCommands", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -52,21 +53,22 @@ final class Lane extends ReadyQueue.Node {
     final DefaultMessageBus bus;
     final @Nullable SessionImpl session;
     final @Nullable String sessionId;
-    final String label;
-    /** The binding of every thread that handles this lane's events. */
-    final Binding binding;
-    /**
-     * Commands running in this lane's scope; a session waits for them before it closes. The bus
-     * scope's lane does not count (the bus counts all commands; nothing waits for its lane's).
-     */
-    final AtomicInteger runningCommands = new AtomicInteger();
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition idle = lock.newCondition();
+    /** Made by the first idle waiter (under the lock): most lanes never have one. */
+    private @Nullable Condition idle;
     private final Mailbox mailbox;
     private final Admission admission;
     private final boolean evictable;
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state = IDLE;
+    /**
+     * Commands running in this lane's scope; a session waits for them before it closes. The bus
+     * scope's lane does not count (the bus counts all commands; nothing waits for its lane's).
+     */
+    @SuppressWarnings("unused") // accessed through RUNNING
+    private volatile int runningCommands;
+    /** The binding of every thread that handles this lane's events; made on first use. */
+    private @Nullable Binding binding;
     private volatile boolean closing;
     private volatile int idleWaiters;
     private @Nullable String handlerThreadName;
@@ -81,11 +83,9 @@ final class Lane extends ReadyQueue.Node {
         this.bus = bus;
         this.session = session;
         this.sessionId = sessionId;
-        this.label = sessionId == null ? "bus-scope" : "session-" + sessionId;
         this.mailbox = new Mailbox(bus.config().starvationLimit());
         this.admission = bus.admission();
         this.evictable = bus.evictions() != null;
-        this.binding = Binding.handling(bus, this);
     }
 
     /**
@@ -96,14 +96,39 @@ final class Lane extends ReadyQueue.Node {
         return new Lane(bus, null, sessionId);
     }
 
+    /** The lane's name in thread names and messages: {@code bus-scope} or {@code session-<id>}. */
+    String label() {
+        return sessionId == null ? "bus-scope" : "session-" + sessionId;
+    }
+
     /** The name of the handler threads forked for this lane's events (made on first use). */
     String handlerThreadName() {
         String name = handlerThreadName;
         if (name == null) {
-            name = bus.threads().nameOf(label + "-handler");
+            name = bus.threads().nameOf(label() + "-handler");
             handlerThreadName = name;
         }
         return name;
+    }
+
+    /** The binding of the threads that handle this lane's events (made on first use; a benign race). */
+    Binding binding() {
+        Binding known = binding;
+        if (known == null) {
+            known = Binding.handling(bus, this);
+            binding = known;
+        }
+        return known;
+    }
+
+    /** Counts a command starting in this lane's scope (sessions only). */
+    void commandStarted() {
+        RUNNING.getAndAdd(this, 1);
+    }
+
+    /** Counts a command ending; true if none runs any more. */
+    boolean commandEnded() {
+        return (int) RUNNING.getAndAdd(this, -1) == 1;
     }
 
     /** Returns the handler plan of an event class in this lane's scope (any thread). */
@@ -306,7 +331,7 @@ final class Lane extends ReadyQueue.Node {
     // ---------------------------------------------------------------- idle waits
 
     private boolean isIdle(boolean commands) {
-        return state != SCHEDULED && mailbox.isEmpty() && (!commands || runningCommands.get() == 0);
+        return state != SCHEDULED && mailbox.isEmpty() && (!commands || runningCommands == 0);
     }
 
     /**
@@ -318,13 +343,18 @@ final class Lane extends ReadyQueue.Node {
     boolean awaitIdle(long nanos, boolean commands) throws InterruptedException {
         lock.lockInterruptibly();
         try {
+            Condition changed = idle;
+            if (changed == null) {
+                changed = lock.newCondition();
+                idle = changed;
+            }
             idleWaiters++;
             try {
                 while (!isIdle(commands)) {
                     if (nanos <= 0) {
                         return false;
                     }
-                    nanos = idle.awaitNanos(nanos);
+                    nanos = changed.awaitNanos(nanos);
                 }
                 return true;
             } finally {
@@ -340,7 +370,10 @@ final class Lane extends ReadyQueue.Node {
         if (idleWaiters > 0) {
             lock.lock();
             try {
-                idle.signalAll();
+                Condition changed = idle;
+                if (changed != null) {
+                    changed.signalAll();
+                }
             } finally {
                 lock.unlock();
             }
@@ -364,6 +397,6 @@ final class Lane extends ReadyQueue.Node {
 
     @Override
     public String toString() {
-        return "lane " + label;
+        return "lane " + label();
     }
 }

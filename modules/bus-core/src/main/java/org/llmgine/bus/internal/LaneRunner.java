@@ -57,7 +57,7 @@ final class LaneRunner {
 
     /** Serves a lane this worker took from the ready queue, until its turn ends. */
     void serve(Lane lane) {
-        Binding.enter(lane.binding);
+        Binding.enter(lane.binding());
         boolean released = false;
         try {
             while (true) {

@@ -78,13 +78,22 @@ final class Mailbox {
         }
     }
 
-    private final StarvationGuard guard;
-    /** Levels created so far (a level is created by the first delivery of its priority). */
-    private final @Nullable Level[] levels = new Level[Priorities.LEVELS];
+    private final int starvationLimit;
+    /** Made when a second level is used (one level needs no guard). */
+    private @Nullable StarvationGuard guard;
+    /** Levels by index, made on the first add (a lane that never receives an event holds none). */
+    private @Nullable Level[] levels = NO_LEVELS;
     /** Bit {@code i} is set once {@code levels[i]} exists; the volatile write publishes the level. */
     private volatile int created;
+    private static final Level[] NO_LEVELS = new Level[0];
+
     Mailbox(int starvationLimit) {
-        this.guard = new StarvationGuard(starvationLimit);
+        this.starvationLimit = starvationLimit;
+    }
+
+    private @Nullable Level levelAt(int index) {
+        @Nullable Level[] all = levels;
+        return all.length == 0 ? null : all[index];
     }
 
     private static @Nullable Node nextOf(Node node) {
@@ -99,11 +108,17 @@ final class Mailbox {
 
     void add(Delivery delivery) {
         int index = delivery.level();
+        if (levels.length == 0) {
+            levels = new Level[Priorities.LEVELS];
+        }
         Level level = levels[index];
         if (level == null) {
             level = new Level(new Node());
             levels[index] = level;
-            created |= 1 << index;
+            if (created != 0 && guard == null) {
+                guard = new StarvationGuard(starvationLimit);
+            }
+            created |= 1 << index; // the volatile write publishes the array and the level to the consumer
         }
         Node last = level.tail;
         level.tail = delivery;
@@ -183,7 +198,8 @@ final class Mailbox {
                 }
             }
         }
-        return chosen < 0 ? null : pollFrom(levels[guard.choose(chosen, oldest, waiting)]);
+        StarvationGuard starvation = guard;
+        return chosen < 0 ? null : pollFrom(levels[starvation == null ? chosen : starvation.choose(chosen, oldest, waiting)]);
     }
 
     private static @Nullable Delivery pollFrom(Level level) {
@@ -202,7 +218,7 @@ final class Mailbox {
     void release(Delivery[] consumed, int count) {
         for (int i = 0; i < count; i++) {
             Delivery delivery = consumed[i];
-            Level level = levels[delivery.level()];
+            Level level = levelAt(delivery.level());
             if (level != null && headOf(level) != delivery) {
                 NEXT.setOpaque(delivery, null);
             }
@@ -233,7 +249,7 @@ final class Mailbox {
      * lock, so the level is still); true if it was here.
      */
     boolean remove(Delivery delivery) {
-        Level level = levels[delivery.level()];
+        Level level = levelAt(delivery.level());
         if (level == null) {
             return false;
         }
@@ -269,7 +285,10 @@ final class Mailbox {
             HEAD.setRelease(level, level.stub);
         }
         all.sort(Comparator.comparingLong(d -> d.id));
-        guard.reset();
+        StarvationGuard starvation = guard;
+        if (starvation != null) {
+            starvation.reset();
+        }
         return all;
     }
 

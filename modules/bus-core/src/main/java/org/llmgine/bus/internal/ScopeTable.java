@@ -15,7 +15,8 @@ import org.jspecify.annotations.Nullable;
  * locking; {@code version} is bumped after every change so cached plans notice. Command handlers
  * are a map from exact class to entry.
  *
- * <p>Concurrency: {@code lock} serializes writers (registration, removal, close) so that
+ * <p>Concurrency: {@code lock} (shared by a bus's session tables) serializes writers (registration,
+ * removal, close) so that
  * check-then-act steps (duplicate command handler, closed scope) are atomic. Readers never take it.
  * Writers update the list before bumping the version; readers read the version before the list, so
  * a plan stamped with a version never misses a change made before that version.
@@ -24,15 +25,22 @@ final class ScopeTable {
 
     private final @Nullable String sessionId;
     private final AtomicInteger registeredCounter;
-    private final ReentrantLock lock = new ReentrantLock();
+    private final ReentrantLock lock;
     private volatile List<HandlerEntry> eventHandlers = List.of();
-    private final ConcurrentHashMap<Class<?>, CommandEntry> commandHandlers = new ConcurrentHashMap<>();
+    /** Made on the first command registration (most sessions register none); written under the lock. */
+    private volatile @Nullable ConcurrentHashMap<Class<?>, CommandEntry> commandHandlers;
     private volatile long version;
     private boolean closed;
 
-    ScopeTable(@Nullable String sessionId, AtomicInteger registeredCounter) {
+    /**
+     * Creates a table whose writers take {@code lock}: the bus scope's own, or one shared by every
+     * session table of a bus (registrations are rare and short, and a lock per session would cost
+     * every open session its memory).
+     */
+    ScopeTable(@Nullable String sessionId, AtomicInteger registeredCounter, ReentrantLock lock) {
         this.sessionId = sessionId;
         this.registeredCounter = registeredCounter;
+        this.lock = lock;
     }
 
     long version() {
@@ -44,7 +52,8 @@ final class ScopeTable {
     }
 
     @Nullable CommandEntry commandHandler(Class<?> type) {
-        return commandHandlers.get(type);
+        ConcurrentHashMap<Class<?>, CommandEntry> map = commandHandlers;
+        return map == null ? null : map.get(type);
     }
 
     /** Adds an event handler, or throws {@code closedError} if the scope is closed. */
@@ -75,7 +84,12 @@ final class ScopeTable {
             if (closed) {
                 throw closedError.get();
             }
-            CommandEntry existing = commandHandlers.putIfAbsent(entry.type, entry);
+            ConcurrentHashMap<Class<?>, CommandEntry> map = commandHandlers;
+            if (map == null) {
+                map = new ConcurrentHashMap<>(4);
+                commandHandlers = map;
+            }
+            CommandEntry existing = map.putIfAbsent(entry.type, entry);
             if (existing != null) {
                 return existing;
             }
@@ -110,7 +124,10 @@ final class ScopeTable {
                 return;
             }
             entry.active = false;
-            commandHandlers.remove(entry.type, entry);
+            ConcurrentHashMap<Class<?>, CommandEntry> map = commandHandlers;
+            if (map != null) {
+                map.remove(entry.type, entry);
+            }
             registeredCounter.decrementAndGet();
         } finally {
             lock.unlock();
@@ -125,11 +142,14 @@ final class ScopeTable {
                 return;
             }
             closed = true;
-            int removed = eventHandlers.size() + commandHandlers.size();
+            ConcurrentHashMap<Class<?>, CommandEntry> map = commandHandlers;
+            int removed = eventHandlers.size() + (map == null ? 0 : map.size());
             eventHandlers.forEach(entry -> entry.active = false);
-            commandHandlers.values().forEach(entry -> entry.active = false);
+            if (map != null) {
+                map.values().forEach(entry -> entry.active = false);
+                map.clear();
+            }
             eventHandlers = List.of();
-            commandHandlers.clear();
             version++;
             registeredCounter.addAndGet(-removed);
         } finally {

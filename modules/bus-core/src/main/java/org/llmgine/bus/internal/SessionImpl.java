@@ -2,9 +2,13 @@ package org.llmgine.bus.internal;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.BusState;
 import org.llmgine.bus.Session;
 import org.llmgine.bus.SessionClosedException;
@@ -26,18 +30,29 @@ final class SessionImpl extends AbstractScope implements Session {
     private static final int OPEN = 0;
     private static final int CLOSING = 1;
     private static final int CLOSED = 2;
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(SessionImpl.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final DefaultMessageBus bus;
     private final String id;
     private final ScopeTable table;
     private final Lane lane;
-    private final ConcurrentHashMap<Class<?>, Plan> plans = new ConcurrentHashMap<>();
-    private final AtomicInteger state = new AtomicInteger(OPEN);
+    /** This session's plans by event class; made on first use (many sessions never need one). */
+    private volatile @Nullable ConcurrentHashMap<Class<?>, Plan> plans;
+    @SuppressWarnings("unused") // accessed through STATE
+    private volatile int state = OPEN;
 
     SessionImpl(DefaultMessageBus bus, String id, AtomicInteger registeredCounter) {
         this.bus = bus;
         this.id = id;
-        this.table = new ScopeTable(id, registeredCounter);
+        this.table = new ScopeTable(id, registeredCounter, bus.sessionTablesLock());
         this.lane = new Lane(bus, this);
     }
 
@@ -48,7 +63,7 @@ final class SessionImpl extends AbstractScope implements Session {
 
     @Override
     public boolean isOpen() {
-        return state.get() == OPEN;
+        return state == OPEN;
     }
 
     @Override
@@ -70,12 +85,21 @@ final class SessionImpl extends AbstractScope implements Session {
     Plan plan(Class<?> eventType) {
         long busVersion = bus.table().version();
         long sessionVersion = table.version();
-        Plan plan = plans.get(eventType);
+        List<HandlerEntry> own = table.eventHandlers();
+        if (own.isEmpty() && sessionVersion == 0) {
+            return bus.busPlan(eventType); // no handler of its own, ever: the bus scope's plan is the session's
+        }
+        ConcurrentHashMap<Class<?>, Plan> cache = plans;
+        if (cache == null) {
+            cache = new ConcurrentHashMap<>(4);
+            plans = cache; // a benign race: a second map made meanwhile only costs a rebuild
+        }
+        Plan plan = cache.get(eventType);
         if (plan != null && plan.busVersion == busVersion && plan.sessionVersion == sessionVersion) {
             return plan;
         }
-        plan = Plan.build(eventType, bus.table().eventHandlers(), busVersion, table.eventHandlers(), sessionVersion);
-        plans.put(eventType, plan);
+        plan = Plan.build(eventType, bus.table().eventHandlers(), busVersion, own, sessionVersion);
+        cache.put(eventType, plan);
         return plan;
     }
 
@@ -92,18 +116,18 @@ final class SessionImpl extends AbstractScope implements Session {
      * in-flight work (a context, or a thread that handles its events or runs its commands).
      */
     boolean admits(boolean fromWork) {
-        int current = state.get();
+        int current = state;
         return current == OPEN || (current == CLOSING && (fromWork || Binding.relationTo(lane) != 0));
     }
 
     boolean isClosed() {
-        return state.get() == CLOSED;
+        return state == CLOSED;
     }
 
     @Override
     RuntimeException closedError(String action) {
         return new SessionClosedException("cannot " + action + ": session '" + id + "' of bus '" + bus.name()
-                + "' is " + (state.get() == CLOSING ? "closing" : "closed"));
+                + "' is " + (state == CLOSING ? "closing" : "closed"));
     }
 
     @Override
@@ -118,7 +142,7 @@ final class SessionImpl extends AbstractScope implements Session {
 
     @Override
     public void close() {
-        if (!state.compareAndSet(OPEN, CLOSING)) {
+        if (!STATE.compareAndSet(this, OPEN, CLOSING)) {
             return;
         }
         lane.close();
@@ -127,7 +151,7 @@ final class SessionImpl extends AbstractScope implements Session {
             drainBeforeClose();
         } finally {
             table.closeAll();
-            state.set(CLOSED);
+            state = CLOSED;
             bus.sessionClosed(this);
             if (bus.state() == BusState.RUNNING || bus.state() == BusState.NEW) {
                 if (bus.hasHandlers(lane, SessionEnded.class)) {
@@ -161,7 +185,7 @@ final class SessionImpl extends AbstractScope implements Session {
 
     /** Closes without draining or publishing SessionEnded; used when the bus closes. */
     void closeWithBus() {
-        state.set(CLOSED);
+        state = CLOSED;
         table.closeAll();
     }
 
