@@ -142,7 +142,7 @@ final class CommandsScenario {
             bus.subscribe(Tick.class, tick -> { });
             bus.start();
             if (c.operation().equals("publishAndWait")) {
-                return loop(c.callers(), seconds, n -> bus.publishAndWait(Tick.CONSTANT).succeeded());
+                return loop(c.callers(), seconds, n -> bus.publishAndWait(new Tick(n, 0, 0)).succeeded());
             }
             return loop(c.callers(), seconds, n -> bus.execute(new Echo(n)) instanceof CommandResult.Success<Long> s
                     && s.value() == n + 1);

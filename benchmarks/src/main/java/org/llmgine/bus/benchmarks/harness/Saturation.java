@@ -12,8 +12,8 @@ import org.llmgine.bus.benchmarks.peer.Tick;
 import org.llmgine.bus.benchmarks.peer.TickPublisher;
 
 /**
- * One closed-loop run at full speed: publisher threads publish as fast as the system takes events
- * for a fixed time, then the run waits until the handlers saw every accepted event. Throughput is
+ * One closed-loop run at full speed: publisher threads publish a new event each time, as fast as
+ * the system takes them, for a fixed time, then the run waits until the handlers saw every accepted event. Throughput is
  * counted from the release of the publishers to the moment the last handler call was observed, so
  * events still queued when publishing stopped count only once handled.
  */
@@ -80,9 +80,11 @@ final class Saturation {
                     try {
                         go.await();
                         long end = deadline[0];
+                        long seq = 0;
                         do {
                             for (int i = 0; i < 64; i++) {
-                                if (publisher.publish(Tick.CONSTANT)) {
+                                // a new event per publish, as applications do (the allocation counts)
+                                if (publisher.publish(new Tick(++seq, 0, 0))) {
                                     ok++;
                                 } else {
                                     no++;

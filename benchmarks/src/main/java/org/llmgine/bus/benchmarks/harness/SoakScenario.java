@@ -22,7 +22,8 @@ import org.llmgine.bus.benchmarks.peer.TickPublisher;
  * heap in use right after it; the least-squares slope of those samples (the first 20 % of the run
  * left out as warm-up) is reported in bytes per minute with a verdict: {@code flat} when the
  * projected growth over the run stays under 8 MiB or 10 % of the mean heap. Also reported: bytes
- * allocated per event and the process's peak RSS (VmHWM).
+ * allocated per event, the process's peak RSS (VmHWM), and what an idle open session retains
+ * ({@link SessionFootprint}).
  */
 final class SoakScenario {
 
@@ -63,7 +64,7 @@ final class SoakScenario {
                     while ((now = System.nanoTime()) < end) {
                         long due = (long) ((now - start) * rate / 1e9);
                         while (n < due) {
-                            if (publisher.publish(Tick.CONSTANT)) {
+                            if (publisher.publish(new Tick(n + 1, 0, 0))) {
                                 n++;
                             }
                         }
@@ -89,12 +90,14 @@ final class SoakScenario {
             allocated = AllocationMeter.totalAllocatedBytes() - allocStart;
         }
         Map<String, Object> heap = heapTrend(samples, total);
+        Map<String, Object> footprint = SessionFootprint.measure();
         Map<String, Object> row = Row.of("system", SystemKind.LLMGINE_BUS.label(), "sessions", SESSIONS,
                 "capacity_events_per_sec", capacity.eventsPerSecond(), "target_per_sec", rate,
                 "achieved_per_sec", sent[0] * 1e9 / elapsed, "events", sent[0], "handled", handled.sum(),
                 "alloc_bytes_per_event", sent[0] == 0 ? Double.NaN : (double) allocated / sent[0],
                 "peak_rss_bytes", MachineInfo.peakRssBytes());
         row.putAll(heap);
+        row.putAll(footprint);
         List<String> breaches = handled.sum() == sent[0] ? List.of()
                 : List.of("soak: handled " + handled.sum() + " of " + sent[0] + " events");
         Map<String, Object> details = new LinkedHashMap<>();
@@ -102,7 +105,8 @@ final class SoakScenario {
         details.put("heap_samples", samples.stream().map(s -> List.of(s[0], (long) s[1])).toList());
         return new ScenarioResult("soak", List.of("system", "sessions", "capacity_events_per_sec", "target_per_sec",
                 "achieved_per_sec", "alloc_bytes_per_event", "peak_rss_bytes", "heap_mean_bytes",
-                "heap_slope_bytes_per_min", "heap_verdict"), List.of(row), details, breaches);
+                "heap_slope_bytes_per_min", "heap_verdict", "idle_session_bytes", "session_with_handler_bytes",
+                "session_after_event_bytes"), List.of(row), details, breaches);
     }
 
     /**

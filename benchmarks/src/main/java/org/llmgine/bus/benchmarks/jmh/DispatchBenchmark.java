@@ -96,7 +96,7 @@ public class DispatchBenchmark {
         }
         long total = waiter.expect((long) BATCH * handlers);
         for (int i = 0; i < BATCH; i++) {
-            if (!p.publish(Tick.CONSTANT)) {
+            if (!p.publish(new Tick(i, 0, 0))) {
                 throw new IllegalStateException(system.label() + " refused an event");
             }
         }

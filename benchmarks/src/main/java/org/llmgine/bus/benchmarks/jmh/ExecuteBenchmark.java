@@ -98,7 +98,7 @@ public class ExecuteBenchmark {
                 return new RoundTrip() {
                     @Override
                     public long call(long n) throws InterruptedException {
-                        return bus.publishAndWait(Tick.CONSTANT).handlersInvoked();
+                        return bus.publishAndWait(new Tick(0, 0, 0)).handlersInvoked();
                     }
 
                     @Override

@@ -133,7 +133,7 @@ public class FilterMiddlewareBenchmark {
         MessageBus b = bus();
         long total = waiter.expect(BATCH);
         for (int i = 0; i < BATCH; i++) {
-            if (!b.publish(Tick.CONSTANT).isAccepted()) {
+            if (!b.publish(new Tick(i, 0, 0)).isAccepted()) {
                 throw new IllegalStateException("the bus refused an event");
             }
         }

@@ -4,7 +4,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
+import java.util.function.IntSupplier;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.BusConfig;
 import org.llmgine.bus.PublishOutcome;
@@ -47,6 +47,13 @@ final class Admission {
     static final int FROM_BUS = 2;
     /** A scheduled event that fell due: admitted like in-flight work; never waits for room. */
     static final int FROM_TIMER = 3;
+
+    /** Rejection codes (negative, so an acceptance's positive size and a refusal share one int). */
+    static final int FULL = -1;
+    static final int BUS_CLOSED = -2;
+    static final int SESSION_CLOSED = -3;
+    static final int TIMED_OUT = -4;
+    static final int INTERRUPTED = -5;
 
     /** Admission modes: open, then only the bus's own in-flight work while it drains, then nothing. */
     static final int OPEN = 0;
@@ -92,10 +99,10 @@ final class Admission {
     private final Condition room = roomLock.newCondition();
     private volatile int roomWaiters;
 
-    final PublishOutcome.Rejected queueFull;
-    final PublishOutcome.Rejected timedOut;
-    final PublishOutcome.Rejected interrupted;
-    final PublishOutcome.Rejected busClosed;
+    private final PublishOutcome.Rejected queueFull;
+    private final PublishOutcome.Rejected timedOut;
+    private final PublishOutcome.Rejected interrupted;
+    private final PublishOutcome.Rejected busClosed;
 
     Admission(BusConfig config, WaterMarks marks, Quiescence quiescence, boolean exactSizes) {
         this.exactSizes = exactSizes;
@@ -125,15 +132,15 @@ final class Admission {
      * both together.
      *
      * <p>The size is read from a cached count of finished events unless it nears a limit (see
-     * {@link #refreshAt}), so {@code sizeAtAccept} is exact whenever it matters: at the marks, at the
+     * {@link #refreshAt}), so the size returned is exact whenever it matters: at the marks, at the
      * largest size so far, at the bound. Lifecycle events are counted apart in {@code lifecycle}, incremented after their slot is
      * taken and decremented before it is freed, so the count never exceeds the truth; reading
      * {@code finished}, then {@code lifecycle}, then {@code admitted} can therefore only overestimate
      * the number of unfinished user events.
      *
-     * @return true if admitted
+     * @return the number of unfinished events just after it was admitted, or 0 if it does not fit
      */
-    boolean tryAcquire(Delivery delivery) {
+    int tryAcquire(Delivery delivery) {
         boolean isLifecycle = delivery.lifecycle;
         boolean exact = exactSizes;
         while (true) {
@@ -150,7 +157,7 @@ final class Admission {
                 id = admitted.get();
                 size = id - done;
                 if (size >= withReserve || (!isLifecycle && size - notices >= capacity)) {
-                    return false;
+                    return 0;
                 }
             }
             if (admitted.compareAndSet(id, id + 1)) {
@@ -159,11 +166,10 @@ final class Admission {
                 }
                 int now = (int) size + 1;
                 delivery.id = id + 1;
-                delivery.sizeAtAccept = now;
                 if (now > largest.get()) {
                     largest.accumulateAndGet(now, Math::max);
                 }
-                return true;
+                return now;
             }
         }
     }
@@ -193,8 +199,8 @@ final class Admission {
      * Reports an acceptance to the water marks; called after the lane's lock was released (a
      * crossing may publish a lifecycle event).
      */
-    void accepted(Delivery delivery) {
-        if (!marks.active() && delivery.sizeAtAccept >= marks.highMark()) {
+    void accepted(int sizeAtAccept) {
+        if (!marks.active() && sizeAtAccept >= marks.highMark()) {
             marks.settle(this::size);
         }
     }
@@ -289,6 +295,19 @@ final class Admission {
         return mode;
     }
 
+    /** The rejection of a code, for the lane it was refused by. */
+    PublishOutcome.Rejected rejection(int code, Lane lane) {
+        return switch (code) {
+            case FULL -> queueFull;
+            case BUS_CLOSED -> busClosed;
+            case TIMED_OUT -> timedOut;
+            case INTERRUPTED -> interrupted;
+            case SESSION_CLOSED -> new PublishOutcome.Rejected(RejectionReason.SESSION_CLOSED, "session '"
+                    + lane.sessionId + "' began closing before the event was accepted");
+            default -> throw new IllegalArgumentException("not a rejection code: " + code);
+        };
+    }
+
     /** Changes the admission mode (never back) and wakes every publisher waiting for room to re-check. */
     void narrow(int to) {
         if (to > mode) {
@@ -316,11 +335,11 @@ final class Admission {
     }
 
     /**
-     * Waits up to {@code nanos} until a user event would fit. Returns null when it would (the caller
-     * then offers again), else the rejection: timed out, interrupted, or whatever {@code refusal}
-     * reports after a wake-up (close began, the session is closing).
+     * Waits up to {@code nanos} until a user event would fit. Returns 0 when it would (the caller
+     * then offers again), else the rejection code: timed out, interrupted, or whatever
+     * {@code refusal} reports after a wake-up (close began, the session is closing).
      */
-    PublishOutcome.@Nullable Rejected awaitRoom(long nanos, Supplier<PublishOutcome.@Nullable Rejected> refusal) {
+    int awaitRoom(long nanos, IntSupplier refusal) {
         roomLock.lock();
         try {
             roomWaiters++;
@@ -329,15 +348,15 @@ final class Admission {
                 while (!userRoom()) {
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
-                        return timedOut;
+                        return TIMED_OUT;
                     }
                     room.awaitNanos(Math.min(left, ROOM_RECHECK_NANOS));
-                    PublishOutcome.Rejected refused = refusal.get();
-                    if (refused != null) {
+                    int refused = refusal.getAsInt();
+                    if (refused != 0) {
                         return refused;
                     }
                 }
-                return null;
+                return 0;
             } finally {
                 roomWaiters--;
                 if (roomWaiters > 0 && userRoom()) {
@@ -346,7 +365,7 @@ final class Admission {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return interrupted;
+            return INTERRUPTED;
         } finally {
             roomLock.unlock();
         }

@@ -14,32 +14,28 @@ import org.llmgine.bus.message.Headers;
 /**
  * One published event and its envelope, from acceptance to completion; it is also the
  * {@link EventContext} every handler of the event receives (one object per event, no copy per
- * handler).
+ * handler). As a {@link Mailbox.Node} it links to the next delivery of its mailbox level. Under
+ * DROP_OLDEST every user event is an {@link EvictableDelivery}, which adds what eviction needs;
+ * the plain envelope stays small (64 bytes).
  *
- * <p>Concurrency: {@code id} and {@code sizeAtAccept} are written under the lane's lock before
- * the delivery is in the mailbox, and a worker takes it under the same lock, so every handler sees
- * them. {@code state} moves PENDING -> STARTED (its worker, just before the handlers run) or
- * PENDING -> DROPPED (an eviction) by compare-and-set, so exactly one wins; only DROP_OLDEST
- * uses it. {@code prev} and {@code next} link it into the eviction list and are guarded by the
- * {@link Evictions} lock. As a {@link Mailbox.Node} it links to the next delivery of its mailbox level. {@code remaining} counts the handler threads of a fan-out run that have
- * not finished with it yet; the one that takes it to zero settles the delivery.
+ * <p>Concurrency: {@code id} is written under the lane's lock before
+ * the delivery is in the mailbox, and a worker takes it from there after the lane's publishers
+ * linked it (a release store), so every handler sees them. {@code fanOut} packs what a fan-out run
+ * counts, updated atomically by its handler threads: how many have not finished with the event
+ * yet (the one that takes it to zero settles the delivery), how many skipped it (a registration
+ * closed meanwhile), and whether close cut the run short.
  */
-final class Delivery extends Mailbox.Node implements EventContext {
+sealed class Delivery extends Mailbox.Node implements EventContext permits EvictableDelivery {
 
-    static final int PENDING = 0;
-    static final int STARTED = 1;
-    static final int DROPPED = 2;
-
-    private static final VarHandle STATE;
-    private static final VarHandle REMAINING;
-    private static final VarHandle SKIPPED;
+    private static final VarHandle FAN_OUT;
+    private static final int REMAINING_MASK = 0xFFFF;
+    private static final int SKIPPED_UNIT = 1 << 16;
+    private static final int SKIPPED_MASK = 0x7FFF;
+    private static final int CUT = 1 << 31;
 
     static {
         try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            STATE = lookup.findVarHandle(Delivery.class, "state", int.class);
-            REMAINING = lookup.findVarHandle(Delivery.class, "remaining", int.class);
-            SKIPPED = lookup.findVarHandle(Delivery.class, "skipped", int.class);
+            FAN_OUT = MethodHandles.lookup().findVarHandle(Delivery.class, "fanOut", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -58,19 +54,8 @@ final class Delivery extends Mailbox.Node implements EventContext {
     /** The ticker reading at acceptance: the timestamp's source on the system clock, and the start of the dispatch lag. */
     long nanos;
     long id;
-    /** The number of accepted, unfinished events just after this one was accepted. */
-    int sizeAtAccept;
-    /** Set when close cut a fan-out run short before every handler had this event. */
-    volatile boolean cut;
-    @SuppressWarnings("unused") // accessed through STATE
-    private volatile int state;
-    @SuppressWarnings("unused") // accessed through REMAINING
-    private volatile int remaining;
-    @SuppressWarnings("unused") // accessed through SKIPPED
-    private volatile int skipped;
-    /** Neighbours in the eviction list of unfinished user events (DROP_OLDEST only). */
-    @Nullable Delivery prev;
-    @Nullable Delivery next;
+    @SuppressWarnings("unused") // accessed through FAN_OUT
+    private volatile int fanOut;
 
     Delivery(Event event, Lane lane, Headers headers, int priority, boolean lifecycle, @Nullable Waiter waiter) {
         this.event = event;
@@ -81,38 +66,42 @@ final class Delivery extends Mailbox.Node implements EventContext {
         this.waiter = waiter;
     }
 
-    /** Claims the delivery for its handlers; false if it was dropped first. */
+    /** Claims the delivery for its handlers; false if it was evicted first (only an {@link EvictableDelivery} can be). */
     boolean start() {
-        return STATE.compareAndSet(this, PENDING, STARTED);
+        return true;
     }
 
-    /** Claims the delivery for eviction; false if its handlers started first. */
-    boolean drop() {
-        return STATE.compareAndSet(this, PENDING, DROPPED);
-    }
-
-    boolean isDropped() {
-        return (int) STATE.getVolatile(this) == DROPPED;
-    }
-
-    /** Sets how many handler threads of a fan-out run will finish with this delivery (before they start). */
+    /**
+     * Sets how many handler threads of a fan-out run will finish with this delivery (before they
+     * start; a group has far fewer than 32,768 handlers).
+     */
     void expect(int handlers) {
-        REMAINING.setRelease(this, handlers);
+        FAN_OUT.setRelease(this, handlers);
     }
 
     /** Records that one handler thread finished with it; true for the last one. */
     boolean handlerDone() {
-        return (int) REMAINING.getAndAdd(this, -1) == 1;
+        return ((int) FAN_OUT.getAndAdd(this, -1) & REMAINING_MASK) == 1;
     }
 
     /** Records that a handler of a fan-out run was skipped (its registration closed meanwhile). */
     void skip() {
-        SKIPPED.getAndAdd(this, 1);
+        FAN_OUT.getAndAdd(this, SKIPPED_UNIT);
+    }
+
+    /** Records that close cut the fan-out run short before every handler had this event. */
+    void cut() {
+        FAN_OUT.getAndBitwiseOr(this, CUT);
+    }
+
+    /** Tells whether close cut the fan-out run short for this event. */
+    boolean isCut() {
+        return ((int) FAN_OUT.getVolatile(this) & CUT) != 0;
     }
 
     /** Returns how many handlers of a fan-out run of {@code planned} handlers ran it. */
     int invokedOf(int planned) {
-        return planned - (int) SKIPPED.getVolatile(this);
+        return planned - (((int) FAN_OUT.getVolatile(this) >>> 16) & SKIPPED_MASK);
     }
 
     /** The mailbox level of the event's priority. */

@@ -169,7 +169,7 @@ final class EventDispatch {
             Delivery delivery = run[k];
             try {
                 if (bus.isCancelling()) {
-                    delivery.cut = true;
+                    delivery.cut();
                 } else if (entry.active) {
                     invoke(delivery, entry);
                     clearStrayInterrupt();
@@ -180,7 +180,7 @@ final class EventDispatch {
                 busFailure(delivery, t);
             } finally {
                 if (delivery.handlerDone()) {
-                    settle(delivery, delivery.cut, delivery.invokedOf(planned));
+                    settle(delivery, delivery.isCut(), delivery.invokedOf(planned));
                 }
             }
         }

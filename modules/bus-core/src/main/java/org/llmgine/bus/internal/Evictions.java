@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Concurrency: {@code lock} guards the list and the {@code prev/next} links of every delivery.
  * Under DROP_OLDEST a user publish holds it across its whole offer (evict, admit, link), so
  * evictions and acceptances are serialized and the number of unfinished user events never exceeds
- * the capacity; a finished delivery is unlinked under it. While holding it a publisher takes one
+ * the capacity; a finished delivery is unlinked under it. Only {@link EvictableDelivery}s are linked. While holding it a publisher takes one
  * lane lock at a time (the victim's, then its own); nothing takes it while holding a lane lock, so
  * the order cannot deadlock. Who wins a delivery, its worker or an eviction, is decided by the
  * delivery's compare-and-set, not by this lock. ReentrantLock, so a waiting virtual thread does not
@@ -21,53 +21,56 @@ import org.jspecify.annotations.Nullable;
 final class Evictions {
 
     private final ReentrantLock lock = new ReentrantLock();
-    private @Nullable Delivery head;
-    private @Nullable Delivery tail;
+    private @Nullable EvictableDelivery head;
+    private @Nullable EvictableDelivery tail;
 
     ReentrantLock lock() {
         return lock;
     }
 
     /** Appends an accepted user event (lock held). */
-    void link(Delivery delivery) {
-        delivery.prev = tail;
-        delivery.next = null;
+    void link(EvictableDelivery delivery) {
+        delivery.evictPrev = tail;
+        delivery.evictNext = null;
         if (tail == null) {
             head = delivery;
         } else {
-            tail.next = delivery;
+            tail.evictNext = delivery;
         }
         tail = delivery;
     }
 
     /** Removes a delivery that finished or was returned; a no-op for one no longer linked. */
     void unlink(Delivery delivery) {
+        if (!(delivery instanceof EvictableDelivery evictable)) {
+            return; // a lifecycle event: never linked
+        }
         lock.lock();
         try {
-            unlinkLocked(delivery);
+            unlinkLocked(evictable);
         } finally {
             lock.unlock();
         }
     }
 
-    private void unlinkLocked(Delivery delivery) {
-        Delivery before = delivery.prev;
-        Delivery after = delivery.next;
+    private void unlinkLocked(EvictableDelivery delivery) {
+        EvictableDelivery before = delivery.evictPrev;
+        EvictableDelivery after = delivery.evictNext;
         if (before == null && head != delivery) {
             return; // not linked (lifecycle, or already removed)
         }
         if (before == null) {
             head = after;
         } else {
-            before.next = after;
+            before.evictNext = after;
         }
         if (after == null) {
             tail = before;
         } else {
-            after.prev = before;
+            after.evictPrev = before;
         }
-        delivery.prev = null;
-        delivery.next = null;
+        delivery.evictPrev = null;
+        delivery.evictNext = null;
     }
 
     /**
@@ -77,8 +80,8 @@ final class Evictions {
      *
      * @return the evicted delivery, or null if every unfinished user event has started
      */
-    @Nullable Delivery evictOldest() {
-        for (Delivery d = head; d != null; d = d.next) {
+    @Nullable EvictableDelivery evictOldest() {
+        for (EvictableDelivery d = head; d != null; d = d.evictNext) {
             if (d.drop()) {
                 unlinkLocked(d);
                 d.lane.removeWaiting(d);

@@ -6,8 +6,6 @@ import java.util.List;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
-import org.llmgine.bus.PublishOutcome;
-import org.llmgine.bus.RejectionReason;
 
 /**
  * The mailbox of one scope (a session, or the bus scope). Publishers put accepted deliveries
@@ -154,18 +152,21 @@ final class Lane extends ReadyQueue.Node {
      * Admits a delivery into this lane, or says why not; an idle lane that receives it is handed to
      * the pool's ready queue.
      *
-     * @return null when accepted; {@link Admission#queueFull} when the bound is reached (the caller
-     *     waits, evicts or rejects); another rejection when the bus or session refuses it
+     * @return the number of unfinished events just after it was accepted (at least 1), or a
+     *     negative rejection code of {@link Admission}: {@link Admission#FULL} when the bound is
+     *     reached (the caller waits, evicts or rejects), another when the bus or session refuses it
      */
-    PublishOutcome.@Nullable Rejected offer(Delivery delivery, int source) {
+    int offer(Delivery delivery, int source) {
+        int size;
         lock.lock();
         try {
-            PublishOutcome.Rejected refusal = refusal(source);
-            if (refusal != null) {
+            int refusal = refusal(source);
+            if (refusal != 0) {
                 return refusal;
             }
-            if (!admission.tryAcquire(delivery)) {
-                return admission.queueFull;
+            size = admission.tryAcquire(delivery);
+            if (size == 0) {
+                return Admission.FULL;
             }
             mailbox.add(delivery);
         } finally {
@@ -180,26 +181,20 @@ final class Lane extends ReadyQueue.Node {
             readyOrder = delivery.id;
             bus.workers().schedule(this);
         }
-        return null;
+        return size;
     }
 
-    /** Why this lane refuses a publish now, or null. */
-    private PublishOutcome.@Nullable Rejected refusal(int source) {
+    /** Why this lane refuses a publish now: a negative rejection code of {@link Admission}, or 0. */
+    int refusal(int source) {
         int mode = admission.mode();
         if (state == RETIRED || mode == Admission.CLOSED
                 || (mode == Admission.INTERNAL_ONLY && source == Admission.FROM_CALLER && !Binding.currentlyWithin(bus))) {
-            return admission.busClosed;
+            return Admission.BUS_CLOSED;
         }
         if (closing && source == Admission.FROM_CALLER && Binding.relationTo(this) == 0) {
-            return new PublishOutcome.Rejected(RejectionReason.SESSION_CLOSED, "session '" + sessionId
-                    + "' began closing before the event was accepted");
+            return Admission.SESSION_CLOSED;
         }
-        return null;
-    }
-
-    /** Re-checks a refusal for a publisher that waited for room. */
-    PublishOutcome.@Nullable Rejected refusalNow(int source) {
-        return refusal(source);
+        return 0;
     }
 
     /** From now on the lane takes only its own work and lifecycle events (its session is closing). */

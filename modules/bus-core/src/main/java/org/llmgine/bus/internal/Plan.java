@@ -26,7 +26,7 @@ final class Plan {
     private Plan(HandlerEntry[][] groups, int handlerCount, long busVersion, long sessionVersion) {
         this.groups = groups;
         this.handlerCount = handlerCount;
-        this.fanOut = groups.length == 1 && groups[0].length > 1;
+        this.fanOut = groups.length == 1 && groups[0].length > 1 && groups[0].length <= Short.MAX_VALUE; // Delivery packs the count
         this.busVersion = busVersion;
         this.sessionVersion = sessionVersion;
     }

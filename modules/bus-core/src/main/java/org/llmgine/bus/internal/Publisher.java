@@ -141,26 +141,29 @@ final class Publisher {
         if (adaptive && (source == Admission.FROM_CALLER || source == Admission.FROM_WORK)) {
             pace();
         }
-        var delivery = new Delivery(event, lane, headers, priority, source == Admission.FROM_BUS, waiter);
+        boolean notice = source == Admission.FROM_BUS;
+        Delivery delivery = evictions != null && !notice ? new EvictableDelivery(event, lane, headers, priority, waiter)
+                : new Delivery(event, lane, headers, priority, notice, waiter);
         timestamps.stamp(delivery, observers.active);
         List<Delivery> victims = null;
-        PublishOutcome.Rejected refusal;
-        if (evictions != null && !delivery.lifecycle) {
+        int size;
+        if (delivery instanceof EvictableDelivery evictable) {
             victims = new ArrayList<>(1);
-            refusal = offerEvicting(delivery, source, victims);
+            size = offerEvicting(evictable, source, victims);
         } else {
-            refusal = offer(delivery, source);
+            size = offer(delivery, source);
         }
+        PublishOutcome.Rejected refusal = size > 0 ? null : admission.rejection(size, lane);
         if (refusal != null) {
             admission.countRejected();
         } else {
-            admission.accepted(delivery);
+            admission.accepted(size);
         }
         if (observers.active) {
             if (refusal != null) {
                 observers.rejected(type, refusal.reason());
             } else {
-                observers.accepted(type, delivery.sizeAtAccept);
+                observers.accepted(type, size);
             }
         }
         if (victims != null) {
@@ -171,22 +174,24 @@ final class Publisher {
         return refusal != null ? refusal : new PublishOutcome.Accepted(delivery.id);
     }
 
-    /** Offers to the lane; when full, BLOCK waits for room (unless the publisher holds a slot), others reject. */
-    private PublishOutcome.@Nullable Rejected offer(Delivery delivery, int source) {
+    /**
+     * Offers to the lane; when full, BLOCK waits for room (unless the publisher holds a slot),
+     * others reject. Returns the size at acceptance or a rejection code (see {@link Lane#offer}).
+     */
+    private int offer(Delivery delivery, int source) {
         long deadline = 0L;
         while (true) {
-            PublishOutcome.Rejected refusal = delivery.lane.offer(delivery, source);
-            if (refusal != admission.queueFull || delivery.lifecycle || publishWaitNanos <= 0
+            int size = delivery.lane.offer(delivery, source);
+            if (size != Admission.FULL || delivery.lifecycle || publishWaitNanos <= 0
                     || source == Admission.FROM_TIMER || Binding.holdsSlot(bus)) {
-                return refusal;
+                return size;
             }
             long now = System.nanoTime();
             if (deadline == 0L) {
                 deadline = now + publishWaitNanos;
             }
-            PublishOutcome.Rejected waited = admission.awaitRoom(deadline - now,
-                    () -> delivery.lane.refusalNow(source));
-            if (waited != null) {
+            int waited = admission.awaitRoom(deadline - now, () -> delivery.lane.refusal(source));
+            if (waited != 0) {
                 return waited;
             }
         }
@@ -196,22 +201,22 @@ final class Publisher {
      * DROP_OLDEST: under the {@link Evictions} lock, evicts the oldest user event that has not
      * started until this one fits, then links it; lifecycle events never take this path.
      */
-    private PublishOutcome.@Nullable Rejected offerEvicting(Delivery delivery, int source, List<Delivery> victims) {
+    private int offerEvicting(EvictableDelivery delivery, int source, List<Delivery> victims) {
         Evictions list = Objects.requireNonNull(evictions);
         list.lock().lock();
         try {
             while (true) {
-                PublishOutcome.Rejected refusal = delivery.lane.offer(delivery, source);
-                if (refusal == null) {
+                int size = delivery.lane.offer(delivery, source);
+                if (size > 0) {
                     list.link(delivery);
-                    return null;
+                    return size;
                 }
-                if (refusal != admission.queueFull) {
-                    return refusal;
+                if (size != Admission.FULL) {
+                    return size;
                 }
                 Delivery victim = list.evictOldest();
                 if (victim == null) {
-                    return refusal; // every unfinished user event has started
+                    return size; // every unfinished user event has started
                 }
                 admission.release(Admission.DROPPED, 1, 0);
                 victims.add(victim);

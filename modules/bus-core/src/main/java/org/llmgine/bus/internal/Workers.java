@@ -368,13 +368,17 @@ final class Workers {
         }
     }
 
+    /** Watches the ready queue for up to {@link #SPIN_NANOS}, about once a microsecond (see {@link LaneRunner}). */
     private void spinForReady() {
-        long start = System.nanoTime();
+        long now = System.nanoTime();
+        long until = now + SPIN_NANOS;
         while (!ready.hasWaiting()) {
-            for (int i = 0; i < 32; i++) {
+            long next = now + LaneRunner.LOOK_NANOS;
+            do {
                 Thread.onSpinWait();
-            }
-            if (System.nanoTime() - start > SPIN_NANOS) {
+                now = System.nanoTime();
+            } while (now - next < 0);
+            if (now - until > 0) {
                 return;
             }
         }
