@@ -6,7 +6,6 @@ import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
@@ -28,21 +27,16 @@ import org.jspecify.annotations.Nullable;
  * One at most, because on a machine with few cores every spinning worker takes a core that a
  * publisher or another worker needs.
  *
- * <p>More workers: while any worker is busy or lanes wait, the <em>monitor</em> (a thread that
- * wakes every {@link #MONITOR_PERIOD_NANOS} while lanes wait, backing off to
- * {@link #MONITOR_IDLE_PERIOD_NANOS} while none does, and parked while no worker is busy) looks at
- * the busy workers and the ready queue. A busy worker that made no progress since the last look is
- * stuck in a handler (an LLM call, a tool call); a lane that waited a whole period is a backlog.
- * With a lane waiting that long and fewer progressing workers than carriers ({@code parallelism},
- * the virtual-thread scheduler's), it wakes an idle worker or starts one, so a slow handler in one
- * session never stalls the others for longer than a period or two, and sustained overload gets the
- * carriers' worth of workers. It also replaces a worker whose start failed. Workers beyond
- * {@code parallelism} exit after {@link #KEEP_ALIVE_NANOS} without work. These are scheduling
- * heuristics on real time, not semantics, so they do not use the bus's clock.
+ * <p>More workers: the {@link WorkerMonitor} adds a worker when the busy ones are stuck in handlers
+ * (an LLM call, a tool call) or too few for a backlog, so a slow handler in one session never stalls
+ * the others for longer than a period or two; it also replaces a worker whose start failed. At most
+ * {@code parallelism} workers (the virtual-thread scheduler's carriers) run while none is stuck.
+ * Workers beyond {@code parallelism} exit after {@link #KEEP_ALIVE_NANOS} without work. These are
+ * scheduling heuristics on real time, not semantics, so they do not use the bus's clock.
  *
  * <p>Concurrency: {@code lock} guards the consumer side of the ready queue (one worker takes at a
- * time), the idle stack, the worker list and counts, and each worker's {@code parked} and
- * {@code serving} flags; producers add to the queue without it. {@code busyCount},
+ * time), the idle stack, the worker list and counts, each worker's {@code parked}, {@code serving}
+ * and {@code seen}, and the monitor's state; producers add to the queue without it. {@code busyCount},
  * {@code spinning} (the spin token, taken by compare-and-set), {@code started} and {@code closed}
  * are volatile for lock-free reads. A producer adds (a full fence) before it reads
  * {@code spinning} and {@code busyCount}; a worker writes them before it looks at the queue: so
@@ -56,10 +50,6 @@ final class Workers {
     private static final System.Logger LOG = System.getLogger("org.llmgine.bus");
     /** How long an idle worker beyond {@code parallelism} waits for work before it exits. */
     static final long KEEP_ALIVE_NANOS = 1_000_000_000L;
-    /** How often the monitor looks at the workers while lanes wait. */
-    static final long MONITOR_PERIOD_NANOS = 500_000L;
-    /** The longest the monitor sleeps while workers are busy and no lane waits (it doubles up to this). */
-    static final long MONITOR_IDLE_PERIOD_NANOS = 8_000_000L;
     /** How long the holder of the spin token spins for work before it parks or lets its lane go. */
     static final long SPIN_NANOS = 50_000L;
     /** The decision that tells the caller to start a worker after releasing the lock. */
@@ -78,7 +68,6 @@ final class Workers {
     private final int parallelism;
     private final int batchSize;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition monitorWake = lock.newCondition();
     private final ReadyQueue ready;
     private final ArrayDeque<Worker> idle = new ArrayDeque<>();
     private final List<Worker> all = new ArrayList<>();
@@ -90,16 +79,14 @@ final class Workers {
     private int busy;
     private int workers;
     private int workerSeq;
-    private boolean monitorWaiting;
-    /** The first waiting lane at the monitor's last look, and its age then; guarded by the lock. */
-    private @Nullable Lane lastFirst;
-    private long lastFirstOrder;
+    private final WorkerMonitor monitor;
 
     Workers(DefaultMessageBus bus, int batchSize, int starvationLimit) {
         this.bus = bus;
         this.batchSize = batchSize;
         this.ready = new ReadyQueue(starvationLimit);
         this.parallelism = parallelism();
+        this.monitor = new WorkerMonitor(this);
     }
 
     private static int parallelism() {
@@ -135,9 +122,7 @@ final class Workers {
         try {
             if (!closed && !spinning && busy == 0 && ready.hasWaiting()) {
                 wake = anotherWorker();
-                if (monitorWaiting) {
-                    monitorWake.signal();
-                }
+                monitor.signalLocked();
             }
         } finally {
             lock.unlock();
@@ -191,9 +176,7 @@ final class Workers {
             try {
                 all.remove(worker);
                 workers--;
-                if (monitorWaiting) {
-                    monitorWake.signal(); // it retries
-                }
+                monitor.signalLocked(); // it retries
             } finally {
                 lock.unlock();
             }
@@ -220,9 +203,7 @@ final class Workers {
             try {
                 if (!spinning && busy == 0 && ready.hasWaiting()) {
                     wake = anotherWorker();
-                    if (monitorWaiting) {
-                        monitorWake.signal();
-                    }
+                    monitor.signalLocked();
                 }
             } finally {
                 lock.unlock();
@@ -244,7 +225,7 @@ final class Workers {
             lock.unlock();
         }
         try {
-            bus.threads().startTracked("dispatcher", this::monitor);
+            bus.threads().startTracked("dispatcher", monitor);
         } catch (Throwable t) {
             // Workers still start on demand; only the backstop for stalled lanes is missing.
             LOG.log(Level.ERROR, "bus '" + bus.name() + "' could not start its dispatcher monitor; lanes whose"
@@ -273,7 +254,7 @@ final class Workers {
             for (Worker worker : sleepers) {
                 worker.parked = false;
             }
-            monitorWake.signalAll();
+            monitor.signalLocked();
         } finally {
             lock.unlock();
         }
@@ -315,8 +296,8 @@ final class Workers {
                     if (!self.serving) {
                         self.serving = true;
                         busyCount = ++busy;
-                        if (busy == 1 && monitorWaiting) {
-                            monitorWake.signal();
+                        if (busy == 1) {
+                            monitor.signalLocked();
                         }
                     }
                     return lane;
@@ -411,83 +392,37 @@ final class Workers {
         }
     }
 
-    /**
-     * The monitor: while any worker is busy or lanes wait, looks every period at the busy workers
-     * and the ready queue, and wakes or starts a worker when a lane has waited a whole period and
-     * fewer busy workers made progress than could run (they are stuck in handlers, or there are too
-     * few of them for the backlog).
-     */
-    private void monitor() {
-        long period = MONITOR_PERIOD_NANOS;
-        lock.lock();
-        try {
-            while (!closed) {
-                if (busy == 0 && !ready.hasWaiting()) {
-                    monitorWaiting = true;
-                    try {
-                        monitorWake.await();
-                    } catch (InterruptedException e) {
-                        return; // close cancelled it
-                    } finally {
-                        monitorWaiting = false;
-                    }
-                    continue;
-                }
-                for (Worker worker : all) {
-                    worker.seen = worker.runner.progress();
-                }
-                // While no lane waits there is nothing to rescue: look less often, so a worker that
-                // streams one lane is not interrupted every half millisecond.
-                period = ready.hasWaiting() ? MONITOR_PERIOD_NANOS : Math.min(period * 2, MONITOR_IDLE_PERIOD_NANOS);
-                lock.unlock();
-                try {
-                    LockSupport.parkNanos(this, period);
-                } finally {
-                    lock.lock();
-                }
-                if (Thread.currentThread().isInterrupted()) {
-                    return;
-                }
-                Object wake = closed ? null : decideMore();
-                if (wake != null) {
-                    lock.unlock();
-                    try {
-                        wake(wake);
-                    } finally {
-                        lock.lock();
-                    }
-                }
-            }
-        } finally {
-            lock.unlock();
+    // ---------------------------------------------------------------- for the monitor (lock held)
+
+    /** The pool's lock, which the monitor's waits and looks run under. */
+    ReentrantLock lock() {
+        return lock;
+    }
+
+    /** Tells whether the pool closed (lock held). */
+    boolean closedLocked() {
+        return closed;
+    }
+
+    /** Tells whether any worker is busy or a lane waits, so the monitor must keep looking (lock held). */
+    boolean activeLocked() {
+        return busy > 0 || ready.hasWaiting();
+    }
+
+    /** Tells whether a lane waits (lock held). */
+    boolean lanesWaitingLocked() {
+        return ready.hasWaiting();
+    }
+
+    /** Remembers each worker's progress, for {@link #progressingLocked()} at the next look (lock held). */
+    void markProgressLocked() {
+        for (Worker worker : all) {
+            worker.seen = worker.runner.progress();
         }
     }
 
-    /** The monitor's decision after a period (lock held): another worker, or null. */
-    private @Nullable Object decideMore() {
-        Lane first = ready.peekLane();
-        boolean waitedAPeriod = first != null && first == lastFirst && first.readyOrder == lastFirstOrder;
-        lastFirst = first;
-        lastFirstOrder = first == null ? 0 : first.readyOrder;
-        if (first == null || spinning) {
-            return null;
-        }
-        if (workers == 0 || busy == 0) {
-            return anotherWorker(); // nobody is coming for it (a failed start, a lost race)
-        }
-        if (!waitedAPeriod || progressing() >= parallelism) {
-            return null;
-        }
-        Object wake = anotherWorker();
-        if (wake == null && idle.isEmpty()) {
-            workers++; // the busy ones are stuck in handlers: go beyond parallelism
-            wake = START;
-        }
-        return wake;
-    }
-
-    /** Counts the busy workers that handled an event since the monitor's last look (lock held). */
-    private int progressing() {
+    /** Counts the busy workers that handled an event since the last {@link #markProgressLocked()} (lock held). */
+    int progressingLocked() {
         int moving = 0;
         for (Worker worker : all) {
             if (worker.serving && worker.runner.progress() != worker.seen) {
@@ -495,6 +430,44 @@ final class Workers {
             }
         }
         return moving;
+    }
+
+    /**
+     * Decides, for the monitor, whether another worker is needed now that {@code first} is the
+     * oldest waiting lane and {@code waitedAPeriod} tells whether it already was at the last look
+     * (lock held): nobody busy or no worker at all means nobody is coming for it; a lane that waited
+     * a whole period while fewer busy workers progressed than there are carriers means they are
+     * stuck in handlers or too few for the backlog, and then a worker is added even beyond
+     * {@code parallelism} if none is idle.
+     *
+     * @return the wake-up to pass to {@link #wakeUp}, or null
+     */
+    @Nullable Object moreWorkersLocked(Lane first, boolean waitedAPeriod) {
+        if (spinning) {
+            return null;
+        }
+        if (workers == 0 || busy == 0) {
+            return anotherWorker();
+        }
+        if (!waitedAPeriod || progressingLocked() >= parallelism) {
+            return null;
+        }
+        Object wake = anotherWorker();
+        if (wake == null && idle.isEmpty()) {
+            workers++;
+            wake = START;
+        }
+        return wake;
+    }
+
+    /** The oldest waiting lane, without taking it (lock held). */
+    @Nullable Lane firstWaitingLocked() {
+        return ready.peekLane();
+    }
+
+    /** Carries out a decision of {@link #moreWorkersLocked}, outside the lock. */
+    void wakeUp(@Nullable Object decision) {
+        wake(decision);
     }
 
     /** One worker thread: takes ready lanes and runs them until the pool closes or it is no longer needed. */
