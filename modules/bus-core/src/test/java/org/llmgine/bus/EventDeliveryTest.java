@@ -106,6 +106,26 @@ final class EventDeliveryTest {
     }
 
     @Test
+    void publishAndWait_onAnInjectedClock_keepsHeadersTimestampAndWaiterTogether() throws Exception {
+        // The envelope keeps headers, the caller's waiter and an injected clock's instant in one
+        // field: each must survive the others being set, under every overflow strategy's envelope.
+        var fixed = java.time.Instant.parse("2026-01-02T03:04:05Z");
+        for (OverflowStrategy strategy : OverflowStrategy.values()) {
+            var seen = new CopyOnWriteArrayList<String>();
+            try (var clocked = MessageBus.builder().name("clocked-" + strategy).clock(() -> fixed)
+                    .overflowStrategy(strategy).start()) {
+                clocked.registerEventHandler(Ping.class, (p, ctx) -> seen.add(ctx.timestamp() + " "
+                        + ctx.headers().get("trace").orElse("-")));
+                DeliveryReport report = clocked.publishAndWait(new Ping(1),
+                        PublishOptions.ofHeaders(Headers.of("trace", "t-2")), Duration.ofSeconds(5));
+                assertTrue(report.outcome().isAccepted(), strategy + ": " + report);
+                assertEquals(1, report.handlersInvoked(), strategy + ": " + report);
+            }
+            assertEquals(List.of("2026-01-02T03:04:05Z t-2"), seen, strategy.toString());
+        }
+    }
+
+    @Test
     void priorities_runLowerNumbersFirst_andEachGroupFinishesBeforeTheNextStarts() throws Exception {
         List<String> log = new CopyOnWriteArrayList<>();
         bus.subscribe(Ping.class, HandlerOptions.priority(Priority.LOW), p -> log.add("low"));

@@ -37,7 +37,7 @@ final class ReportScenario {
         Map<String, Double> d = new LinkedHashMap<>();
         d.put("throughput", 36.0);
         d.put("fanout", 24.0);
-        d.put("latency", 36.0);
+        d.put("latency", 90.0);
         d.put("commands", 15.0);
         d.put("chaos", 40.0);
         d.put("soak", 30.0);

@@ -1,5 +1,9 @@
 package org.llmgine.bus.benchmarks.harness;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -130,17 +134,34 @@ final class ResultsPage {
         section(md, "commands", "Commands", null);
         section(md, "chaos", "Chaos", null);
         section(md, "soak", "Soak", null);
+        analysis(md);
         md.append("## Caveats\n\n");
         md.append("- Allocation per event is every thread's allocation during a run (`ThreadMXBean"
                 + "#getTotalThreadAllocatedBytes`, which counts virtual threads through their carriers: checked at "
                 + "start, see `allocation_counts_virtual_threads`) divided by events. It includes the harness's "
-                + "publisher threads and the rest of the JVM; throughput runs publish one shared event instance, so "
-                + "the harness itself adds next to nothing.\n");
+                + "publisher threads and the rest of the JVM. Every publish in every system makes a new 40-byte event, "
+                + "so the event is counted in each system's figure.\n");
         md.append("- Runs are short (the report's durations), on 2 shared cores; a round's spread is in the JSON "
                 + "(`rounds`). Soak forces a GC at each heap sample.\n");
         md.append("- Guava's pool queue is bounded at 8192 with a waiting rejection handler (unbounded, a fast "
                 + "publisher fills the heap); Guava subscribers allow concurrent events.\n");
         return md.toString();
+    }
+
+    /**
+     * Appends the hand-written analysis of the targets this design misses ({@code ANALYSIS.md} next
+     * to the page), so a regenerated page keeps it; the analysis names the run its figures come from.
+     */
+    private void analysis(StringBuilder md) {
+        Path file = options.outDir().resolve("ANALYSIS.md");
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        try {
+            md.append(Files.readString(file).strip()).append("\n\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the analysis " + file, e);
+        }
     }
 
     private void section(StringBuilder md, String scenario, String title, @Nullable String chart) {

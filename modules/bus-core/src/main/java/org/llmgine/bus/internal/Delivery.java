@@ -16,7 +16,9 @@ import org.llmgine.bus.message.Headers;
  * {@link EventContext} every handler of the event receives (one object per event, no copy per
  * handler). As a {@link Mailbox.Node} it links to the next delivery of its mailbox level. Under
  * DROP_OLDEST every user event is an {@link EvictableDelivery}, which adds what eviction needs;
- * the plain envelope stays small (64 bytes).
+ * the plain envelope stays small (56 bytes): the headers, a {@code publishAndWait} caller's waiter
+ * and an injected clock's instant share one field, which holds the headers alone unless the
+ * delivery carries one of the other two (then an {@link Extras}).
  *
  * <p>Concurrency: {@code id} is written under the lane's lock before
  * the delivery is in the mailbox, and a worker takes it from there after the lane's publishers
@@ -43,14 +45,15 @@ sealed class Delivery extends Mailbox.Node implements EventContext permits Evict
 
     final Event event;
     final Lane lane;
-    final Headers headers;
-    final @Nullable Waiter waiter;
     /** The event's priority (0-100). */
     final int priority;
     /** Whether this is a lifecycle event of the bus itself: never evicted, may use the reserve. */
     final boolean lifecycle;
-    /** The acceptance time from a non-system clock; null when {@link #nanos} anchors it. */
-    @Nullable Instant instant;
+    /**
+     * The event's {@link Headers}, or an {@link Extras} when it also has a waiter or an instant;
+     * written only before the delivery is in a mailbox.
+     */
+    private Object meta;
     /** The ticker reading at acceptance: the timestamp's source on the system clock, and the start of the dispatch lag. */
     long nanos;
     long id;
@@ -60,10 +63,23 @@ sealed class Delivery extends Mailbox.Node implements EventContext permits Evict
     Delivery(Event event, Lane lane, Headers headers, int priority, boolean lifecycle, @Nullable Waiter waiter) {
         this.event = event;
         this.lane = lane;
-        this.headers = headers;
         this.priority = priority;
         this.lifecycle = lifecycle;
-        this.waiter = waiter;
+        this.meta = waiter == null ? headers : new Extras(headers, waiter, null);
+    }
+
+    /** What the few deliveries that carry more than headers keep: a waiter, an injected clock's instant. */
+    private record Extras(Headers headers, @Nullable Waiter waiter, @Nullable Instant instant) {
+    }
+
+    /** The {@code publishAndWait} caller waiting for this event, if any. */
+    @Nullable Waiter waiter() {
+        return meta instanceof Extras extras ? extras.waiter : null;
+    }
+
+    /** Records the acceptance time read from an injected clock (before the delivery is in a mailbox). */
+    void stampInstant(Instant instant) {
+        meta = new Extras(headers(), waiter(), instant);
     }
 
     /** Claims the delivery for its handlers; false if it was evicted first (only an {@link EvictableDelivery} can be). */
@@ -121,13 +137,15 @@ sealed class Delivery extends Mailbox.Node implements EventContext permits Evict
 
     @Override
     public Instant timestamp() {
-        Instant known = instant;
-        return known != null ? known : lane.bus.timestamps().instantAt(nanos);
+        if (meta instanceof Extras extras && extras.instant != null) {
+            return extras.instant;
+        }
+        return lane.bus.timestamps().instantAt(nanos);
     }
 
     @Override
     public Headers headers() {
-        return headers;
+        return meta instanceof Extras extras ? extras.headers : (Headers) meta;
     }
 
     @Override
@@ -142,12 +160,12 @@ sealed class Delivery extends Mailbox.Node implements EventContext permits Evict
 
     @Override
     public PublishOutcome publish(Event next) {
-        return lane.bus.publisher().fromWork(lane, next, headers);
+        return lane.bus.publisher().fromWork(lane, next, headers());
     }
 
     @Override
     public <R> CommandResult<R> execute(Command<R> command) {
-        return lane.bus.executeFromWork(lane, command, headers);
+        return lane.bus.executeFromWork(lane, command, headers());
     }
 
     @Override

@@ -292,7 +292,7 @@ final class EventDispatch {
             }
         } finally {
             admission.release(cut ? Admission.CANCELLED : Admission.DELIVERED, 1, delivery.lifecycle ? 1 : 0);
-            Waiter waiter = delivery.waiter;
+            Waiter waiter = delivery.waiter();
             if (waiter != null) {
                 waiter.complete(cut ? Waiter.Status.CANCELLED : Waiter.Status.DELIVERED, invoked);
             }
@@ -306,7 +306,7 @@ final class EventDispatch {
     /** A failure of the bus itself while delivering: logged and reported to a waiter; the event still settles. */
     void busFailure(Delivery delivery, Throwable t) {
         LOG.log(Level.ERROR, "bus '" + bus.name() + "' failed internally while delivering " + delivery, t);
-        Waiter waiter = delivery.waiter;
+        Waiter waiter = delivery.waiter();
         if (waiter != null) {
             waiter.addFailure(new HandlerFailure(BUS_ITSELF, t));
         }
@@ -314,7 +314,7 @@ final class EventDispatch {
 
     private void failed(Delivery delivery, HandlerInfo handler, Throwable failure) {
         bus.countHandlerFailure();
-        Waiter waiter = delivery.waiter;
+        Waiter waiter = delivery.waiter();
         if (waiter != null) {
             waiter.addFailure(new HandlerFailure(handler.name(), failure));
         }
@@ -329,7 +329,7 @@ final class EventDispatch {
         }
         if (!(delivery.event instanceof HandlerFailed) && bus.hasHandlers(delivery.lane, HandlerFailed.class)) {
             bus.publisher().lifecycle(delivery.lane,
-                    new HandlerFailed(delivery.event, delivery.id, handler.name(), failure), delivery.headers);
+                    new HandlerFailed(delivery.event, delivery.id, handler.name(), failure), delivery.headers());
         }
     }
 

@@ -245,13 +245,14 @@ final class Publisher {
     private void dropped(Delivery victim) {
         LOG.log(Level.DEBUG, () -> "bus '" + bus.name() + "' dropped " + victim + " to make room (DROP_OLDEST)");
         if (observers.active) {
-            observers.dropped(victim.event, victim.id, victim.lane.sessionId, victim.headers);
+            observers.dropped(victim.event, victim.id, victim.lane.sessionId, victim.headers());
         }
-        if (victim.waiter != null) {
-            victim.waiter.complete(Waiter.Status.DROPPED, 0);
+        Waiter waiter = victim.waiter();
+        if (waiter != null) {
+            waiter.complete(Waiter.Status.DROPPED, 0);
         }
         if (bus.hasHandlers(victim.lane, EventDropped.class)) {
-            lifecycle(victim.lane, new EventDropped(victim.event, victim.id), victim.headers);
+            lifecycle(victim.lane, new EventDropped(victim.event, victim.id), victim.headers());
         }
     }
 

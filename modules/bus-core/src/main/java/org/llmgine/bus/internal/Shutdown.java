@@ -67,8 +67,9 @@ final class Shutdown {
         }
         admission.release(Admission.RETURNED, returned.size(), notices);
         for (Delivery delivery : returned) {
-            if (delivery.waiter != null) {
-                delivery.waiter.complete(Waiter.Status.RETURNED, 0);
+            Waiter waiter = delivery.waiter();
+            if (waiter != null) {
+                waiter.complete(Waiter.Status.RETURNED, 0);
             }
             handedBack.add(delivery);
         }
@@ -119,7 +120,7 @@ final class Shutdown {
         bus.closeScopes();
         returned.sort(Comparator.comparingLong(d -> d.id));
         var report = new CloseReport(drained, waited,
-                returned.stream().map(d -> new ReturnedEvent(d.id, d.lane.sessionId, d.event, d.headers)).toList(),
+                returned.stream().map(d -> new ReturnedEvent(d.id, d.lane.sessionId, d.event, d.headers())).toList(),
                 admission.cancelled(), bus.commands().cancelled(), stillRunning, saved.count(), saved.notSaved());
         if (report.clean()) {
             LOG.log(Level.DEBUG, () -> "bus '" + bus.name() + "' closed cleanly in " + waited);

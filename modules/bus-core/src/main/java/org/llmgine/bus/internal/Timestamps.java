@@ -39,7 +39,7 @@ final class Timestamps {
         if (anchored) {
             delivery.nanos = System.nanoTime();
         } else {
-            delivery.instant = clock.instant();
+            delivery.stampInstant(clock.instant());
             if (needTicks) {
                 delivery.nanos = ticker.read();
             }
