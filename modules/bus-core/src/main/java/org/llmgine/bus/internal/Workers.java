@@ -302,22 +302,45 @@ final class Workers {
                     }
                     return lane;
                 }
-                if (self.serving) {
-                    // Still counted busy until now, so publishers left this lane-less moment to it;
-                    // having stopped counting, look once more before spinning or parking.
-                    self.serving = false;
-                    busyCount = --busy;
+                if (!spun && startSpinning()) {
+                    // Publishers wake nobody while a worker spins or is busy. Holding the token
+                    // first, this worker stops counting busy, spins, and counts busy again for a
+                    // lane it found before it lets the token go: publishers never see a moment with
+                    // neither (they would take the pool lock and wake a second worker for nothing).
+                    spun = true;
+                    Lane found = null;
+                    try {
+                        if (self.serving) {
+                            self.serving = false;
+                            busyCount = --busy;
+                        }
+                        lock.unlock();
+                        try {
+                            spinForReady();
+                        } finally {
+                            lock.lock();
+                        }
+                        found = closed ? null : ready.poll();
+                        if (found != null) {
+                            self.serving = true;
+                            busyCount = ++busy;
+                            if (busy == 1) {
+                                monitor.signalLocked();
+                            }
+                        }
+                    } finally {
+                        spinning = false; // without a lane, the loop polls once more before parking
+                    }
+                    if (found != null) {
+                        return found;
+                    }
                     continue;
                 }
-                if (!spun && startSpinning()) {
-                    spun = true;
-                    lock.unlock();
-                    try {
-                        spinForReady();
-                    } finally {
-                        spinning = false; // the loop polls next
-                        lock.lock();
-                    }
+                if (self.serving) {
+                    // Still counted busy until now, so publishers left this lane-less moment to it;
+                    // having stopped counting, look once more before parking.
+                    self.serving = false;
+                    busyCount = --busy;
                     continue;
                 }
                 boolean extra = workers > parallelism;
