@@ -259,4 +259,64 @@ final class DispatchCorrectnessTest {
             assertEquals(1200, handled.get());
         }
     }
+
+    @Test
+    void largestQueueSize_isTheTrueLargest_evenWhenPublishersReadAStaleFinishedCount() throws Exception {
+        // Without observers, publishers estimate the size from a cached count of finished events;
+        // an estimate equal to the largest size seen must be re-read, not recorded one higher.
+        try (var bus = MessageBus.builder().name("largest").queueCapacity(1000).start()) {
+            bus.subscribe(Job.class, job -> { });
+            for (int i = 0; i < 200; i++) {
+                bus.publishAndWait(new Job(i), Duration.ofSeconds(5));
+            }
+            BusStats stats = bus.stats();
+            assertEquals(200, stats.delivered());
+            assertEquals(1, stats.largestQueueSize(), "each event was published after the one before finished");
+        }
+    }
+
+    record Step(int n, byte[] payload) implements Event {}
+
+    @Test
+    void aLaneThatNeverGoesIdle_keepsNoHandledEventAlive_norDoesAKeptContext() throws Exception {
+        // An agent loop: each step's handler publishes the next step into its own session, so the
+        // lane streams one event per batch and never goes idle. Neither the lane nor the context a
+        // handler kept from the first step may keep the handled steps (and their payloads) alive.
+        int steps = 2_000;
+        var refs = new java.util.concurrent.ConcurrentLinkedQueue<java.lang.ref.WeakReference<Step>>();
+        var kept = new java.util.concurrent.atomic.AtomicReference<org.llmgine.bus.handler.EventContext>();
+        var reachableAtLastStep = new AtomicInteger(-1);
+        try (var bus = MessageBus.builder().name("streaming-lane").start(); var session = bus.openSession("agent")) {
+            session.registerEventHandler(Step.class, (step, ctx) -> {
+                kept.compareAndSet(null, ctx);
+                if (step.n() < steps) {
+                    Step next = new Step(step.n() + 1, new byte[1024]);
+                    refs.add(new java.lang.ref.WeakReference<>(next));
+                    ctx.publish(next);
+                } else {
+                    reachableAtLastStep.set(reachable(refs, 8));
+                }
+            });
+            session.publish(new Step(0, new byte[1024]));
+            assertTrue(session.awaitIdle(Duration.ofSeconds(30)), "the loop did not finish");
+            assertEquals(steps + 1, bus.stats().delivered());
+            // The current step and the few before it may still be referenced (the head, the batch).
+            assertTrue(reachableAtLastStep.get() >= 0 && reachableAtLastStep.get() <= 8,
+                    "handled steps still reachable while the lane streamed: " + reachableAtLastStep.get());
+            assertTrue(reachable(refs, 0) <= 2, "handled steps reachable from a kept context after the loop: "
+                    + reachable(refs, 0));
+            assertTrue(kept.get() != null);
+        }
+    }
+
+    /** Collects garbage until at most {@code allowed} of the referents are alive or a deadline passes; returns the count. */
+    private static int reachable(java.util.Collection<java.lang.ref.WeakReference<Step>> refs, int allowed) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        int alive;
+        do {
+            System.gc();
+            alive = (int) refs.stream().filter(r -> r.get() != null).count();
+        } while (alive > allowed && System.nanoTime() < deadline);
+        return alive;
+    }
 }

@@ -1,6 +1,5 @@
 package org.llmgine.bus.internal;
 
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -87,8 +86,6 @@ final class Admission {
     // underestimates the size, so a release asks for the exact count before it acts).
     /** With observers, sizes are read exactly on every acceptance (they report it). */
     private final boolean exactSizes;
-    private final AtomicInteger lifecycle = new AtomicInteger();
-    private final AtomicInteger largest = new AtomicInteger();
     private final LongAdder rejected = new LongAdder();
     private final LongAdder delivered = new LongAdder();
     private final LongAdder cancelled = new LongAdder();
@@ -133,9 +130,9 @@ final class Admission {
      *
      * <p>The size is read from a cached count of finished events unless it nears a limit (see
      * {@link #refreshAt}), so the size returned is exact whenever it matters: at the marks, at the
-     * largest size so far, at the bound. Lifecycle events are counted apart in {@code lifecycle}, incremented after their slot is
+     * largest size so far, at the bound. Lifecycle events are counted apart ({@link Sequence#notices()} of {@code admitted}), incremented after their slot is
      * taken and decremented before it is freed, so the count never exceeds the truth; reading
-     * {@code finished}, then {@code lifecycle}, then {@code admitted} can therefore only overestimate
+     * {@code finished}, then the notices, then {@code admitted} can therefore only overestimate
      * the number of unfinished user events.
      *
      * @return the number of unfinished events just after it was admitted, or 0 if it does not fit
@@ -145,7 +142,7 @@ final class Admission {
         boolean exact = exactSizes;
         while (true) {
             long done = exact ? finished.get() : admitted.seen();
-            int notices = isLifecycle ? 0 : lifecycle.get();
+            int notices = isLifecycle ? 0 : admitted.notices();
             long id = admitted.get();
             long size = id - done;
             if (size >= refreshAt(isLifecycle, notices)) {
@@ -153,7 +150,7 @@ final class Admission {
                 // the true one before deciding, and keep it for the next publishers.
                 done = finished.get();
                 admitted.seen(done);
-                notices = isLifecycle ? 0 : lifecycle.get();
+                notices = isLifecycle ? 0 : admitted.notices();
                 id = admitted.get();
                 size = id - done;
                 if (size >= withReserve || (!isLifecycle && size - notices >= capacity)) {
@@ -162,12 +159,12 @@ final class Admission {
             }
             if (admitted.compareAndSet(id, id + 1)) {
                 if (isLifecycle) {
-                    lifecycle.incrementAndGet();
+                    admitted.addNotices(1);
                 }
                 int now = (int) size + 1;
                 delivery.id = id + 1;
-                if (now > largest.get()) {
-                    largest.accumulateAndGet(now, Math::max);
+                if (now > admitted.peak()) {
+                    admitted.raisePeak(now);
                 }
                 return now;
             }
@@ -184,13 +181,13 @@ final class Admission {
         if (!marks.active()) {
             bound = Math.min(bound, marks.highMark());
         }
-        return Math.min(bound, (long) largest.get() + 1);
+        return Math.min(bound, (long) admitted.peak());
     }
 
     /** Tells whether a user event would fit now. */
     private boolean userRoom() {
         long done = finished.get();
-        int notices = lifecycle.get();
+        int notices = admitted.notices();
         long size = admitted.get() - done;
         return size < withReserve && size - notices < capacity;
     }
@@ -211,7 +208,7 @@ final class Admission {
      */
     void release(int how, int count, int notices) {
         if (notices > 0) {
-            lifecycle.addAndGet(-notices);
+            admitted.addNotices(-notices);
         }
         (switch (how) {
             case DELIVERED -> delivered;
@@ -229,7 +226,7 @@ final class Admission {
         // The size from a cached count of acceptances: a stale one only underestimates the size,
         // so it can only ask for the exact count too often, never miss room, a mark or idleness.
         long size = finished.seen() - done;
-        if ((room && capacity - (size - lifecycle.get()) >= roomChunk) || (marksOn && size <= marks.lowMark())
+        if ((room && capacity - (size - admitted.notices()) >= roomChunk) || (marksOn && size <= marks.lowMark())
                 || (idleWaited && size <= 0)) {
             long accepted = admitted.get();
             finished.seen(accepted);
@@ -237,7 +234,7 @@ final class Admission {
         } else {
             return;
         }
-        if (room && capacity - (size - lifecycle.get()) >= roomChunk) {
+        if (room && capacity - (size - admitted.notices()) >= roomChunk) {
             signalRoom(count > 1);
         }
         if (marksOn && size <= marks.lowMark()) {
@@ -264,7 +261,7 @@ final class Admission {
     }
 
     int largest() {
-        return largest.get();
+        return admitted.peak();
     }
 
     long rejected() {

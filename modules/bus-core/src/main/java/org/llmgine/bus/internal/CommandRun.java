@@ -88,6 +88,10 @@ final class CommandRun extends Binding implements CommandContext, Runnable {
             future.complete(result);
             try {
                 bus.commands().finished(lane, command, id, headers, result, 0L);
+            } catch (Throwable late) {
+                // Never rethrown: the caller would end the count a second time (it ends below).
+                LOG.log(Level.ERROR, "bus '" + bus.name() + "' failed recording command "
+                        + command.getClass().getSimpleName() + " (id=" + id + ")", late);
             } finally {
                 bus.commands().ended(lane);
             }

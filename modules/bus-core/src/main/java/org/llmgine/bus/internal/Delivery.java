@@ -100,6 +100,19 @@ sealed class Delivery extends Mailbox.Node implements EventContext permits Evict
         return ((int) FAN_OUT.getAndAdd(this, -1) & REMAINING_MASK) == 1;
     }
 
+    /**
+     * Gives up on the handlers of a fan-out run that have not finished with this delivery (the run
+     * failed outside them, and its threads were joined); returns how many there were, 0 if the
+     * delivery was already settled.
+     */
+    int abandon() {
+        int seen;
+        do {
+            seen = (int) FAN_OUT.getVolatile(this);
+        } while ((seen & REMAINING_MASK) != 0 && !FAN_OUT.compareAndSet(this, seen, seen & ~REMAINING_MASK));
+        return seen & REMAINING_MASK;
+    }
+
     /** Records that a handler of a fan-out run was skipped (its registration closed meanwhile). */
     void skip() {
         FAN_OUT.getAndAdd(this, SKIPPED_UNIT);

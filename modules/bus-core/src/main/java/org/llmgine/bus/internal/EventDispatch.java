@@ -163,6 +163,22 @@ final class EventDispatch {
         }
     }
 
+    /**
+     * Settles the deliveries of a fan-out run that failed outside every handler (a bus bug, an
+     * {@code OutOfMemoryError} making its threads): after its threads were joined, each delivery
+     * some handler has not finished with is settled now, so none stays unfinished.
+     */
+    void abandonRun(Delivery[] run, int count, int planned, Throwable failure) {
+        for (int k = 0; k < count; k++) {
+            Delivery delivery = run[k];
+            int unfinished = delivery.abandon();
+            if (unfinished > 0) {
+                busFailure(delivery, failure);
+                settle(delivery, delivery.isCut(), delivery.invokedOf(planned) - unfinished);
+            }
+        }
+    }
+
     /** One handler's pass over a fan-out run, in order; stops (cutting the rest) once close cancels. */
     private void handleRun(HandlerEntry entry, Delivery[] run, int count, int planned) {
         for (int k = 0; k < count; k++) {
@@ -179,8 +195,12 @@ final class EventDispatch {
             } catch (Throwable t) {
                 busFailure(delivery, t);
             } finally {
-                if (delivery.handlerDone()) {
-                    settle(delivery, delivery.isCut(), delivery.invokedOf(planned));
+                try {
+                    if (delivery.handlerDone()) {
+                        settle(delivery, delivery.isCut(), delivery.invokedOf(planned));
+                    }
+                } catch (Throwable t) {
+                    busFailure(delivery, t); // the run's later deliveries still get this handler's count
                 }
             }
         }

@@ -238,31 +238,31 @@ final class Lane extends ReadyQueue.Node {
         return !mailbox.isEmpty();
     }
 
-    /** What a worker does with a lane after a batch. */
+    /** What a worker does with a lane after a batch: keep serving it. */
     static final int CONTINUE = 0;
-    static final int RELEASED = 1;
+    /** The lane went idle; the worker, no longer its holder, calls {@link #signalIdle()}. */
+    static final int IDLE_NOW = 1;
+    /** The lane keeps its turn in the ready queue; the worker, no longer its holder, calls {@link #requeue}. */
+    static final int REQUEUE = 2;
 
     /**
-     * Ends a worker's turn on this lane: an empty lane becomes idle (waking its idle waiters), a
-     * lane with more deliveries goes back to the ready queue when other lanes wait (fairness),
-     * else the worker continues with it.
+     * Decides the end of a worker's turn on this lane: an empty lane becomes idle, a lane with more
+     * deliveries goes back to the ready queue when other lanes wait (fairness), else the worker
+     * continues with it. What follows a hand-over (waking idle waiters, queueing the lane) is left
+     * to the caller, after it has stopped counting itself the lane's holder: whatever that throws,
+     * the caller must not treat the lane as still its own.
      *
-     * @return {@link #CONTINUE} or {@link #RELEASED}
+     * @return {@link #CONTINUE}, {@link #IDLE_NOW} or {@link #REQUEUE}
      */
     int endTurn(Workers pool) {
         if (hasWaiting()) {
-            if (!pool.othersReady()) {
-                return CONTINUE;
-            }
-            requeue(pool);
-            return RELEASED;
+            return pool.othersReady() ? REQUEUE : CONTINUE;
         }
         letGo();
         if (hasWaiting() && STATE.compareAndSet(this, IDLE, SCHEDULED)) {
             return CONTINUE; // a delivery arrived as the lane was let go; its publisher saw SCHEDULED
         }
-        signalIdle();
-        return RELEASED;
+        return IDLE_NOW;
     }
 
     /** Makes the lane idle: its mailbox back on its stubs (if still empty), then IDLE. */
@@ -275,11 +275,6 @@ final class Lane extends ReadyQueue.Node {
         }
         state = IDLE;
         VarHandle.fullFence(); // see offer: IDLE is visible before the mailbox is looked at again
-    }
-
-    /** Forgets the deliveries of a finished batch (the worker holding the lane). */
-    void consumed(Delivery[] batch, int count) {
-        mailbox.release(batch, count);
     }
 
     /**
@@ -300,7 +295,7 @@ final class Lane extends ReadyQueue.Node {
     }
 
     /** Puts the lane back in the ready queue, at the level and age of its most urgent waiting event. */
-    private void requeue(Workers pool) {
+    void requeue(Workers pool) {
         readyLevel = mailbox.mostUrgentLevel();
         readyOrder = mailbox.oldestId();
         pool.schedule(this);

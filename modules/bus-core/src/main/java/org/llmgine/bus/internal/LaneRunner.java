@@ -70,13 +70,12 @@ final class LaneRunner {
                         runs = runBatch(lane, n);
                     }
                 } finally {
-                    lane.consumed(batch, n);
                     Arrays.fill(batch, 0, n, null);
                     Arrays.fill(run, 0, runs, null);
                 }
                 if (bus.isCancelling()) {
-                    lane.retire();
                     released = true;
+                    lane.retire();
                     return;
                 }
                 boolean spun = !lane.hasWaiting() && !workers.othersReady() && workers.startSpinning();
@@ -92,7 +91,12 @@ final class LaneRunner {
                     }
                 }
                 if (next != Lane.CONTINUE) {
-                    released = true;
+                    released = true; // from here on the lane may be another worker's
+                    if (next == Lane.REQUEUE) {
+                        lane.requeue(workers);
+                    } else {
+                        lane.signalIdle();
+                    }
                     return;
                 }
             }
@@ -165,10 +169,18 @@ final class LaneRunner {
                     }
                 }
                 used = Math.max(used, count);
-                dispatch.fanOut(lane, plan.groups[0], run, count);
+                try {
+                    dispatch.fanOut(lane, plan.groups[0], run, count);
+                } catch (Throwable t) {
+                    dispatch.abandonRun(run, count, plan.groups[0].length, t); // its threads are joined
+                }
                 i = j;
             } else {
-                dispatch.deliver(delivery, plan);
+                try {
+                    dispatch.deliver(delivery, plan);
+                } catch (Throwable t) {
+                    dispatch.busFailure(delivery, t); // deliver settles in a finally; the batch goes on
+                }
                 i++;
             }
         }

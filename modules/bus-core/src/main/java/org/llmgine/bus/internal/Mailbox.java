@@ -19,9 +19,9 @@ import org.jspecify.annotations.Nullable;
  * takes without any lock and writes only {@code head}; it never touches a line a producer writes
  * except to read the link it waits for, so a lane streaming between two cores moves about one line
  * per event. When the lane goes idle, its holder puts the stub back under the lane's lock
- * ({@link #reset()}), so an idle lane never keeps a handled event (and its payload) alive. Links of
- * consumed nodes are cleared after each batch ({@link #release}), so a consumed delivery that
- * happened to reach the old generation cannot keep the ones after it alive.
+ * ({@link #reset()}), so an idle lane never keeps a handled event (and its payload) alive. A take
+ * clears the link of the node it steps off ({@link #pollFrom}), so neither the stub nor a consumed
+ * delivery (perhaps kept by a handler as its context) keeps the ones after it alive.
  *
  * <p>Under DROP_OLDEST the consumer takes under the lane's lock too, so that an eviction (also under
  * the lock) may unlink a delivery anywhere in a level.
@@ -202,27 +202,21 @@ final class Mailbox {
         return chosen < 0 ? null : pollFrom(levels[starvation == null ? chosen : starvation.choose(chosen, oldest, waiting)]);
     }
 
+    /**
+     * Takes the delivery after the level's head and makes it the head, clearing the old head's link:
+     * a node with a successor is no longer the tail, so no producer writes its link again, and a
+     * consumed delivery (or the stub) linking on would keep every later one alive, payloads and
+     * all, for as long as the lane streams (or a handler keeps its context).
+     */
     private static @Nullable Delivery pollFrom(Level level) {
-        Node next = nextOf(headOf(level));
+        Node head = headOf(level);
+        Node next = nextOf(head);
         if (next == null) {
             return null;
         }
         HEAD.setRelease(level, next);
+        NEXT.setOpaque(head, null);
         return (Delivery) next;
-    }
-
-    /**
-     * Clears the links of consumed deliveries that are no longer a level's head (consumer, after a
-     * batch): nobody reads them any more, and a cleared link keeps no later delivery alive.
-     */
-    void release(Delivery[] consumed, int count) {
-        for (int i = 0; i < count; i++) {
-            Delivery delivery = consumed[i];
-            Level level = levelAt(delivery.level());
-            if (level != null && headOf(level) != delivery) {
-                NEXT.setOpaque(delivery, null);
-            }
-        }
     }
 
     /**

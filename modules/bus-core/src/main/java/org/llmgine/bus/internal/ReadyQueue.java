@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Concurrency: {@code tail} is shared by producers (exchanged) and read by anyone; {@code first}
  * belongs to the consumer and is read by others only as a hint ({@link #hasWaiting}). The consumer
  * may find a producer between its exchange and its link; it then waits the few instructions until
- * the link is written.
+ * the link is written. Whether a level is empty is decided by its tail, never by a missing link
+ * (see {@link #peek}).
  */
 final class ReadyQueue {
 
@@ -111,9 +112,10 @@ final class ReadyQueue {
     }
 
     /**
-     * Tells, without a lock, whether a lane waits (a moment's view, exact for the consumer): a level
-     * is empty exactly when both its ends are at its stub (the consumer's end never rests on a lane
-     * it took, and a producer that is adding has already moved the tail).
+     * Tells, without a lock, whether a lane waits (a moment's view, for spinning and hints; a decision
+     * that must not miss a lane polls): a level is empty exactly when both its ends are at its stub
+     * (the consumer's end never rests on a lane it took, and a producer that is adding has already
+     * moved the tail).
      */
     boolean hasWaiting() {
         for (int bits = used; bits != 0; bits &= bits - 1) {
@@ -163,13 +165,26 @@ final class ReadyQueue {
         return (Lane) oldest;
     }
 
-    /** The first lane of a level, skipping the stub, or null if none is there yet (consumer). */
+    /**
+     * The first lane of a level, skipping the stub, or null if the level is empty (consumer). A
+     * level whose stub has no link yet but whose tail moved is not empty: a producer exchanged the
+     * tail (its full fence) and its link store may still be on its way (a release store, which the
+     * producer's next reads may pass). The hand-offs rely on this: a producer adds, then reads the
+     * spin token, the busy count or {@code closed}; whoever wrote those then polls, and must see the
+     * lane whenever the producer saw them unchanged, so the tail decides, and the consumer waits
+     * the few instructions until the link is written.
+     */
     private static @Nullable Node peek(Level level) {
         Node first = (Node) FIRST.getOpaque(level);
         if (first == level.stub) {
             Node next = (Node) NEXT.getAcquire(first);
             if (next == null) {
-                return null;
+                if ((Node) TAIL.getVolatile(level) == first) {
+                    return null;
+                }
+                while ((next = (Node) NEXT.getAcquire(first)) == null) {
+                    Thread.onSpinWait(); // a producer exchanged the tail and is about to link
+                }
             }
             FIRST.setOpaque(level, next); // step over the stub
             first = next;

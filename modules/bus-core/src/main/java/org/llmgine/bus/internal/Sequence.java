@@ -13,12 +13,19 @@ abstract class SequenceValue extends SequenceLeftPad {
     volatile long value;
     /** A plain companion the same writers keep next to the value (see {@link Sequence#seen()}). */
     long seen;
+    /** The accepted count's companion: the largest number of unfinished events seen. */
+    volatile int peak;
+    /** The accepted count's companion: lifecycle events accepted and not yet finished. */
+    volatile int notices;
 }
 
 /**
  * A counter alone on its cache line(s), for counts that one side of the bus writes on every event
  * and another reads: the accepted count (publishers) and the finished count (workers), each with
- * its writers' cached reading of the other. Two plain
+ * its writers' cached reading of the other. The accepted count also keeps the two small counts every
+ * acceptance reads (the largest size seen, the lifecycle events in the queue) on its own line:
+ * as separate atomics they sat wherever the heap put them, once next to a counter the workers
+ * write per event, and every publish paid a cache-line transfer to read them. Two plain
  * {@code AtomicLong}s allocated together would share a line and make every acceptance and every
  * completion pull it from the other core. Padding by superclass fields, as the JDK's own
  * contended-field annotation is not available to a library; the JVM lays out superclass fields
@@ -28,11 +35,15 @@ final class Sequence extends SequenceValue {
 
     private static final VarHandle VALUE;
     private static final VarHandle SEEN;
+    private static final VarHandle PEAK;
+    private static final VarHandle NOTICES;
 
     static {
         try {
             VALUE = MethodHandles.lookup().findVarHandle(SequenceValue.class, "value", long.class);
             SEEN = MethodHandles.lookup().findVarHandle(SequenceValue.class, "seen", long.class);
+            PEAK = MethodHandles.lookup().findVarHandle(SequenceValue.class, "peak", int.class);
+            NOTICES = MethodHandles.lookup().findVarHandle(SequenceValue.class, "notices", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -62,5 +73,30 @@ final class Sequence extends SequenceValue {
 
     void seen(long value) {
         SEEN.setOpaque(this, value);
+    }
+
+    /** Returns the largest size recorded with {@link #raisePeak}. */
+    int peak() {
+        return peak;
+    }
+
+    /** Records {@code size} as the largest size if it is larger than the one recorded. */
+    void raisePeak(int size) {
+        int known;
+        while (size > (known = peak)) {
+            if (PEAK.compareAndSet(this, known, size)) {
+                return;
+            }
+        }
+    }
+
+    /** Returns the number of lifecycle events accepted and not yet finished. */
+    int notices() {
+        return notices;
+    }
+
+    /** Adds {@code delta} to the lifecycle events accepted and not yet finished. */
+    void addNotices(int delta) {
+        NOTICES.getAndAdd(this, delta);
     }
 }

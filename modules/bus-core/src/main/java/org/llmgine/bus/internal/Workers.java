@@ -38,11 +38,13 @@ import org.jspecify.annotations.Nullable;
  * time), the idle stack, the worker list and counts, each worker's {@code parked}, {@code serving}
  * and {@code seen}, and the monitor's state; producers add to the queue without it. {@code busyCount},
  * {@code spinning} (the spin token, taken by compare-and-set), {@code started} and {@code closed}
- * are volatile for lock-free reads. A producer adds (a full fence) before it reads
- * {@code spinning} and {@code busyCount}; a worker writes them before it looks at the queue: so
- * either the producer sees someone who will take the lane, or that worker sees the lane. After
- * close, a producer that added a lane drains the queue itself. No other lock is held while this one
- * is taken; threads are started and unparked after it is released. ReentrantLock, so a waiting
+ * are volatile for lock-free reads. A producer adds (the tail exchange, a full fence) before it
+ * reads {@code closed}, {@code spinning} and {@code busyCount}; a worker writes them before it looks
+ * at the queue, whose emptiness the tail decides (see {@link ReadyQueue}): so either the producer
+ * sees someone who will take the lane, or that worker sees the lane. After close, a producer that
+ * added a lane drains the queue itself. The pool's lock is the innermost lock: whoever holds it
+ * takes no other (a DROP_OLDEST publisher may hold its bus's eviction lock while it schedules a
+ * lane); threads are started and unparked after it is released. ReentrantLock, so a waiting
  * virtual thread does not pin its carrier.
  */
 final class Workers {

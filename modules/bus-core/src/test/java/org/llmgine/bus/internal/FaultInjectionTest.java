@@ -16,6 +16,7 @@ import org.llmgine.bus.message.Command;
 import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.message.Event;
 import org.llmgine.bus.message.FailureCause;
+import org.llmgine.bus.spi.BusObserver;
 import org.llmgine.bus.spi.InMemoryScheduledEventStore;
 
 /**
@@ -121,6 +122,33 @@ final class FaultInjectionTest {
             assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
             assertEquals(2, bus.stats().commandsExecuted());
             assertEquals(1, bus.stats().commandsFailed());
+        }
+    }
+
+    @Test
+    void aCommandWhoseThreadFailsToStart_whileAnObserverThrowsAnError_endsItsCountOnce() throws Exception {
+        var starter = new FailingStarter(1, name -> name.endsWith("-command"));
+        var throwOnce = new AtomicInteger(1);
+        BusObserver failing = new BusObserver() {
+            @Override
+            public void onCommandCompleted(Class<?> commandType, long durationNanos, CommandResult<?> result) {
+                if (throwOnce.getAndDecrement() > 0) {
+                    throw new StackOverflowError("injected by the test");
+                }
+            }
+        };
+        try (var bus = new DefaultMessageBus(MessageBus.builder().name("no-command-observer-error").config(),
+                List.of(), List.of(), List.of(), List.of(failing), new InMemoryScheduledEventStore(), starter)) {
+            bus.registerCommand(Ask.class, (cmd, ctx) -> "answer");
+            bus.start();
+            try {
+                bus.execute(new Ask(), Duration.ofSeconds(5));
+            } catch (StackOverflowError expected) {
+                // either outcome is fine for the caller; the count below is what must hold
+            }
+            assertTrue(bus.awaitIdle(Duration.ofSeconds(5)), "the failed start's command still counts as running");
+            assertEquals("answer", bus.execute(new Ask(), Duration.ofSeconds(5)).orThrow());
+            assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
         }
     }
 
