@@ -195,7 +195,9 @@ final class Workers {
 
     /**
      * Gives the spin token back. Lanes queued meanwhile found nobody to wake (the spinner was to
-     * take them); unless the caller polls the ready queue next, make sure a worker takes them.
+     * take them); unless the caller polls the ready queue next or is itself counted busy (a worker
+     * that lingered and goes on with its lane takes them when that batch ends, or the monitor adds
+     * a worker if the batch is slow), make sure a worker takes them.
      */
     void stopSpinning(boolean pollsNext) {
         spinning = false;
