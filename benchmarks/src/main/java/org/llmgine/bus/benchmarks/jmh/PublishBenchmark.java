@@ -25,15 +25,17 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The cost of one {@code publish} call with one no-op handler draining concurrently, per system.
  *
- * <p>Every JMH thread publishes the same immutable event as fast as it can. The queues are bounded
- * (8192), so in steady state a publish costs whichever is slower: the publisher's own work, or
- * waiting for room while the consumer side catches up. Compare it with {@link DispatchBenchmark},
- * which waits for the handlers. {@code -prof gc} shows the bytes each publish allocates (the event
- * itself is shared, so they are the system's).
+ * <p>Every JMH thread publishes a new 40-byte event per call as fast as it can. The queues are
+ * bounded (8192), so in steady state a publish costs whichever is slower: the publisher's own
+ * work, or waiting for room while the consumer side catches up. Compare it with
+ * {@link DispatchBenchmark}, which waits for the handlers. {@code -prof gc} shows the bytes each
+ * publish allocates, the event included. With {@code sessions} above 1 the bus's publishers
+ * round-robin over that many sessions (the peers have no sessions and ignore it).
  *
  * <pre>{@code
  * java -jar benchmarks/target/benchmarks.jar Publish              # one publisher
  * java -jar benchmarks/target/benchmarks.jar Publish -t 4 -prof gc  # four publishers, allocation
+ * java -jar benchmarks/target/benchmarks.jar Publish -p system=LLMGINE_BUS -p sessions=1,64,10000 -prof gc
  * }</pre>
  */
 @State(Scope.Benchmark)
@@ -48,6 +50,10 @@ public class PublishBenchmark {
     @Param
     public SystemKind system = SystemKind.LLMGINE_BUS;
 
+    /** Bus sessions the publishers round-robin over; 1 is the bus scope (the peers ignore it). */
+    @Param("1")
+    public int sessions = 1;
+
     /** Handler calls, so the handler is not a no-op the JIT could drop. */
     private final LongAdder handled = new LongAdder();
     private final AtomicInteger publishers = new AtomicInteger();
@@ -58,13 +64,13 @@ public class PublishBenchmark {
     }
 
     /**
-     * Starts the system with one handler, in the bus scope.
+     * Starts the system with one handler, in the bus scope or over {@code sessions} sessions.
      *
      * @param threads the number of JMH threads, which will publish
      */
     @org.openjdk.jmh.annotations.Setup(Level.Trial)
     public void start(org.openjdk.jmh.infra.BenchmarkParams threads) {
-        running = system.create(new Setup(Math.max(1, threads.getThreads()), 1, 1, tick -> handled.increment()));
+        running = system.create(new Setup(Math.max(1, threads.getThreads()), 1, sessions, tick -> handled.increment()));
     }
 
     /** Closes the system after it handled what it accepted. */
