@@ -109,19 +109,10 @@ public final class Harness {
         out.println();
         out.println("-- " + result.scenario());
         out.print(Table.text(result.columns(), result.rows()));
-        if (result.details().get("ratios") instanceof List<?> ratios && !ratios.isEmpty()) {
-            List<Map<String, Object>> rows = new ArrayList<>();
-            List<String> columns = new ArrayList<>();
-            for (Object r : ratios) {
-                if (r instanceof Map<?, ?> map) {
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    map.forEach((k, v) -> row.put(String.valueOf(k), v));
-                    row.keySet().stream().filter(k -> !columns.contains(k)).forEach(columns::add);
-                    rows.add(row);
-                }
-            }
+        ScenarioResult.RatioTable ratios = result.ratioTable();
+        if (ratios != null) {
             out.println("ratios of llmgine-bus to each peer (same run):");
-            out.print(Table.text(columns, rows));
+            out.print(Table.text(ratios.columns(), ratios.rows()));
         }
         for (String breach : result.breaches()) {
             out.println("BREACH: " + breach);

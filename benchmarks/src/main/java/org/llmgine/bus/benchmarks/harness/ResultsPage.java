@@ -174,18 +174,10 @@ final class ResultsPage {
             md.append("![").append(scenario).append("](").append(chart).append(")\n\n");
         }
         md.append(Table.markdown(result.columns(), result.rows())).append('\n');
-        if (result.details().get("ratios") instanceof List<?> ratios && !ratios.isEmpty()) {
-            List<Map<String, Object>> rows = new ArrayList<>();
-            List<String> columns = new ArrayList<>();
-            for (Object r : ratios) {
-                if (r instanceof Map<?, ?> map) {
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    map.forEach((k, v) -> row.put(String.valueOf(k), v));
-                    row.keySet().stream().filter(k -> !columns.contains(k)).forEach(columns::add);
-                    rows.add(row);
-                }
-            }
-            md.append("Ratios of the bus to each peer, same run:\n\n").append(Table.markdown(columns, rows)).append('\n');
+        ScenarioResult.RatioTable ratios = result.ratioTable();
+        if (ratios != null) {
+            md.append("Ratios of the bus to each peer, same run:\n\n").append(Table.markdown(ratios.columns(),
+                    ratios.rows())).append('\n');
         }
         if (scenario.equals("chaos")) {
             md.append("Events and commands in total: ").append(Table.format(result.details().get("events_and_commands")))

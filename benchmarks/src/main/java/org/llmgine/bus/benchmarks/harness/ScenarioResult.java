@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What one scenario produced: its rows (one per system and case), the columns of its table,
@@ -50,5 +51,37 @@ record ScenarioResult(String scenario, List<String> columns, List<Map<String, Ob
         json.put("rows", new ArrayList<>(rows));
         json.put("breaches", breaches);
         return json;
+    }
+
+    /**
+     * Returns the table of the bus's ratios to each peer (the {@code ratios} detail), or null if the
+     * scenario has none.
+     *
+     * @return the ratios' columns and rows, for {@link Table}
+     */
+    @Nullable RatioTable ratioTable() {
+        if (!(details.get("ratios") instanceof List<?> ratios) || ratios.isEmpty()) {
+            return null;
+        }
+        List<Map<String, Object>> rows = new ArrayList<>();
+        List<String> columns = new ArrayList<>();
+        for (Object r : ratios) {
+            if (r instanceof Map<?, ?> map) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                map.forEach((k, v) -> row.put(String.valueOf(k), v));
+                row.keySet().stream().filter(k -> !columns.contains(k)).forEach(columns::add);
+                rows.add(row);
+            }
+        }
+        return new RatioTable(columns, rows);
+    }
+
+    /**
+     * The ratios of a scenario as a table.
+     *
+     * @param columns the fields, in order of first appearance
+     * @param rows one row per bus case
+     */
+    record RatioTable(List<String> columns, List<Map<String, Object>> rows) {
     }
 }

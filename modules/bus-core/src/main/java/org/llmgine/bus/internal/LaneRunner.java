@@ -125,11 +125,7 @@ final class LaneRunner {
         long now = System.nanoTime();
         long until = now + Workers.SPIN_NANOS;
         while (!lane.hasWaiting() && !workers.othersReady() && !bus.isCancelling()) {
-            long next = now + LOOK_NANOS;
-            do {
-                Thread.onSpinWait();
-                now = System.nanoTime();
-            } while (now - next < 0);
+            now = Workers.pauseOneLook(now);
             if (now - until > 0) {
                 return;
             }

@@ -77,8 +77,8 @@ final class Workers {
     private volatile boolean spinning;
     private volatile boolean started;
     private volatile boolean closed;
+    /** Workers holding a lane; written under the lock, read without it by publishers. */
     private volatile int busyCount;
-    private int busy;
     private int workers;
     private int workerSeq;
     private final WorkerMonitor monitor;
@@ -122,7 +122,7 @@ final class Workers {
         Object wake = null;
         lock.lock();
         try {
-            if (!closed && !spinning && busy == 0 && ready.hasWaiting()) {
+            if (!closed && !spinning && busyCount == 0 && ready.hasWaiting()) {
                 wake = anotherWorker();
                 monitor.signalLocked();
             }
@@ -205,7 +205,7 @@ final class Workers {
             Object wake = null;
             lock.lock();
             try {
-                if (!spinning && busy == 0 && ready.hasWaiting()) {
+                if (!spinning && busyCount == 0 && ready.hasWaiting()) {
                     wake = anotherWorker();
                     monitor.signalLocked();
                 }
@@ -299,8 +299,8 @@ final class Workers {
                 if (lane != null) {
                     if (!self.serving) {
                         self.serving = true;
-                        busyCount = ++busy;
-                        if (busy == 1) {
+                        busyCount++;
+                        if (busyCount == 1) {
                             monitor.signalLocked();
                         }
                     }
@@ -316,7 +316,7 @@ final class Workers {
                     try {
                         if (self.serving) {
                             self.serving = false;
-                            busyCount = --busy;
+                            busyCount--;
                         }
                         lock.unlock();
                         try {
@@ -327,8 +327,8 @@ final class Workers {
                         found = closed ? null : ready.poll();
                         if (found != null) {
                             self.serving = true;
-                            busyCount = ++busy;
-                            if (busy == 1) {
+                            busyCount++;
+                            if (busyCount == 1) {
                                 monitor.signalLocked();
                             }
                         }
@@ -344,7 +344,7 @@ final class Workers {
                     // Still counted busy until now, so publishers left this lane-less moment to it;
                     // having stopped counting, look once more before parking.
                     self.serving = false;
-                    busyCount = --busy;
+                    busyCount--;
                     continue;
                 }
                 boolean extra = workers > parallelism;
@@ -381,21 +381,31 @@ final class Workers {
         long now = System.nanoTime();
         long until = now + SPIN_NANOS;
         while (!ready.hasWaiting()) {
-            long next = now + LaneRunner.LOOK_NANOS;
-            do {
-                Thread.onSpinWait();
-                now = System.nanoTime();
-            } while (now - next < 0);
+            now = pauseOneLook(now);
             if (now - until > 0) {
                 return;
             }
         }
     }
 
+    /**
+     * Spins until one {@link LaneRunner#LOOK_NANOS} after {@code now}, the gap between two looks of a
+     * spinning worker; returns the time it stopped.
+     */
+    static long pauseOneLook(long now) {
+        long next = now + LaneRunner.LOOK_NANOS;
+        long t;
+        do {
+            Thread.onSpinWait();
+            t = System.nanoTime();
+        } while (t - next < 0);
+        return t;
+    }
+
     private @Nullable Lane exit(Worker self) {
         if (self.serving) {
             self.serving = false;
-            busyCount = --busy;
+            busyCount--;
         }
         workers--;
         all.remove(self);
@@ -408,7 +418,7 @@ final class Workers {
         try {
             if (self.serving) {
                 self.serving = false;
-                busyCount = --busy;
+                busyCount--;
             }
             idle.remove(self);
             if (all.remove(self)) {
@@ -433,7 +443,7 @@ final class Workers {
 
     /** Tells whether any worker is busy or a lane waits, so the monitor must keep looking (lock held). */
     boolean activeLocked() {
-        return busy > 0 || ready.hasWaiting();
+        return busyCount > 0 || ready.hasWaiting();
     }
 
     /** Tells whether a lane waits (lock held). */
@@ -473,7 +483,7 @@ final class Workers {
         if (spinning) {
             return null;
         }
-        if (workers == 0 || busy == 0) {
+        if (workers == 0 || busyCount == 0) {
             return anotherWorker();
         }
         if (!waitedAPeriod || progressingLocked() >= parallelism) {
@@ -503,7 +513,7 @@ final class Workers {
         volatile @Nullable Thread thread;
         /** True while it waits in the idle stack and nobody has woken it; guarded by the pool's lock. */
         boolean parked;
-        /** Whether it holds a lane (counted in {@code busy}); guarded by the pool's lock. */
+        /** Whether it holds a lane (counted in {@code busyCount}); guarded by the pool's lock. */
         boolean serving;
         /** The monitor's last look at {@code runner.progress()}; guarded by the pool's lock. */
         long seen;
