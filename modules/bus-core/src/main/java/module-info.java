@@ -13,7 +13,10 @@ import org.jspecify.annotations.NullMarked;
  *   <li>{@code org.llmgine.bus.filter}: event filters applied before an event is queued;</li>
  *   <li>{@code org.llmgine.bus.spi}: the observer SPI through which metrics bindings watch a bus.</li>
  * </ul>
- * Everything in {@code org.llmgine.bus.internal} is implementation and is not exported.
+ * Everything in {@code org.llmgine.bus.internal} is implementation and is not exported; so is
+ * {@code org.llmgine.bus.base}, the leaf helpers both use. The builder reaches the implementation
+ * through the {@link org.llmgine.bus.spi.BusFactory} service this module provides itself, so no API
+ * package depends on {@code internal}.
  */
 @NullMarked
 module org.llmgine.bus {
@@ -25,4 +28,7 @@ module org.llmgine.bus {
     exports org.llmgine.bus.middleware;
     exports org.llmgine.bus.filter;
     exports org.llmgine.bus.spi;
+
+    uses org.llmgine.bus.spi.BusFactory;
+    provides org.llmgine.bus.spi.BusFactory with org.llmgine.bus.internal.DefaultBusFactory;
 }

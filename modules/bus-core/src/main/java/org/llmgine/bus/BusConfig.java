@@ -2,40 +2,22 @@ package org.llmgine.bus;
 
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.Objects;
-import org.llmgine.bus.internal.Checks;
+import java.util.List;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+import org.llmgine.bus.filter.EventFilter;
+import org.llmgine.bus.middleware.CommandMiddleware;
+import org.llmgine.bus.middleware.EventMiddleware;
+import org.llmgine.bus.spi.BusObserver;
+import org.llmgine.bus.spi.ScheduledEventStore;
 
 /**
- * The scalar configuration of a bus. Build one through {@link MessageBus#builder()}; every value
- * is validated here, and every default is a constant of this class.
- *
- * @param name the bus name, used in thread names, logs and error messages
- * @param queueCapacity how many accepted, unfinished events the bus holds at most (lifecycle events
- *     may also use the {@code lifecycleReserve})
- * @param batchSize how many events the dispatcher (and each session lane) takes per lock
- *     acquisition; it never waits for a batch to fill
- * @param overflowStrategy what {@code publish} does when the queue is full
- * @param publishTimeout how long {@link OverflowStrategy#BLOCK} waits for room before rejecting
- * @param highWaterMark the fill fraction at which backpressure turns on (and {@link
- *     OverflowStrategy#ADAPTIVE} slows producers the most)
- * @param lowWaterMark the fill fraction at which backpressure turns off again (and below which
- *     ADAPTIVE does not slow producers); {@code 0 < lowWaterMark < highWaterMark <= 1}
- * @param adaptiveMaxDelay the longest pause {@link OverflowStrategy#ADAPTIVE} imposes on a publish
- * @param lifecycleReserve how many slots beyond {@code queueCapacity} the bus's own lifecycle events
- *     may use, so that notifications about an overloaded queue (a dropped event, a handler failure)
- *     are not lost to the overload they report; 0 disables the reserve
- * @param starvationLimit how many events may be dispatched ahead of an older, less urgent one
- *     before the oldest waiting event goes next
- * @param errorPolicy whether {@code publishAndWait} throws on handler failures
- * @param closeTimeout how long {@code close()} and a session's close wait for work to drain
- * @param filterLifecycleEvents whether event filters also see the bus's lifecycle events
- * @param clock the source of message timestamps and of due times of scheduled events
- * @param ticker the source of durations
+ * The configuration of a bus, made only by {@link MessageBus.Builder} (which validates every value
+ * as it is set and names it in the exception); every default is a constant of this class. It is a
+ * class with accessors, not a record, so that new settings never break code that reads the
+ * existing ones. The builder's setters document each setting.
  */
-public record BusConfig(String name, int queueCapacity, int batchSize, OverflowStrategy overflowStrategy,
-        Duration publishTimeout, double highWaterMark, double lowWaterMark, Duration adaptiveMaxDelay,
-        int lifecycleReserve, int starvationLimit, ErrorPolicy errorPolicy, Duration closeTimeout,
-        boolean filterLifecycleEvents, InstantSource clock, Ticker ticker) {
+public final class BusConfig {
 
     /** Default bus name: {@value}. */
     public static final String DEFAULT_NAME = "bus";
@@ -64,49 +46,289 @@ public record BusConfig(String name, int queueCapacity, int batchSize, OverflowS
     /** Whether filters see lifecycle events by default: {@value}. */
     public static final boolean DEFAULT_FILTER_LIFECYCLE_EVENTS = false;
 
-    /**
-     * Validates the configuration.
-     *
-     * @param name the bus name, not blank
-     * @param queueCapacity positive
-     * @param batchSize positive
-     * @param overflowStrategy the strategy
-     * @param publishTimeout not negative
-     * @param highWaterMark in (lowWaterMark, 1]
-     * @param lowWaterMark in (0, highWaterMark)
-     * @param adaptiveMaxDelay not negative
-     * @param lifecycleReserve not negative
-     * @param starvationLimit positive
-     * @param errorPolicy the policy
-     * @param closeTimeout not negative
-     * @param filterLifecycleEvents whether filters see lifecycle events
-     * @param clock the timestamp source
-     * @param ticker the duration source
-     * @throws IllegalArgumentException naming the field and the value when a value is invalid
-     */
-    public BusConfig {
-        Checks.notBlank("name", name);
-        Checks.positive("queueCapacity", queueCapacity);
-        Checks.positive("batchSize", batchSize);
-        Objects.requireNonNull(overflowStrategy, "overflowStrategy");
-        Checks.notNegative("publishTimeout", publishTimeout);
-        checkWaterMarks(highWaterMark, lowWaterMark);
-        Checks.notNegative("adaptiveMaxDelay", adaptiveMaxDelay);
-        Checks.notNegative("lifecycleReserve", lifecycleReserve);
-        Checks.positive("starvationLimit", starvationLimit);
-        Objects.requireNonNull(errorPolicy, "errorPolicy");
-        Checks.notNegative("closeTimeout", closeTimeout);
-        Objects.requireNonNull(clock, "clock");
-        Objects.requireNonNull(ticker, "ticker");
+    /** What a session's close does to its scheduled events by default: {@link ScheduledOnSessionClose#KEEP}. */
+    public static final ScheduledOnSessionClose DEFAULT_SCHEDULED_ON_SESSION_CLOSE = ScheduledOnSessionClose.KEEP;
+    /** Whether the bus publishes {@code EventUnhandled} by default: {@value}. */
+    public static final boolean DEFAULT_PUBLISH_UNHANDLED = false;
+    /** How long events may wait on a bus that was never started before it warns once: 5 seconds. */
+    public static final Duration DEFAULT_UNSTARTED_WARNING = Duration.ofSeconds(5);
+
+    private final String name;
+    private final int queueCapacity;
+    private final int batchSize;
+    private final OverflowStrategy overflowStrategy;
+    private final Duration publishTimeout;
+    private final double highWaterMark;
+    private final double lowWaterMark;
+    private final Duration adaptiveMaxDelay;
+    private final int lifecycleReserve;
+    private final int starvationLimit;
+    private final ErrorPolicy errorPolicy;
+    private final Duration closeTimeout;
+    private final boolean filterLifecycleEvents;
+    private final ScheduledOnSessionClose scheduledOnSessionClose;
+    private final @Nullable Duration sessionIdleTimeout;
+    private final boolean publishUnhandled;
+    private final Duration unstartedWarning;
+    private final InstantSource clock;
+    private final Ticker ticker;
+    private final List<EventFilter> filters;
+    private final List<CommandMiddleware> commandMiddleware;
+    private final List<EventMiddleware> eventMiddleware;
+    private final List<BusObserver> observers;
+    private final ScheduledEventStore scheduledEventStore;
+
+    /** Made by {@link MessageBus.Builder#config()} from its validated values. */
+    BusConfig(MessageBus.Builder b) {
+        this.name = b.name;
+        this.queueCapacity = b.queueCapacity;
+        this.batchSize = b.batchSize;
+        this.overflowStrategy = b.overflowStrategy;
+        this.publishTimeout = b.publishTimeout;
+        this.highWaterMark = b.highWaterMark;
+        this.lowWaterMark = b.lowWaterMark;
+        this.adaptiveMaxDelay = b.adaptiveMaxDelay;
+        this.lifecycleReserve = b.lifecycleReserve;
+        this.starvationLimit = b.starvationLimit;
+        this.errorPolicy = b.errorPolicy;
+        this.closeTimeout = b.closeTimeout;
+        this.filterLifecycleEvents = b.filterLifecycleEvents;
+        this.scheduledOnSessionClose = b.scheduledOnSessionClose;
+        this.sessionIdleTimeout = b.sessionIdleTimeout;
+        this.publishUnhandled = b.publishUnhandled;
+        this.unstartedWarning = b.unstartedWarning;
+        this.clock = b.clock;
+        this.ticker = b.ticker;
+        this.filters = List.copyOf(b.filters);
+        this.commandMiddleware = List.copyOf(b.commandMiddleware);
+        this.eventMiddleware = List.copyOf(b.eventMiddleware);
+        this.observers = List.copyOf(b.observers);
+        this.scheduledEventStore = b.scheduledEventStore;
     }
 
     /**
-     * Returns the default configuration.
+     * Returns the configuration of a bus built with every default.
      *
-     * @return the defaults, with the system clock and ticker
+     * @return the defaults
      */
     public static BusConfig defaults() {
         return MessageBus.builder().config();
+    }
+
+    /**
+     * Returns the bus name.
+     *
+     * @return the bus name
+     */
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Returns the most accepted, unfinished user events the bus holds.
+     *
+     * @return the most accepted, unfinished user events the bus holds
+     */
+    public int queueCapacity() {
+        return queueCapacity;
+    }
+
+    /**
+     * Returns how many events a worker takes per lock acquisition.
+     *
+     * @return how many events a worker takes per lock acquisition
+     */
+    public int batchSize() {
+        return batchSize;
+    }
+
+    /**
+     * Returns what {@code publish} does when the queue is full.
+     *
+     * @return what {@code publish} does when the queue is full
+     */
+    public OverflowStrategy overflowStrategy() {
+        return overflowStrategy;
+    }
+
+    /**
+     * Returns how long BLOCK waits for room.
+     *
+     * @return how long BLOCK waits for room
+     */
+    public Duration publishTimeout() {
+        return publishTimeout;
+    }
+
+    /**
+     * Returns the fill fraction at which backpressure turns on.
+     *
+     * @return the fill fraction at which backpressure turns on
+     */
+    public double highWaterMark() {
+        return highWaterMark;
+    }
+
+    /**
+     * Returns the fill fraction at which backpressure turns off.
+     *
+     * @return the fill fraction at which backpressure turns off
+     */
+    public double lowWaterMark() {
+        return lowWaterMark;
+    }
+
+    /**
+     * Returns the longest ADAPTIVE pause.
+     *
+     * @return the longest ADAPTIVE pause
+     */
+    public Duration adaptiveMaxDelay() {
+        return adaptiveMaxDelay;
+    }
+
+    /**
+     * Returns the slots beyond the capacity that lifecycle events may use.
+     *
+     * @return the slots beyond the capacity that lifecycle events may use
+     */
+    public int lifecycleReserve() {
+        return lifecycleReserve;
+    }
+
+    /**
+     * Returns how many events may pass an older, less urgent one.
+     *
+     * @return how many events may pass an older, less urgent one
+     */
+    public int starvationLimit() {
+        return starvationLimit;
+    }
+
+    /**
+     * Returns the error policy of {@code publishAndWait}.
+     *
+     * @return the error policy of {@code publishAndWait}
+     */
+    public ErrorPolicy errorPolicy() {
+        return errorPolicy;
+    }
+
+    /**
+     * Returns how long bus and session close wait for work to drain.
+     *
+     * @return how long bus and session close wait for work to drain
+     */
+    public Duration closeTimeout() {
+        return closeTimeout;
+    }
+
+    /**
+     * Returns whether filters also see lifecycle events.
+     *
+     * @return whether filters also see lifecycle events
+     */
+    public boolean filterLifecycleEvents() {
+        return filterLifecycleEvents;
+    }
+
+    /**
+     * Returns what a session's close does to its pending scheduled events.
+     *
+     * @return what a session's close does to its pending scheduled events
+     */
+    public ScheduledOnSessionClose scheduledOnSessionClose() {
+        return scheduledOnSessionClose;
+    }
+
+    /**
+     * Returns how long a session may go without a publish or execute before the bus closes it.
+     *
+     * @return the idle timeout, or empty for never
+     */
+    public Optional<Duration> sessionIdleTimeout() {
+        return Optional.ofNullable(sessionIdleTimeout);
+    }
+
+    /**
+     * Returns whether events that reach no handler are published as {@code EventUnhandled}.
+     *
+     * @return whether events that reach no handler are published as {@code EventUnhandled}
+     */
+    public boolean publishUnhandled() {
+        return publishUnhandled;
+    }
+
+    /**
+     * Returns how long events may wait on a never-started bus before it logs one WARNING.
+     *
+     * @return how long events may wait on a never-started bus before it logs one WARNING
+     */
+    public Duration unstartedWarning() {
+        return unstartedWarning;
+    }
+
+    /**
+     * Returns the source of timestamps and due times.
+     *
+     * @return the source of timestamps and due times
+     */
+    public InstantSource clock() {
+        return clock;
+    }
+
+    /**
+     * Returns the source of durations.
+     *
+     * @return the source of durations
+     */
+    public Ticker ticker() {
+        return ticker;
+    }
+
+    /**
+     * Returns the event filters, in the order they run.
+     *
+     * @return the event filters, in the order they run
+     */
+    public List<EventFilter> filters() {
+        return filters;
+    }
+
+    /**
+     * Returns the command middleware, outermost first.
+     *
+     * @return the command middleware, outermost first
+     */
+    public List<CommandMiddleware> commandMiddleware() {
+        return commandMiddleware;
+    }
+
+    /**
+     * Returns the event middleware, outermost first.
+     *
+     * @return the event middleware, outermost first
+     */
+    public List<EventMiddleware> eventMiddleware() {
+        return eventMiddleware;
+    }
+
+    /**
+     * Returns the observers, in the order they are called.
+     *
+     * @return the observers, in the order they are called
+     */
+    public List<BusObserver> observers() {
+        return observers;
+    }
+
+    /**
+     * Returns the store of scheduled events.
+     *
+     * @return the store of scheduled events
+     */
+    public ScheduledEventStore scheduledEventStore() {
+        return scheduledEventStore;
     }
 
     /**
@@ -134,5 +356,12 @@ public record BusConfig(String name, int queueCapacity, int batchSize, OverflowS
             throw new IllegalArgumentException("water marks must satisfy 0 < lowWaterMark < highWaterMark <= 1, but"
                     + " lowWaterMark was " + low + " and highWaterMark was " + high);
         }
+    }
+
+    @Override
+    public String toString() {
+        return "BusConfig[name=" + name + ", queueCapacity=" + queueCapacity + ", overflowStrategy=" + overflowStrategy
+                + ", publishTimeout=" + publishTimeout + ", waterMarks=" + highWaterMark + "/" + lowWaterMark
+                + ", closeTimeout=" + closeTimeout + "]";
     }
 }

@@ -1,69 +1,157 @@
 package org.llmgine.bus;
 
+import java.util.Objects;
+
 /**
- * An immutable snapshot of a bus's counters and gauges.
+ * An immutable snapshot of a bus's counters and gauges, in small groups so that a new statistic
+ * joins (or forms) a group instead of widening one long record.
  *
- * <p>Every published event ends in exactly one of filtered, rejected or accepted; every accepted
- * event ends in exactly one of delivered, cancelled (its handlers were interrupted by close),
- * returned (close handed it back undelivered) or dropped (DROP_OLDEST evicted it before it
- * started), or is still queued. So, once the bus is idle,
- * {@code published == filtered + rejected + accepted} and
- * {@code accepted == delivered + cancelled + returned + dropped + queueSize}. The counters are read
- * one after another, so a snapshot taken while events flow may be off by the events in flight.
+ * <p><b>Conservation.</b> Every published event ends in exactly one of filtered, rejected or
+ * accepted; every accepted event ends in exactly one of delivered, cancelled (its handlers were
+ * interrupted by close), returned (close handed it back undelivered) or dropped (DROP_OLDEST evicted
+ * it before it started), or is still queued. So, once the bus is idle:
+ * <pre>
+ * events.published == events.filtered + events.rejected + events.accepted
+ * events.accepted  == events.delivered + events.cancelled + events.returned + events.dropped + queue.size
+ * commands.executed == commands.succeeded + commands.failed + commands.running
+ * scheduled: every entry ever scheduled is pending, fired, cancelled or stored
+ * </pre>
+ * The counters are read one after another, so a snapshot taken while work flows may be off by the
+ * messages in flight (never showing more outcomes than publishes).
+ *
+ * <p><b>Lifecycle events</b> are counted like any event, but the bus only creates one when some
+ * handler could receive it (an unobserved lifecycle costs nothing), so the counts include exactly
+ * the lifecycle events that were listened to.
  *
  * @param name the bus name
  * @param state the bus state
- * @param queueSize accepted events not yet finished (queued or being handled)
- * @param queueCapacity the most {@code queueSize} can be for user events (lifecycle events may
- *     also use the lifecycle reserve)
- * @param largestQueueSize the largest {@code queueSize} seen so far
- * @param backpressureActive whether backpressure is on (the queue reached the high water mark and
- *     has not yet come back to the low one)
- * @param highWaterHits how many times backpressure turned on
- * @param published events offered to {@code publish}, including the bus's own lifecycle events
- * @param accepted events accepted into the queue
- * @param rejected events refused (queue full, publish timeout, interrupt, failing filter, close
- *     beginning while the event was offered)
- * @param lifecycleRejected the part of {@code rejected} that were the bus's own lifecycle events:
- *     they never wait for room, and are rejected only when the queue and its lifecycle reserve are
- *     full; the first such loss is logged at WARNING
- * @param filtered events declined by a filter
- * @param delivered accepted events whose dispatch finished: their handlers ran, failed or not (a
- *     failure of the bus itself while dispatching, logged at ERROR, also ends here)
- * @param cancelled accepted events whose handlers were interrupted when close ran out of time
- * @param returned accepted events never dispatched, handed back in the close report
- * @param dropped accepted events evicted by DROP_OLDEST before their handlers started
- * @param throttled publishes that ADAPTIVE paused
- * @param handlerFailures event handler invocations that threw
- * @param commandsExecuted command executions started
- * @param commandsFailed command executions that ended in a failure result
- * @param scheduledPending scheduled events waiting for their due time
- * @param scheduledFired scheduled events that fell due and were published (whatever the outcome)
- * @param scheduledRejected the part of {@code scheduledFired} the queue rejected (logged at WARNING)
- * @param scheduledCancelled scheduled events cancelled before they were due
- * @param scheduledSaved scheduled events handed to the store at close
- * @param approvalsPending approval commands waiting for a decision
- * @param approvalsApproved approval requests approved
- * @param approvalsDenied approval requests denied
- * @param approvalsExpired approval requests that expired
- * @param approvalsCancelled approval requests cancelled (close, session close, the caller gave up)
- * @param activeSessions sessions currently open
- * @param registeredHandlers event and command handlers currently registered, in every scope
+ * @param queue the queue's gauges
+ * @param events event counts
+ * @param commands command counts
+ * @param scheduled scheduled-event counts
+ * @param approvals approval counts
+ * @param sessions session and handler gauges
  */
-public record BusStats(String name, BusState state, int queueSize, int queueCapacity, int largestQueueSize,
-        boolean backpressureActive, long highWaterHits, long published, long accepted, long rejected,
-        long lifecycleRejected, long filtered, long delivered, long cancelled, long returned, long dropped,
-        long throttled, long handlerFailures, long commandsExecuted, long commandsFailed, int scheduledPending,
-        long scheduledFired, long scheduledRejected, long scheduledCancelled, long scheduledSaved,
-        int approvalsPending, long approvalsApproved, long approvalsDenied, long approvalsExpired,
-        long approvalsCancelled, int activeSessions, int registeredHandlers) {
+public record BusStats(String name, BusState state, Queue queue, Events events, Commands commands,
+        Scheduled scheduled, Approvals approvals, Sessions sessions) {
 
     /**
-     * Tells whether the bus was dispatching when the snapshot was taken.
+     * Validates the snapshot.
      *
-     * @return true in state {@link BusState#RUNNING}
+     * @param name the bus name
+     * @param state the state
+     * @param queue the queue
+     * @param events events
+     * @param commands commands
+     * @param scheduled scheduled events
+     * @param approvals approvals
+     * @param sessions sessions
+     */
+    public BusStats {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(queue, "queue");
+        Objects.requireNonNull(events, "events");
+        Objects.requireNonNull(commands, "commands");
+        Objects.requireNonNull(scheduled, "scheduled");
+        Objects.requireNonNull(approvals, "approvals");
+        Objects.requireNonNull(sessions, "sessions");
+    }
+
+    /**
+     * Tells whether the bus is running.
+     *
+     * @return true in state RUNNING
      */
     public boolean running() {
         return state == BusState.RUNNING;
+    }
+
+    /**
+     * The queue.
+     *
+     * @param size accepted events not yet finished (queued or being handled)
+     * @param capacity the most {@code size} can be for user events (lifecycle events may also use the
+     *     lifecycle reserve)
+     * @param largestSize the largest {@code size} seen so far
+     * @param backpressureActive whether backpressure is on (the queue reached the high water mark and
+     *     has not yet come back to the low one)
+     * @param highWaterHits how many times backpressure turned on
+     * @param throttled publishes that ADAPTIVE paused
+     */
+    public record Queue(int size, int capacity, int largestSize, boolean backpressureActive, long highWaterHits,
+            long throttled) {
+    }
+
+    /**
+     * Events, each counted once (not per handler), lifecycle events included.
+     *
+     * @param published events offered to {@code publish}, including the bus's own lifecycle events
+     * @param accepted events accepted into the queue
+     * @param rejected events refused (queue full, publish timeout, interrupt, failing filter, closed
+     *     bus or session)
+     * @param lifecycleRejected the part of {@code rejected} that were lifecycle events (rejected only
+     *     when the queue and its reserve are full; the first loss is logged at WARNING)
+     * @param filtered events declined by a filter
+     * @param delivered accepted events whose dispatch finished: their handlers ran, failed or not
+     * @param unhandled the part of {@code delivered} that reached no handler at all
+     * @param cancelled accepted events whose handlers were interrupted when close ran out of time
+     * @param returned accepted events never dispatched, handed back in the close report
+     * @param dropped accepted events evicted by DROP_OLDEST before their handlers started
+     * @param handlerFailures event handler invocations that threw (counted per handler)
+     */
+    public record Events(long published, long accepted, long rejected, long lifecycleRejected, long filtered,
+            long delivered, long unhandled, long cancelled, long returned, long dropped, long handlerFailures) {
+    }
+
+    /**
+     * Command executions.
+     *
+     * @param executed executions started (admitted; also those that found no handler)
+     * @param succeeded executions that ended in a success
+     * @param failed executions that ended in a failure (any cause)
+     * @param cancelled the part of {@code failed} that was cancelled (handle, id, interrupt, close)
+     * @param running executions running now
+     * @param refused executions refused before they started: the scope was not running (Unavailable)
+     */
+    public record Commands(long executed, long succeeded, long failed, long cancelled, int running, long refused) {
+    }
+
+    /**
+     * Scheduled events; the names match {@link ScheduledEvent.State}.
+     *
+     * @param pending waiting for their due time
+     * @param fired published when due
+     * @param rejected the part of {@code fired} that the queue did not accept
+     * @param cancelled cancelled before they were due
+     * @param stored still pending when the bus closed, left in the store
+     * @param storeFailures store calls that failed after the entry was scheduled (claim, complete,
+     *     cancel); each is logged at ERROR with the entry's id
+     */
+    public record Scheduled(int pending, long fired, long rejected, long cancelled, long stored, long storeFailures) {
+    }
+
+    /**
+     * Approval requests.
+     *
+     * @param pending waiting for a decision
+     * @param approved approved
+     * @param denied denied
+     * @param expired expired
+     * @param cancelled cancelled (command cancelled, session or bus closed)
+     */
+    public record Approvals(int pending, long approved, long denied, long expired, long cancelled) {
+    }
+
+    /**
+     * Sessions and handlers.
+     *
+     * @param active open sessions
+     * @param opened sessions opened so far
+     * @param closed sessions closed so far (expired ones included)
+     * @param expired sessions closed by idle expiry
+     * @param registeredHandlers event and command handlers registered now, in every scope
+     */
+    public record Sessions(int active, long opened, long closed, long expired, int registeredHandlers) {
     }
 }

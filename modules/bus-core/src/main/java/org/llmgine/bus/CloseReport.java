@@ -2,26 +2,23 @@ package org.llmgine.bus;
 
 import java.time.Duration;
 import java.util.List;
-import org.llmgine.bus.spi.StoredScheduledEvent;
 
 /**
  * What {@code close()} did: whether everything drained within the deadline and, if not, what was
- * cut short. Nothing is dropped silently: events that never started are listed, interrupted work
- * is counted, and threads that ignored interruption are counted too.
+ * cut short. Nothing is dropped silently: events that never started and events whose handlers were
+ * interrupted are listed, interrupted commands and threads that ignored interruption are counted.
  *
  * @param drained true if every accepted event and running command finished before the deadline
  * @param waited how long close waited for the drain
- * @param returned accepted events that were never dispatched, in acceptance order per session
- * @param cancelledEvents events whose handlers were interrupted
+ * @param returned accepted events that were never dispatched, in acceptance order
+ * @param cancelled accepted events whose handlers were interrupted, in acceptance order
  * @param cancelledCommands command executions that were interrupted
  * @param threadsStillRunning bus threads that had not stopped when close gave up waiting for them
- * @param scheduledSaved scheduled events still pending at close, handed to the bus's
- *     {@code ScheduledEventStore}
- * @param scheduledNotSaved pending scheduled events the store failed to take (logged at ERROR)
+ * @param scheduledStored scheduled events still pending at close; they stay in the bus's
+ *     {@code ScheduledEventStore} (written when they were scheduled) for the next bus on that store
  */
-public record CloseReport(boolean drained, Duration waited, List<ReturnedEvent> returned, long cancelledEvents,
-        long cancelledCommands, int threadsStillRunning, int scheduledSaved,
-        List<StoredScheduledEvent> scheduledNotSaved) {
+public record CloseReport(boolean drained, Duration waited, List<UnfinishedEvent> returned,
+        List<UnfinishedEvent> cancelled, long cancelledCommands, int threadsStillRunning, int scheduledStored) {
 
     /**
      * Creates a report.
@@ -29,25 +26,25 @@ public record CloseReport(boolean drained, Duration waited, List<ReturnedEvent> 
      * @param drained whether everything drained
      * @param waited the time spent waiting
      * @param returned the returned events
-     * @param cancelledEvents the number of interrupted events
+     * @param cancelled the interrupted events
      * @param cancelledCommands the number of interrupted commands
      * @param threadsStillRunning the number of threads still running
-     * @param scheduledSaved the number of scheduled events saved to the store
-     * @param scheduledNotSaved the scheduled events the store failed to take
+     * @param scheduledStored the number of scheduled events left pending in the store
      */
     public CloseReport {
+        java.util.Objects.requireNonNull(waited, "waited");
         returned = List.copyOf(returned);
-        scheduledNotSaved = List.copyOf(scheduledNotSaved);
+        cancelled = List.copyOf(cancelled);
     }
 
     /**
-     * Tells whether close finished everything cleanly: drained, nothing returned, cancelled, left
-     * running or lost. Scheduled events saved to the store do not make a close unclean.
+     * Tells whether close finished everything cleanly: drained, nothing returned, cancelled or left
+     * running. Scheduled events left in the store do not make a close unclean.
      *
      * @return true for a clean close
      */
     public boolean clean() {
-        return drained && returned.isEmpty() && cancelledEvents == 0 && cancelledCommands == 0
-                && threadsStillRunning == 0 && scheduledNotSaved.isEmpty();
+        return drained && returned.isEmpty() && cancelled.isEmpty() && cancelledCommands == 0
+                && threadsStillRunning == 0;
     }
 }

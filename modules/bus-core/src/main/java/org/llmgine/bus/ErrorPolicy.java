@@ -7,7 +7,7 @@ package org.llmgine.bus;
  * decides whether the waiting publisher also gets an exception.
  */
 public enum ErrorPolicy {
-    /** The default: failures are listed in the {@link DeliveryReport}; nothing is thrown. */
+    /** The default: failures are listed in the {@link DeliveryOutcome.Delivered}; nothing is thrown. */
     SUPPRESS,
     /**
      * {@code publishAndWait} throws an {@link EventDeliveryException} that carries every failure of

@@ -3,7 +3,7 @@ package org.llmgine.bus;
 import java.util.Objects;
 
 /**
- * One event handler's failure, as listed in a {@link DeliveryReport}.
+ * One event handler's failure, as listed in a {@link DeliveryOutcome.Delivered}.
  *
  * @param handler the handler's name
  * @param error what it threw

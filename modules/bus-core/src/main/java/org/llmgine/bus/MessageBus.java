@@ -5,13 +5,19 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
+import org.llmgine.bus.base.Checks;
 import org.llmgine.bus.filter.EventFilter;
-import org.llmgine.bus.internal.Checks;
-import org.llmgine.bus.internal.DefaultMessageBus;
+import org.llmgine.bus.message.MessageId;
 import org.llmgine.bus.middleware.CommandMiddleware;
 import org.llmgine.bus.middleware.EventMiddleware;
+import org.llmgine.bus.spi.BusFactory;
 import org.llmgine.bus.spi.BusObserver;
 import org.llmgine.bus.spi.InMemoryScheduledEventStore;
+import org.llmgine.bus.spi.LifecyclePublisher;
 import org.llmgine.bus.spi.ScheduledEventStore;
 
 /**
@@ -33,10 +39,15 @@ import org.llmgine.bus.spi.ScheduledEventStore;
  * }
  * }</pre>
  *
- * <p>Events flow: publish, filters, envelope, a bounded queue, a dispatcher on a virtual thread,
- * one lane per session (FIFO within a session, parallel across sessions), then for each event the
- * priority groups of its handlers in order, the handlers of one group concurrently on virtual
- * threads.
+ * <p>Before {@link #start()} (state {@link BusState#NEW}) the bus accepts registrations, sessions,
+ * schedules and publishes (accepted events wait in the queue and run once it starts; if they are
+ * still waiting after {@link BusConfig#unstartedWarning()}, the bus logs one WARNING), but it runs
+ * nothing: {@code execute} fails with {@code Unavailable(NEW)} and {@code publishAndWait} returns
+ * {@code NotAccepted(Rejected(BUS_NOT_STARTED))}.
+ *
+ * <p>Events flow: publish, filters, envelope, a bounded queue, one lane per session (FIFO within a
+ * session, parallel across sessions), then for each event the priority groups of its handlers in
+ * order, the handlers of one group concurrently on virtual threads.
  */
 public interface MessageBus extends MessageScope, AutoCloseable {
 
@@ -57,6 +68,15 @@ public interface MessageBus extends MessageScope, AutoCloseable {
     String name();
 
     /**
+     * Returns the id of this bus instance: a time-ordered UUID made when it was built, the origin of
+     * every {@link MessageId} it gives out. Two buses, or one bus before and after a restart, never
+     * share it.
+     *
+     * @return the instance id
+     */
+    UUID instanceId();
+
+    /**
      * Returns the bus's configuration.
      *
      * @return the configuration
@@ -71,7 +91,8 @@ public interface MessageBus extends MessageScope, AutoCloseable {
     BusState state();
 
     /**
-     * Starts dispatching. Events published before start wait in the queue. Idempotent.
+     * Starts dispatching: events accepted before start run now, and scheduled events restored from
+     * the store are scheduled. Idempotent.
      *
      * @return this bus
      * @throws BusClosedException if the bus is closing or closed
@@ -84,7 +105,7 @@ public interface MessageBus extends MessageScope, AutoCloseable {
      * @param id the session id, unique among the open sessions of this bus
      * @return the open session
      * @throws IllegalArgumentException if {@code id} is blank
-     * @throws IllegalStateException if a session with this id is already open
+     * @throws IllegalStateException if a session with this id is open (or still closing)
      * @throws BusClosedException if the bus is closing or closed
      */
     Session openSession(String id);
@@ -98,6 +119,34 @@ public interface MessageBus extends MessageScope, AutoCloseable {
     Session openSession();
 
     /**
+     * Returns the open session with this id.
+     *
+     * @param id the session id
+     * @return the session, or empty if none is open under it (a closing session is not returned)
+     */
+    Optional<Session> session(String id);
+
+    /**
+     * Returns the open session with this id, or opens one; atomic with respect to other calls and to
+     * the session's close (if a session with the id is closing, this waits for that close to finish
+     * and then opens a new one). Services that map a conversation id to a session need no map of
+     * their own.
+     *
+     * @param id the session id
+     * @return the open session
+     * @throws IllegalArgumentException if {@code id} is blank
+     * @throws BusClosedException if the bus is closing or closed
+     */
+    Session getOrOpenSession(String id);
+
+    /**
+     * Returns the ids of the open sessions.
+     *
+     * @return a snapshot, in no particular order
+     */
+    List<String> sessionIds();
+
+    /**
      * Approves a pending {@link org.llmgine.bus.message.ApprovalCommand}: its handler runs, through
      * the command middleware.
      *
@@ -106,7 +155,7 @@ public interface MessageBus extends MessageScope, AutoCloseable {
      * @throws IllegalArgumentException if no approval is pending under that id (unknown, or already
      *     decided, expired or cancelled)
      */
-    void approve(long commandId);
+    void approve(MessageId commandId);
 
     /**
      * Denies a pending {@link org.llmgine.bus.message.ApprovalCommand}: it fails with
@@ -116,7 +165,7 @@ public interface MessageBus extends MessageScope, AutoCloseable {
      * @param reason why, not blank
      * @throws IllegalArgumentException if no approval is pending under that id, or the reason is blank
      */
-    void deny(long commandId, String reason);
+    void deny(MessageId commandId, String reason);
 
     /**
      * Returns the approval requests waiting for a decision, in request order.
@@ -124,6 +173,51 @@ public interface MessageBus extends MessageScope, AutoCloseable {
      * @return a snapshot
      */
     List<PendingApproval> pendingApprovals();
+
+    /**
+     * Cancels a running command by id: its handler is interrupted (or its pending approval
+     * withdrawn) and its result becomes {@code Cancelled(reason)}.
+     *
+     * @param commandId the command's id ({@link CommandHandle#commandId()}, the handler's
+     *     {@code context.messageId()}, {@code CommandStarted.commandId()})
+     * @param reason why, for the failure and the logs
+     * @return true if this call cancelled it; false if no command with that id is running
+     */
+    boolean cancelCommand(MessageId commandId, String reason);
+
+    /**
+     * Returns a pending scheduled event by its id (also one restored from the store at start).
+     *
+     * @param id the entry id, {@link ScheduledEvent#id()}
+     * @return the handle, or empty if no event is pending under that id
+     */
+    Optional<ScheduledEvent> scheduledEvent(MessageId id);
+
+    /**
+     * Returns the pending scheduled events of a session, by session id, whether or not the session
+     * is open now.
+     *
+     * @param sessionId the session id
+     * @return a snapshot of handles, in due order
+     */
+    List<ScheduledEvent> scheduledEvents(String sessionId);
+
+    /**
+     * Cancels every pending scheduled event of a session, whether or not the session is open now.
+     *
+     * @param sessionId the session id
+     * @return how many were cancelled
+     */
+    int cancelScheduledEvents(String sessionId);
+
+    /**
+     * Returns the channel through which modules publish their own lifecycle events
+     * ({@link org.llmgine.bus.message.LifecycleEvent.ModuleEvent}) with the lifecycle reserve and
+     * the filter bypass.
+     *
+     * @return the bus's lifecycle channel
+     */
+    LifecyclePublisher lifecycle();
 
     /**
      * Returns a snapshot of the bus's counters and gauges.
@@ -142,8 +236,8 @@ public interface MessageBus extends MessageScope, AutoCloseable {
     /**
      * Closes the bus: refuses new publishes from outside, waits up to {@code timeout} for accepted
      * events and running commands to finish, then interrupts what still runs and hands back what
-     * never started. Open sessions are closed without SessionEnded events. Idempotent: later calls
-     * return the first report.
+     * never started. Open sessions are closed without SessionEnded events; pending scheduled events
+     * stay in the store. Idempotent: later and concurrent calls return the first report.
      *
      * @param timeout how long to wait for the drain
      * @return what happened; logged at WARNING unless clean
@@ -157,26 +251,30 @@ public interface MessageBus extends MessageScope, AutoCloseable {
      */
     final class Builder {
 
-        private String name = BusConfig.DEFAULT_NAME;
-        private int queueCapacity = BusConfig.DEFAULT_QUEUE_CAPACITY;
-        private int batchSize = BusConfig.DEFAULT_BATCH_SIZE;
-        private OverflowStrategy overflowStrategy = BusConfig.DEFAULT_OVERFLOW_STRATEGY;
-        private Duration publishTimeout = BusConfig.DEFAULT_PUBLISH_TIMEOUT;
-        private double highWaterMark = BusConfig.DEFAULT_HIGH_WATER_MARK;
-        private double lowWaterMark = BusConfig.DEFAULT_LOW_WATER_MARK;
-        private Duration adaptiveMaxDelay = BusConfig.DEFAULT_ADAPTIVE_MAX_DELAY;
-        private int lifecycleReserve = BusConfig.DEFAULT_LIFECYCLE_RESERVE;
-        private int starvationLimit = BusConfig.DEFAULT_STARVATION_LIMIT;
-        private ErrorPolicy errorPolicy = BusConfig.DEFAULT_ERROR_POLICY;
-        private Duration closeTimeout = BusConfig.DEFAULT_CLOSE_TIMEOUT;
-        private boolean filterLifecycleEvents = BusConfig.DEFAULT_FILTER_LIFECYCLE_EVENTS;
-        private InstantSource clock = InstantSource.system();
-        private Ticker ticker = Ticker.system();
-        private final List<EventFilter> filters = new ArrayList<>();
-        private final List<CommandMiddleware> commandMiddleware = new ArrayList<>();
-        private final List<EventMiddleware> eventMiddleware = new ArrayList<>();
-        private final List<BusObserver> observers = new ArrayList<>();
-        private ScheduledEventStore scheduledEventStore = new InMemoryScheduledEventStore();
+        String name = BusConfig.DEFAULT_NAME;
+        int queueCapacity = BusConfig.DEFAULT_QUEUE_CAPACITY;
+        int batchSize = BusConfig.DEFAULT_BATCH_SIZE;
+        OverflowStrategy overflowStrategy = BusConfig.DEFAULT_OVERFLOW_STRATEGY;
+        Duration publishTimeout = BusConfig.DEFAULT_PUBLISH_TIMEOUT;
+        double highWaterMark = BusConfig.DEFAULT_HIGH_WATER_MARK;
+        double lowWaterMark = BusConfig.DEFAULT_LOW_WATER_MARK;
+        Duration adaptiveMaxDelay = BusConfig.DEFAULT_ADAPTIVE_MAX_DELAY;
+        int lifecycleReserve = BusConfig.DEFAULT_LIFECYCLE_RESERVE;
+        int starvationLimit = BusConfig.DEFAULT_STARVATION_LIMIT;
+        ErrorPolicy errorPolicy = BusConfig.DEFAULT_ERROR_POLICY;
+        Duration closeTimeout = BusConfig.DEFAULT_CLOSE_TIMEOUT;
+        boolean filterLifecycleEvents = BusConfig.DEFAULT_FILTER_LIFECYCLE_EVENTS;
+        ScheduledOnSessionClose scheduledOnSessionClose = BusConfig.DEFAULT_SCHEDULED_ON_SESSION_CLOSE;
+        @Nullable Duration sessionIdleTimeout;
+        boolean publishUnhandled = BusConfig.DEFAULT_PUBLISH_UNHANDLED;
+        Duration unstartedWarning = BusConfig.DEFAULT_UNSTARTED_WARNING;
+        InstantSource clock = InstantSource.system();
+        Ticker ticker = Ticker.system();
+        final List<EventFilter> filters = new ArrayList<>();
+        final List<CommandMiddleware> commandMiddleware = new ArrayList<>();
+        final List<EventMiddleware> eventMiddleware = new ArrayList<>();
+        final List<BusObserver> observers = new ArrayList<>();
+        ScheduledEventStore scheduledEventStore = new InMemoryScheduledEventStore();
 
         private Builder() {
         }
@@ -321,6 +419,65 @@ public interface MessageBus extends MessageScope, AutoCloseable {
         }
 
         /**
+         * Sets what a session's close does to its pending scheduled events (default
+         * {@link ScheduledOnSessionClose#KEEP}).
+         *
+         * @param policy keep or cancel
+         * @return this builder
+         */
+        public Builder scheduledOnSessionClose(ScheduledOnSessionClose policy) {
+            this.scheduledOnSessionClose = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Makes the bus close a session that saw no publish, execute or schedule for
+         * {@code idleTimeout} and has no work left (an abandoned conversation); its close report says
+         * {@code expired}. Default: sessions never expire. Checked on the bus's clock, at least every
+         * {@code idleTimeout}, so a session closes between one and two timeouts after its last use.
+         *
+         * @param idleTimeout positive
+         * @return this builder
+         */
+        public Builder sessionIdleTimeout(Duration idleTimeout) {
+            Checks.notNegative("sessionIdleTimeout", idleTimeout);
+            if (idleTimeout.isZero()) {
+                throw new IllegalArgumentException("sessionIdleTimeout must be positive, but was " + idleTimeout);
+            }
+            this.sessionIdleTimeout = idleTimeout;
+            return this;
+        }
+
+        /**
+         * Sets whether an accepted event that reaches no handler is published as
+         * {@link org.llmgine.bus.message.EventUnhandled} (default false; it is counted in
+         * {@code stats().events().unhandled()} either way).
+         *
+         * @param publishUnhandled true to publish them
+         * @return this builder
+         */
+        public Builder publishUnhandled(boolean publishUnhandled) {
+            this.publishUnhandled = publishUnhandled;
+            return this;
+        }
+
+        /**
+         * Sets how long accepted events may wait on a bus that was never started before it logs one
+         * WARNING (default 5 s).
+         *
+         * @param unstartedWarning positive
+         * @return this builder
+         */
+        public Builder unstartedWarning(Duration unstartedWarning) {
+            Checks.notNegative("unstartedWarning", unstartedWarning);
+            if (unstartedWarning.isZero()) {
+                throw new IllegalArgumentException("unstartedWarning must be positive, but was " + unstartedWarning);
+            }
+            this.unstartedWarning = unstartedWarning;
+            return this;
+        }
+
+        /**
          * Sets the source of message timestamps (default the system clock).
          *
          * @param clock the clock
@@ -389,9 +546,11 @@ public interface MessageBus extends MessageScope, AutoCloseable {
         }
 
         /**
-         * Sets where pending scheduled events go when the bus closes, and where a starting bus takes
-         * them back from (default: a new {@link InMemoryScheduledEventStore}). Give two buses the same
-         * store to carry scheduled events from one to the next.
+         * Sets the store that scheduled events are written through (default: a new
+         * {@link InMemoryScheduledEventStore}): each entry is added when scheduled, claimed and
+         * completed when it fires, removed when cancelled, and a starting bus schedules every entry
+         * still pending. Give two buses (or a bus and its successor after a crash) the same store to
+         * carry scheduled events from one to the next.
          *
          * @param store the store
          * @return this builder
@@ -407,20 +566,18 @@ public interface MessageBus extends MessageScope, AutoCloseable {
          * @return the validated configuration
          */
         public BusConfig config() {
-            return new BusConfig(name, queueCapacity, batchSize, overflowStrategy, publishTimeout, highWaterMark,
-                    lowWaterMark, adaptiveMaxDelay, lifecycleReserve, starvationLimit, errorPolicy, closeTimeout,
-                    filterLifecycleEvents, clock, ticker);
+            return new BusConfig(this);
         }
 
         /**
          * Builds a bus in state {@link BusState#NEW}: register handlers, then call
-         * {@link MessageBus#start()}.
+         * {@link MessageBus#start()}. The implementation is found through {@link ServiceLoader} as
+         * the {@link BusFactory} this module provides, so the API packages do not depend on it.
          *
          * @return the bus
          */
         public MessageBus build() {
-            return new DefaultMessageBus(config(), filters, commandMiddleware, eventMiddleware, observers,
-                    scheduledEventStore);
+            return Factory.INSTANCE.create(config());
         }
 
         /**
@@ -430,6 +587,14 @@ public interface MessageBus extends MessageScope, AutoCloseable {
          */
         public MessageBus start() {
             return build().start();
+        }
+
+        /** The implementation's factory, looked up once. */
+        private static final class Factory {
+            static final BusFactory INSTANCE = ServiceLoader.load(BusFactory.class, BusFactory.class.getClassLoader())
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no " + BusFactory.class.getName()
+                            + " found; the org.llmgine.bus module provides one: is it complete on the module or class path?"));
         }
     }
 }

@@ -2,7 +2,7 @@ package org.llmgine.bus;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.CompletableFuture;
+import java.util.List;
 import org.llmgine.bus.handler.CommandHandler;
 import org.llmgine.bus.handler.EventHandler;
 import org.llmgine.bus.handler.EventListener;
@@ -19,6 +19,13 @@ import org.llmgine.bus.message.Event;
  * <p>Bus-scope event handlers receive every event of their type, whatever its session; session
  * handlers receive only their session's events. A command executed in a session runs the session's
  * handler for its exact class if there is one, else the bus scope's.
+ *
+ * <p><b>Errors.</b> Publishing and executing report a closed scope as an outcome, never as an
+ * exception, whatever the timing: {@code publish} returns {@code Rejected(BUS_CLOSED)} or
+ * {@code Rejected(SESSION_CLOSED)}, {@code publishAndWait} a {@link DeliveryOutcome.NotAccepted}
+ * of it, {@code execute} a {@link org.llmgine.bus.message.FailureCause.Unavailable} failure.
+ * Registering handlers and scheduling in a closed scope throw {@link BusClosedException} or
+ * {@link SessionClosedException}: those are set-up mistakes, not outcomes of traffic.
  */
 public interface MessageScope {
 
@@ -37,10 +44,13 @@ public interface MessageScope {
      * Subscribes a listener to events of {@code type} and its subtypes.
      *
      * @param type the event class
-     * @param options the handler's name and priority
+     * @param options the handler's name, priority and condition
      * @param listener the listener
      * @param <E> the event type
      * @return the registration
+     * @throws IllegalArgumentException if this scope already has an event handler of that name, or
+     *     a session subscribes to its own {@link org.llmgine.bus.message.SessionEnded} (which it
+     *     never receives: its handlers are gone when it is published)
      * @throws BusClosedException if this scope is closed
      */
     <E extends Event> Registration subscribe(Class<E> type, HandlerOptions options, EventListener<? super E> listener);
@@ -60,7 +70,7 @@ public interface MessageScope {
      * Registers an event handler that also receives the context, with options.
      *
      * @param type the event class
-     * @param options the handler's name and priority
+     * @param options the handler's name, priority and condition
      * @param handler the handler
      * @param <E> the event type
      * @return the registration
@@ -88,8 +98,7 @@ public interface MessageScope {
      * Publishes an event in this scope without waiting for its handlers.
      *
      * @param event the event
-     * @return accepted, filtered or rejected; never null
-     * @throws BusClosedException if this scope is closed
+     * @return accepted, filtered or rejected (also when the scope is closed); never null
      */
     PublishOutcome publish(Event event);
 
@@ -99,39 +108,35 @@ public interface MessageScope {
      *
      * @param event the event
      * @param options the headers and priority that handlers read from their context
-     * @return accepted, filtered or rejected; never null
-     * @throws BusClosedException if this scope is closed
+     * @return accepted, filtered or rejected (also when the scope is closed); never null
      */
     PublishOutcome publish(Event event, PublishOptions options);
 
     /**
-     * Publishes an event and waits until all its handlers finished: only for this event, not for
-     * the rest of the queue.
+     * Publishes an event and waits, without a timeout, until all its handlers finished: only for
+     * this event, not for the rest of the queue.
      *
      * @param event the event
-     * @return the delivery report
+     * @return what became of it
      * @throws EventDeliveryException under {@link ErrorPolicy#PROPAGATE} if handlers failed
-     * @throws WouldDeadlockException if called from a handler of the scope the event goes to
-     * @throws BusClosedException if this scope is closed, or closes before the event is delivered
-     * @throws IllegalStateException if the bus was not started (nothing would dispatch the event)
+     * @throws WouldDeadlockException if the wait could never end: called from a handler of the
+     *     session the event goes to, or closing a wait cycle across sessions (the message names it)
      * @throws InterruptedException if interrupted while waiting
      */
-    DeliveryReport publishAndWait(Event event) throws InterruptedException;
+    DeliveryOutcome publishAndWait(Event event) throws InterruptedException;
 
     /**
      * Publishes an event and waits at most {@code timeout} for its handlers to finish.
      *
      * @param event the event
      * @param timeout how long to wait for delivery
-     * @return the delivery report
-     * @throws DeliveryTimeoutException if the handlers did not finish in time (they keep running)
+     * @return what became of it ({@link DeliveryOutcome.TimedOut} if the handlers did not finish
+     *     in time; they keep running)
      * @throws EventDeliveryException under {@link ErrorPolicy#PROPAGATE} if handlers failed
-     * @throws WouldDeadlockException if called from a handler of the scope the event goes to
-     * @throws BusClosedException if this scope is closed, or closes before the event is delivered
-     * @throws IllegalStateException if the bus was not started
+     * @throws WouldDeadlockException if the wait could never end
      * @throws InterruptedException if interrupted while waiting
      */
-    DeliveryReport publishAndWait(Event event, Duration timeout) throws InterruptedException;
+    DeliveryOutcome publishAndWait(Event event, Duration timeout) throws InterruptedException;
 
     /**
      * Publishes an event with options and waits at most {@code timeout} for its handlers to finish.
@@ -139,27 +144,28 @@ public interface MessageScope {
      * @param event the event
      * @param options the headers and priority that handlers read from their context
      * @param timeout how long to wait for delivery
-     * @return the delivery report
-     * @throws DeliveryTimeoutException if the handlers did not finish in time (they keep running)
+     * @return what became of it
      * @throws EventDeliveryException under {@link ErrorPolicy#PROPAGATE} if handlers failed
-     * @throws WouldDeadlockException if called from a handler of the scope the event goes to
-     * @throws BusClosedException if this scope is closed, or closes before the event is delivered
-     * @throws IllegalStateException if the bus was not started
+     * @throws WouldDeadlockException if the wait could never end
      * @throws InterruptedException if interrupted while waiting
      */
-    DeliveryReport publishAndWait(Event event, PublishOptions options, Duration timeout) throws InterruptedException;
+    DeliveryOutcome publishAndWait(Event event, PublishOptions options, Duration timeout) throws InterruptedException;
 
     /**
-     * Schedules an event to be published in this scope at {@code at}, on the bus's clock. When due
-     * it goes through the normal publish path (filters, backpressure), without waiting for room: a
-     * full queue rejects it, which is counted and logged and visible on the handle. Pending events
-     * still waiting when the bus closes are handed to its {@code ScheduledEventStore}, and a bus
-     * started with the same store schedules them again.
+     * Schedules an event to be published in this scope at {@code at}, on the bus's clock. The entry
+     * is written to the bus's {@code ScheduledEventStore} before this returns (so a crash loses
+     * nothing), and removed when it fires or is cancelled. When due it goes through the normal
+     * publish path (filters, backpressure) without waiting for room: a full queue rejects it, which
+     * is counted, logged and visible on the handle. A session's event is published in the session
+     * open under its id at that time (a session closed and reopened, or reopened on a restarted
+     * bus, gets it); with none open, only bus-scope handlers see it. What a session's close does to
+     * its pending events is {@code BusConfig.scheduledOnSessionClose()}.
      *
      * @param event the event
      * @param at when to publish it; a time in the past means now
      * @return a handle to follow or cancel it
      * @throws BusClosedException if this scope is closed
+     * @throws IllegalStateException if the store could not write the entry (nothing is scheduled)
      */
     ScheduledEvent schedule(Event event, Instant at);
 
@@ -187,6 +193,14 @@ public interface MessageScope {
     ScheduledEvent schedule(Event event, Instant at, PublishOptions options);
 
     /**
+     * Returns the pending scheduled events of this scope (for the bus: of every scope), including
+     * those restored from the store at start, in due order.
+     *
+     * @return a snapshot of handles
+     */
+    List<ScheduledEvent> scheduledEvents();
+
+    /**
      * Executes a command in this scope and waits for its result. The handler runs on a virtual
      * thread of the bus. If the caller is interrupted, the handler is interrupted and the result is
      * a {@link org.llmgine.bus.message.FailureCause.Cancelled} failure; the caller's interrupt flag
@@ -194,36 +208,56 @@ public interface MessageScope {
      *
      * @param command the command
      * @param <R> the result type
-     * @return the result; never null
-     * @throws BusClosedException if this scope is closed
+     * @return the result; never null (a closed or not yet started scope is an {@code Unavailable} failure)
      */
     <R> CommandResult<R> execute(Command<R> command);
 
     /**
      * Executes a command and waits at most {@code timeout}; on timeout the handler is interrupted
      * and the result is a {@link org.llmgine.bus.message.FailureCause.TimedOut} failure.
+     * {@link Duration#ZERO} fails that way at once, without running the handler.
      *
      * @param command the command
-     * @param timeout the deadline
+     * @param timeout the deadline, not negative
      * @param <R> the result type
      * @return the result; never null
-     * @throws BusClosedException if this scope is closed
      */
     <R> CommandResult<R> execute(Command<R> command, Duration timeout);
 
     /**
-     * Executes a command without waiting. The future always completes normally with a result.
+     * Executes a command with options (headers for its context, timeout, priority) and waits for its
+     * result.
+     *
+     * @param command the command
+     * @param options the options
+     * @param <R> the result type
+     * @return the result; never null
+     */
+    <R> CommandResult<R> execute(Command<R> command, ExecuteOptions options);
+
+    /**
+     * Starts a command without waiting.
      *
      * @param command the command
      * @param <R> the result type
-     * @return a future of the result
-     * @throws BusClosedException if this scope is closed
+     * @return a handle: its id, its result to come (always completing normally), and cancel
      */
-    <R> CompletableFuture<CommandResult<R>> executeAsync(Command<R> command);
+    <R> CommandHandle<R> executeAsync(Command<R> command);
 
     /**
-     * Waits until every event accepted in this scope has finished (for the bus: every accepted
-     * event and running command).
+     * Starts a command with options without waiting; a timeout in the options cancels it with
+     * {@code TimedOut} when it elapses.
+     *
+     * @param command the command
+     * @param options the options
+     * @param <R> the result type
+     * @return a handle on the execution
+     */
+    <R> CommandHandle<R> executeAsync(Command<R> command, ExecuteOptions options);
+
+    /**
+     * Waits until every event accepted in this scope has finished and no command of this scope
+     * runs (for the bus: every accepted event and every running command, of all scopes).
      *
      * @param timeout how long to wait
      * @return true if idle, false if the timeout elapsed first

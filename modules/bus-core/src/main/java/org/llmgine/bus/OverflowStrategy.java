@@ -16,11 +16,11 @@ public enum OverflowStrategy {
     REJECT_NEW,
     /**
      * Make room by evicting the oldest accepted event whose handlers have not started, then accept
-     * the new one. The evicted event is counted in {@link BusStats#dropped()}, reported to
+     * the new one. The evicted event is counted in {@link BusStats.Events#dropped()}, reported to
      * observers ({@link org.llmgine.bus.spi.BusObserver#onDropped}, the hook a dead letter queue
      * uses), logged at DEBUG and published as an {@link org.llmgine.bus.message.EventDropped}
      * lifecycle event; a {@code publishAndWait} caller waiting for it gets an
-     * {@link EventDroppedException}. If every accepted event has started, the new one is rejected
+     * {@link DeliveryOutcome.Dropped}. If every accepted event has started, the new one is rejected
      * with {@link RejectionReason#QUEUE_FULL}.
      */
     DROP_OLDEST,

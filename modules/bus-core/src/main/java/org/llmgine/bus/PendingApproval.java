@@ -4,18 +4,19 @@ import java.time.Instant;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.message.Command;
+import org.llmgine.bus.message.MessageId;
 
 /**
  * An approval request waiting for a decision, as listed by {@link MessageBus#pendingApprovals()}.
  *
- * @param commandId the id to pass to {@link MessageBus#approve(long)} or {@link MessageBus#deny(long, String)}
+ * @param commandId the id to pass to {@link MessageBus#approve(MessageId)} or {@link MessageBus#deny(MessageId, String)}
  * @param command the command waiting
  * @param approver who is asked to decide
  * @param sessionId the command's session, or null for the bus scope
  * @param requestedAt when the request was made, on the bus's clock
  * @param expiresAt when it expires
  */
-public record PendingApproval(long commandId, Command<?> command, String approver, @Nullable String sessionId,
+public record PendingApproval(MessageId commandId, Command<?> command, String approver, @Nullable String sessionId,
         Instant requestedAt, Instant expiresAt) {
 
     /**
@@ -29,6 +30,7 @@ public record PendingApproval(long commandId, Command<?> command, String approve
      * @param expiresAt the expiry
      */
     public PendingApproval {
+        Objects.requireNonNull(commandId, "commandId");
         Objects.requireNonNull(command, "command");
         Objects.requireNonNull(approver, "approver");
         Objects.requireNonNull(requestedAt, "requestedAt");

@@ -13,14 +13,16 @@ public enum RejectionReason {
     /** An event filter threw; the event is rejected rather than guessed through. */
     FILTER_FAILED,
     /**
-     * The bus began closing while the event was being published (for example while the publisher
-     * waited for room). A publish that starts after close began throws
-     * {@link BusClosedException} instead.
+     * The bus is closing or closed (whether close began before the publish or while it waited for
+     * room: the outcome is the same). Publishing never throws for a closed bus.
      */
     BUS_CLOSED,
+    /** The event's session is closing or closed (before the publish or during it). */
+    SESSION_CLOSED,
     /**
-     * The event's session began closing while the event was being published. A publish into a
-     * session that starts after its close began throws {@link SessionClosedException} instead.
+     * {@code publishAndWait} on a bus that was never started: nothing would deliver the event, so it
+     * is not queued. (A plain {@code publish} on a new bus is accepted and waits for
+     * {@code start()}.)
      */
-    SESSION_CLOSED
+    BUS_NOT_STARTED
 }

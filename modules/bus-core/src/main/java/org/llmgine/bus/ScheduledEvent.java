@@ -4,24 +4,41 @@ import java.time.Instant;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.message.Event;
+import org.llmgine.bus.message.MessageId;
 
 /**
  * A handle on an event scheduled with {@link MessageScope#schedule(Event, Instant)}: when it is
- * due, what became of it, and a way to cancel it.
+ * due, what became of it, and a way to cancel it. Handles of events restored from the store at
+ * start come from {@link MessageBus#scheduledEvent(MessageId)} and {@link MessageScope#scheduledEvents()}.
  */
 public interface ScheduledEvent {
 
-    /** What became of a scheduled event. */
+    /**
+     * What became of a scheduled event; the names match {@code stats().scheduled()}.
+     */
     enum State {
-        /** Waiting for its due time. */
+        /** Waiting for its due time (counted in {@code pending}). */
         PENDING,
-        /** Due and published: {@link #outcome()} says whether the queue accepted it. */
-        PUBLISHED,
-        /** Cancelled before it was due. */
+        /**
+         * Due and published (counted in {@code fired}): {@link #outcome()} says whether the queue
+         * accepted it (a rejected one is also counted in {@code rejected}).
+         */
+        FIRED,
+        /** Cancelled before it was due (counted in {@code cancelled}). */
         CANCELLED,
-        /** Still pending when the bus closed: handed to the bus's {@code ScheduledEventStore}. */
-        SAVED
+        /**
+         * Still pending when the bus closed (counted in {@code stored}): it stays in the bus's
+         * {@code ScheduledEventStore}, and a bus started on that store schedules it again.
+         */
+        STORED
     }
+
+    /**
+     * Returns the entry's stable id: the same in the store and after a restart.
+     *
+     * @return the id (kind {@code SCHEDULED})
+     */
+    MessageId id();
 
     /**
      * Returns the event.
@@ -62,7 +79,8 @@ public interface ScheduledEvent {
     /**
      * Cancels the event if it is still pending.
      *
-     * @return true if this call cancelled it, false if it was already published, cancelled or saved
+     * @return true if this call cancelled it (and removed it from the store), false if it had
+     *     already fired, been cancelled, or the bus closed
      */
     boolean cancel();
 }

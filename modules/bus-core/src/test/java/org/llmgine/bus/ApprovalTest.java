@@ -13,6 +13,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.llmgine.bus.handler.CommandContext;
+import org.llmgine.bus.message.Command;
+import org.llmgine.bus.message.MessageId;
+import org.llmgine.bus.middleware.CommandChain;
+import org.llmgine.bus.middleware.CommandMiddleware;
 import org.llmgine.bus.message.ApprovalCommand;
 import org.llmgine.bus.message.ApprovalDecided;
 import org.llmgine.bus.message.ApprovalRequested;
@@ -46,9 +51,13 @@ final class ApprovalTest {
 
     private MessageBus bus() {
         var bus = MessageBus.builder().name("approvals").clock(clock)
-                .addCommandMiddleware((command, context, chain) -> {
-                    log.add("middleware " + command.getClass().getSimpleName());
-                    return chain.proceed();
+                .addCommandMiddleware(new CommandMiddleware() {
+                    @Override
+                    public <R> CommandResult<R> handle(Command<R> command, CommandContext context, CommandChain<R> chain)
+                            throws Exception {
+                        log.add("middleware " + command.getClass().getSimpleName());
+                        return chain.proceed();
+                    }
                 }).start();
         bus.registerCommand(DeleteRepository.class, (cmd, ctx) -> {
             handlerRuns.incrementAndGet();
@@ -65,6 +74,11 @@ final class ApprovalTest {
         return bus;
     }
 
+    /** An id no command of {@code bus} ever had. */
+    private static MessageId unknownId(MessageBus bus) {
+        return new MessageId(bus.instanceId(), MessageId.Kind.COMMAND, 42);
+    }
+
     private static PendingApproval awaitPending(MessageBus bus) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (bus.pendingApprovals().isEmpty()) {
@@ -77,7 +91,7 @@ final class ApprovalTest {
     @Test
     void approved_theHandlerRunsThroughTheMiddleware() throws Exception {
         try (var bus = bus()) {
-            CompletableFuture<CommandResult<String>> result = bus.executeAsync(new DeleteRepository("old-repo"));
+            CompletableFuture<CommandResult<String>> result = bus.executeAsync(new DeleteRepository("old-repo")).result();
             PendingApproval pending = awaitPending(bus);
             assertEquals("ops-team", pending.approver());
             assertEquals(T0.plus(Duration.ofMinutes(5)), pending.expiresAt());
@@ -93,14 +107,14 @@ final class ApprovalTest {
                     "decided APPROVED"), log.stream().filter(l -> !l.startsWith("middleware")).toList());
             assertEquals(List.of("middleware DeleteRepository"), log.stream().filter(l -> l.startsWith("middleware")).toList());
             assertEquals(List.of(), bus.pendingApprovals());
-            assertEquals(1, bus.stats().approvalsApproved());
+            assertEquals(1, bus.stats().approvals().approved());
         }
     }
 
     @Test
     void denied_failsWithTheReason_andTheHandlerNeverRuns() throws Exception {
         try (var bus = bus()) {
-            var result = bus.executeAsync(new DeleteRepository("prod"));
+            var result = bus.executeAsync(new DeleteRepository("prod")).result();
             bus.deny(awaitPending(bus).commandId(), "production is protected");
 
             var failure = assertInstanceOf(CommandResult.Failure.class, result.get(5, TimeUnit.SECONDS));
@@ -108,14 +122,14 @@ final class ApprovalTest {
             assertEquals(0, handlerRuns.get());
             assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
             assertTrue(log.contains("decided DENIED production is protected"), log.toString());
-            assertEquals(1, bus.stats().approvalsDenied());
+            assertEquals(1, bus.stats().approvals().denied());
         }
     }
 
     @Test
     void nobodyDecides_theRequestExpiresOnTheBusClock() throws Exception {
         try (var bus = bus()) {
-            var result = bus.executeAsync(new DeleteRepository("stale"));
+            var result = bus.executeAsync(new DeleteRepository("stale")).result();
             PendingApproval pending = awaitPending(bus);
 
             clock.advance(Duration.ofMinutes(4));
@@ -125,7 +139,7 @@ final class ApprovalTest {
             var failure = assertInstanceOf(CommandResult.Failure.class, result.get(5, TimeUnit.SECONDS));
             assertEquals(new FailureCause.ApprovalExpired(pending.expiresAt()), failure.cause());
             assertEquals(0, handlerRuns.get());
-            assertEquals(1, bus.stats().approvalsExpired());
+            assertEquals(1, bus.stats().approvals().expired());
             var late = assertThrows(IllegalArgumentException.class, () -> bus.approve(pending.commandId()));
             assertTrue(late.getMessage().contains("no pending approval for command id " + pending.commandId()),
                     late.getMessage());
@@ -135,7 +149,7 @@ final class ApprovalTest {
     @Test
     void close_completesPendingApprovalsAsCancelled() throws Exception {
         var bus = bus();
-        var result = bus.executeAsync(new DeleteRepository("x"));
+        var result = bus.executeAsync(new DeleteRepository("x")).result();
         awaitPending(bus);
 
         CloseReport report = bus.close(Duration.ofSeconds(5));
@@ -144,7 +158,7 @@ final class ApprovalTest {
         assertInstanceOf(FailureCause.Cancelled.class, failure.cause());
         assertTrue(report.drained(), report.toString());
         assertEquals(List.of(), bus.pendingApprovals());
-        assertEquals(1, bus.stats().approvalsCancelled());
+        assertEquals(1, bus.stats().approvals().cancelled());
     }
 
     @Test
@@ -152,7 +166,7 @@ final class ApprovalTest {
         try (var bus = bus()) {
             CompletableFuture<CommandResult<String>> result;
             try (var session = bus.openSession("chat")) {
-                result = session.executeAsync(new DeleteRepository("y"));
+                result = session.executeAsync(new DeleteRepository("y")).result();
                 assertEquals("chat", awaitPending(bus).sessionId());
             }
             var failure = assertInstanceOf(CommandResult.Failure.class, result.get(5, TimeUnit.SECONDS));
@@ -163,12 +177,12 @@ final class ApprovalTest {
     @Test
     void unknownIds_andBlankReasons_areClearErrors() {
         try (var bus = bus()) {
-            var unknown = assertThrows(IllegalArgumentException.class, () -> bus.approve(42));
-            assertEquals("no pending approval for command id 42 on bus 'approvals': unknown, or already decided,"
-                    + " expired or cancelled", unknown.getMessage());
-            assertThrows(IllegalArgumentException.class, () -> bus.deny(42, "x"));
-            var result = bus.executeAsync(new DeleteRepository("z"));
-            long id = awaitPending(bus).commandId();
+            var unknown = assertThrows(IllegalArgumentException.class, () -> bus.approve(unknownId(bus)));
+            assertEquals("no pending approval for command id " + unknownId(bus) + " on bus 'approvals': unknown, or"
+                    + " already decided, expired or cancelled", unknown.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> bus.deny(unknownId(bus), "x"));
+            var result = bus.executeAsync(new DeleteRepository("z")).result();
+            MessageId id = awaitPending(bus).commandId();
             var blank = assertThrows(IllegalArgumentException.class, () -> bus.deny(id, " "));
             assertEquals("reason must not be blank, but was ' '", blank.getMessage());
             bus.approve(id);
@@ -182,13 +196,13 @@ final class ApprovalTest {
         var waiting = new CompletableFuture<Thread>();
         var observer = new org.llmgine.bus.spi.BusObserver() {
             @Override
-            public void onApprovalRequested(PendingApproval approval) {
+            public void onApprovalRequested(MessageBus bus, PendingApproval approval) {
                 waiting.complete(Thread.currentThread()); // runs on the command's own thread
             }
         };
         try (var bus = MessageBus.builder().name("parked-approval").clock(clock).addObserver(observer).start()) {
             bus.registerCommand(DeleteRepository.class, (cmd, ctx) -> "deleted");
-            var result = bus.executeAsync(new DeleteRepository("w"));
+            var result = bus.executeAsync(new DeleteRepository("w")).result();
             Thread command = waiting.get(5, TimeUnit.SECONDS);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (command.getState() != Thread.State.WAITING) {

@@ -66,16 +66,16 @@ final class BackpressureTest {
             assertEquals(RejectionReason.QUEUE_FULL, rejected.reason());
             assertTrue(rejected.detail().contains("capacity 5"), rejected.detail());
             assertTrue(rejected.detail().contains("'reject'"), rejected.detail());
-            assertEquals(5, bus.stats().queueSize());
-            assertEquals(3, bus.stats().rejected());
+            assertEquals(5, bus.stats().queue().size());
+            assertEquals(3, bus.stats().events().rejected());
 
             gate.release.countDown();
             assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
             BusStats stats = bus.stats();
-            assertEquals(8, stats.published());
-            assertEquals(5, stats.accepted());
-            assertEquals(5, stats.delivered());
-            assertEquals(0, stats.queueSize());
+            assertEquals(8, stats.events().published());
+            assertEquals(5, stats.events().accepted());
+            assertEquals(5, stats.events().delivered());
+            assertEquals(0, stats.queue().size());
         }
     }
 
@@ -102,7 +102,7 @@ final class BackpressureTest {
 
             assertInstanceOf(PublishOutcome.Accepted.class, blocked.get(5, TimeUnit.SECONDS));
             assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
-            assertEquals(2, bus.stats().delivered());
+            assertEquals(2, bus.stats().events().delivered());
         }
     }
 
@@ -152,8 +152,8 @@ final class BackpressureTest {
                 bus.publish(new Job(i));
             }
             assertEquals(BusState.NEW, bus.state());
-            assertEquals(3, bus.stats().queueSize(), "the pre-start buffer is the bounded queue");
-            assertEquals(1, bus.stats().rejected());
+            assertEquals(3, bus.stats().queue().size(), "the pre-start buffer is the bounded queue");
+            assertEquals(1, bus.stats().events().rejected());
 
             bus.start();
             assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
@@ -198,7 +198,7 @@ final class BackpressureTest {
             assertTrue(rejected.detail().contains("'s'"), rejected.detail());
             gate.release.countDown();
             closer.join(Duration.ofSeconds(5));
-            assertEquals(1, bus.stats().rejected());
+            assertEquals(1, bus.stats().events().rejected());
         }
     }
 }

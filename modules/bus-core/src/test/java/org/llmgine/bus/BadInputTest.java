@@ -1,6 +1,7 @@
 package org.llmgine.bus;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.time.Duration;
@@ -8,6 +9,8 @@ import java.time.InstantSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
+import org.llmgine.bus.message.FailureCause;
+import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.handler.HandlerOptions;
 import org.llmgine.bus.handler.Priority;
 import org.llmgine.bus.message.Command;
@@ -38,7 +41,7 @@ final class BadInputTest {
         assertMessage(NullPointerException.class, "event", () -> bus.publish(null));
         assertMessage(NullPointerException.class, "options", () -> bus.publish(new Ping(), null));
         assertMessage(NullPointerException.class, "command", () -> bus.execute(null));
-        assertMessage(NullPointerException.class, "timeout", () -> bus.execute(new Ask(), null));
+        assertMessage(NullPointerException.class, "timeout", () -> bus.execute(new Ask(), (Duration) null));
         assertMessage(NullPointerException.class, "type", () -> bus.subscribe(null, e -> { }));
         assertMessage(NullPointerException.class, "listener", () -> bus.subscribe(Ping.class, null));
         assertMessage(NullPointerException.class, "handler", () -> bus.registerCommand(Ask.class, null));
@@ -61,8 +64,7 @@ final class BadInputTest {
         assertMessage(IllegalArgumentException.class, "name must not be blank, but was ' '",
                 () -> MessageBus.builder().name(" "));
         assertMessage(IllegalArgumentException.class, "queueCapacity must be positive, but was 0",
-                () -> new BusConfig("x", 0, 1, OverflowStrategy.BLOCK, Duration.ZERO, 0.8, 0.5, Duration.ZERO, 0, 1,
-                        ErrorPolicy.SUPPRESS, Duration.ZERO, false, InstantSource.system(), Ticker.system()));
+                () -> MessageBus.builder().queueCapacity(0));
         assertMessage(IllegalArgumentException.class, "water marks must satisfy 0 < lowWaterMark < highWaterMark <= 1,"
                 + " but lowWaterMark was 0.9 and highWaterMark was 0.8", () -> MessageBus.builder().waterMarks(0.8, 0.9));
         assertMessage(IllegalArgumentException.class, "lifecycleReserve must not be negative, but was -1",
@@ -88,11 +90,16 @@ final class BadInputTest {
     }
 
     @Test
-    void publishAndWait_onABusNotStarted_failsInsteadOfHanging() {
+    void publishAndWait_onABusNotStarted_isNotAccepted_andExecuteIsUnavailable() throws Exception {
         try (var idle = MessageBus.builder().name("not-started").build()) {
-            var error = assertThrows(IllegalStateException.class, () -> idle.publishAndWait(new Ping()));
-            assertEquals("cannot publishAndWait: bus 'not-started' is not started, so nothing would deliver the event;"
-                    + " call start() first", error.getMessage());
+            var outcome = assertInstanceOf(DeliveryOutcome.NotAccepted.class, idle.publishAndWait(new Ping()));
+            var rejected = assertInstanceOf(PublishOutcome.Rejected.class, outcome.outcome());
+            assertEquals(RejectionReason.BUS_NOT_STARTED, rejected.reason());
+            assertEquals("publishAndWait on bus 'not-started', which is not started: nothing would deliver the event;"
+                    + " call start() first", rejected.detail());
+            var refused = assertInstanceOf(CommandResult.Failure.class, idle.execute(new Ask()));
+            assertInstanceOf(FailureCause.Unavailable.class, refused.cause(), "a NEW bus runs no command");
+            assertEquals(1, idle.stats().commands().refused());
         }
     }
 }

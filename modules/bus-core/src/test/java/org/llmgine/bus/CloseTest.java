@@ -45,14 +45,17 @@ final class CloseTest {
     }
 
     @Test
-    void afterClose_everyOperationThrowsBusClosedException_namingTheBus() {
+    void afterClose_trafficIsRefusedAsOutcomes_andSetUpThrowsBusClosedException_namingTheBus() {
         var bus = MessageBus.builder().name("closed-bus").start();
         bus.close();
 
-        var error = assertThrows(BusClosedException.class, () -> bus.publish(new Job(1)));
-        assertTrue(error.getMessage().contains("'closed-bus'"), error.getMessage());
-        assertTrue(error.getMessage().contains("CLOSED"), error.getMessage());
-        assertThrows(BusClosedException.class, () -> bus.execute(new Work()));
+        var rejected = assertInstanceOf(PublishOutcome.Rejected.class, bus.publish(new Job(1)));
+        assertEquals(RejectionReason.BUS_CLOSED, rejected.reason());
+        assertTrue(rejected.detail().contains("'closed-bus'"), rejected.detail());
+        assertTrue(rejected.detail().contains("CLOSED"), rejected.detail());
+        var failure = assertInstanceOf(CommandResult.Failure.class, bus.execute(new Work()));
+        assertEquals(new FailureCause.Unavailable("bus 'closed-bus'", "CLOSED"), failure.cause());
+        assertEquals(1, bus.stats().events().rejected(), "a refused publish is counted like any rejection");
         assertThrows(BusClosedException.class, () -> bus.subscribe(Job.class, j -> { }));
         assertThrows(BusClosedException.class, () -> bus.registerCommand(Work.class, (c, ctx) -> "x"));
         assertThrows(BusClosedException.class, () -> bus.openSession("late"));
@@ -83,9 +86,9 @@ final class CloseTest {
         CloseReport report = bus.close(Duration.ofMillis(20));
 
         assertFalse(report.drained());
-        assertEquals(1, report.cancelledEvents());
+        assertEquals(1, report.cancelled().size());
         assertEquals(List.of(new Job(1), new Job(2), new Job(3), new Job(4)),
-                report.returned().stream().map(ReturnedEvent::event).toList());
+                report.returned().stream().map(UnfinishedEvent::event).toList());
         assertEquals(0, report.threadsStillRunning());
         assertTrue(interrupted.await(5, TimeUnit.SECONDS));
         for (Thread thread : handlerThreads) {
@@ -93,8 +96,8 @@ final class CloseTest {
             assertFalse(thread.isAlive(), "a handler thread outlived close");
         }
         BusStats stats = bus.stats();
-        assertEquals(stats.accepted(), stats.delivered() + stats.cancelled() + stats.returned());
-        assertEquals(0, stats.queueSize());
+        assertEquals(stats.events().accepted(), stats.events().delivered() + stats.events().cancelled() + stats.events().returned());
+        assertEquals(0, stats.queue().size());
     }
 
     @Test
@@ -110,7 +113,7 @@ final class CloseTest {
             started.countDown();
             new CountDownLatch(1).await();
         });
-        CompletableFuture<CommandResult<String>> command = bus.executeAsync(new Work());
+        CompletableFuture<CommandResult<String>> command = bus.executeAsync(new Work()).result();
         var waiterOutcome = new CompletableFuture<Object>();
         Thread.ofVirtual().start(() -> {
             try {
@@ -126,7 +129,7 @@ final class CloseTest {
         var failure = assertInstanceOf(CommandResult.Failure.class, command.get(5, TimeUnit.SECONDS));
         assertInstanceOf(FailureCause.Cancelled.class, failure.cause());
         assertEquals(1, report.cancelledCommands());
-        assertInstanceOf(BusClosedException.class, waiterOutcome.get(5, TimeUnit.SECONDS));
+        assertInstanceOf(DeliveryOutcome.Cancelled.class, waiterOutcome.get(5, TimeUnit.SECONDS));
     }
 
     @Test
@@ -138,8 +141,8 @@ final class CloseTest {
         CloseReport report = bus.close(Duration.ofMillis(10));
 
         assertFalse(report.clean());
-        assertEquals(List.of(1L, 2L), report.returned().stream().map(ReturnedEvent::eventId).toList());
-        assertEquals(2, bus.stats().returned());
+        assertEquals(List.of(1L, 2L), report.returned().stream().map(e -> e.eventId().sequence()).toList());
+        assertEquals(2, bus.stats().events().returned());
     }
 
     @Test
@@ -149,9 +152,10 @@ final class CloseTest {
         bus.close();
 
         assertFalse(session.isOpen());
-        assertThrows(BusClosedException.class, () -> session.publish(new Job(1)));
-        assertEquals(0, bus.stats().activeSessions());
-        assertEquals(0, bus.stats().registeredHandlers());
+        assertEquals(RejectionReason.BUS_CLOSED,
+                assertInstanceOf(PublishOutcome.Rejected.class, session.publish(new Job(1))).reason());
+        assertEquals(0, bus.stats().sessions().active());
+        assertEquals(0, bus.stats().sessions().registeredHandlers());
     }
 
     @Test
@@ -171,7 +175,8 @@ final class CloseTest {
         while (bus.state() != BusState.CLOSING) {
             Thread.onSpinWait();
         }
-        assertThrows(BusClosedException.class, () -> bus.publish(new Job(99)));
+        assertEquals(RejectionReason.BUS_CLOSED,
+                assertInstanceOf(PublishOutcome.Rejected.class, bus.publish(new Job(99))).reason());
         gate.countDown();
         closer.join(Duration.ofSeconds(10));
 
@@ -199,15 +204,15 @@ final class CloseTest {
                 waiterOutcome.complete(e);
             }
         });
-        while (bus.stats().queueSize() < 2) {
+        while (bus.stats().queue().size() < 2) {
             Thread.onSpinWait();
         }
 
         CloseReport report = bus.close(Duration.ofMillis(10));
 
-        var error = assertInstanceOf(BusClosedException.class, waiterOutcome.get(5, TimeUnit.SECONDS));
-        assertTrue(error.getMessage().contains("returned"), error.getMessage());
-        assertEquals(List.of(new Job(1)), report.returned().stream().map(ReturnedEvent::event).toList());
+        var returned = assertInstanceOf(DeliveryOutcome.Returned.class, waiterOutcome.get(5, TimeUnit.SECONDS));
+        assertEquals(List.of(new Job(1)), report.returned().stream().map(UnfinishedEvent::event).toList());
+        assertEquals(report.returned().get(0).eventId(), returned.eventId());
         waiter.join(Duration.ofSeconds(5));
     }
 
@@ -243,7 +248,7 @@ final class CloseTest {
         var failure = assertInstanceOf(CommandResult.Failure.class, approval.get(5, TimeUnit.SECONDS));
         assertInstanceOf(FailureCause.Cancelled.class, failure.cause());
         assertEquals(List.of(new Later()), store.contents().stream().map(s -> s.event()).toList());
-        assertEquals(1, bus.stats().scheduledSaved());
+        assertEquals(1, bus.stats().scheduled().stored());
         assertTrue(bus.close(Duration.ofSeconds(1)).drained());
     }
 }

@@ -63,7 +63,7 @@ final class CommandExecutionTest {
         assertEquals(Ask.class, cause.commandType());
         assertNull(cause.sessionId());
         assertTrue(cause.describe().contains(Ask.class.getName()), cause.describe());
-        assertEquals(1, bus.stats().commandsFailed());
+        assertEquals(1, bus.stats().commands().failed());
     }
 
     @Test
@@ -172,7 +172,7 @@ final class CommandExecutionTest {
             return "late " + cmd.prompt();
         });
 
-        CompletableFuture<CommandResult<String>> future = bus.executeAsync(new Ask("x"));
+        CompletableFuture<CommandResult<String>> future = bus.executeAsync(new Ask("x")).result();
         assertEquals(false, future.isDone());
         release.countDown();
 
@@ -278,7 +278,7 @@ final class CommandExecutionTest {
         bus.execute(new Count(1));
 
         BusStats stats = bus.stats();
-        assertEquals(3, stats.commandsExecuted());
-        assertEquals(1, stats.commandsFailed());
+        assertEquals(3, stats.commands().executed());
+        assertEquals(1, stats.commands().failed());
     }
 }

@@ -18,6 +18,7 @@ import org.llmgine.bus.message.Command;
 import org.llmgine.bus.message.Event;
 import org.llmgine.bus.message.HandlerFailed;
 import org.llmgine.bus.spi.BusObserver;
+import org.llmgine.bus.spi.MessageView;
 
 /**
  * Many publishers, sessions and events at once, with backpressure, failures and commands mixed in.
@@ -38,7 +39,7 @@ final class ConcurrencyTest {
         var maxQueue = new AtomicInteger();
         BusObserver queueWatch = new BusObserver() {
             @Override
-            public void onAccepted(Class<? extends Event> type, int queueSize) {
+            public void onAccepted(MessageView type, int queueSize) {
                 maxQueue.accumulateAndGet(queueSize, Math::max);
             }
         };
@@ -105,17 +106,17 @@ final class ConcurrencyTest {
         assertEquals(List.of(), List.copyOf(commandErrors));
         int failing = SESSIONS * (int) java.util.stream.IntStream.range(0, EVENTS_PER_SESSION).filter(i -> i % 97 == 0).count();
         // a HandlerFailed never waits for room: under this saturation some are rejected, and counted
-        assertEquals(failing, failuresSeen.sum() + bus.stats().lifecycleRejected());
+        assertEquals(failing, failuresSeen.sum() + bus.stats().events().lifecycleRejected());
         int reserve = bus.config().lifecycleReserve();
         assertTrue(maxQueue.get() <= capacity + reserve, "queue held " + maxQueue.get());
 
         BusStats stats = bus.stats();
-        assertEquals(stats.published(), stats.accepted() + stats.rejected() + stats.filtered());
-        assertEquals(stats.accepted(), stats.delivered());
-        assertEquals(total + failuresSeen.sum(), stats.accepted(), "ticks plus the HandlerFailed events queued");
-        assertEquals(stats.lifecycleRejected(), stats.rejected());
-        assertEquals(failing, stats.handlerFailures());
-        assertEquals(PUBLISHERS * (EVENTS_PER_SESSION / 100), stats.commandsExecuted());
+        assertEquals(stats.events().published(), stats.events().accepted() + stats.events().rejected() + stats.events().filtered());
+        assertEquals(stats.events().accepted(), stats.events().delivered());
+        assertEquals(total + failuresSeen.sum(), stats.events().accepted(), "ticks plus the HandlerFailed events queued");
+        assertEquals(stats.events().lifecycleRejected(), stats.events().rejected());
+        assertEquals(failing, stats.events().handlerFailures());
+        assertEquals(PUBLISHERS * (EVENTS_PER_SESSION / 100), stats.commands().executed());
         sessions.forEach(Session::close);
         assertTrue(bus.close(Duration.ofSeconds(10)).clean());
     }

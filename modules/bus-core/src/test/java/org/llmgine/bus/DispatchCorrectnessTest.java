@@ -19,6 +19,7 @@ import org.llmgine.bus.message.Event;
 import org.llmgine.bus.message.EventDropped;
 import org.llmgine.bus.message.HandlerFailed;
 import org.llmgine.bus.spi.BusObserver;
+import org.llmgine.bus.spi.MessageView;
 
 /**
  * The dispatch promises made exact: a slot is freed when its own event finishes, nothing a
@@ -46,14 +47,14 @@ final class DispatchCorrectnessTest {
             bus.start();
             try {
                 assertTrue(running.await(5, TimeUnit.SECONDS));
-                assertEquals(1, bus.stats().queueSize(), "job 0 finished; only job 1 holds a slot");
+                assertEquals(1, bus.stats().queue().size(), "job 0 finished; only job 1 holds a slot");
                 assertInstanceOf(PublishOutcome.Accepted.class, bus.publish(new Job(2)),
                         "the queue holds one unfinished event of capacity 2");
             } finally {
                 gate.countDown();
             }
             assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
-            assertEquals(3, bus.stats().delivered());
+            assertEquals(3, bus.stats().events().delivered());
         }
     }
 
@@ -62,7 +63,7 @@ final class DispatchCorrectnessTest {
         int events = 20;
         try (var bus = MessageBus.builder().name("exact-size").queueCapacity(100).build()) {
             var sizes = new CopyOnWriteArrayList<Integer>();
-            bus.subscribe(Job.class, job -> sizes.add(bus.stats().queueSize()));
+            bus.subscribe(Job.class, job -> sizes.add(bus.stats().queue().size()));
             for (int i = 0; i < events; i++) {
                 bus.publish(new Job(i));
             }
@@ -102,7 +103,7 @@ final class DispatchCorrectnessTest {
                 }
                 assertTrue(other.awaitIdle(Duration.ofSeconds(10)));
                 assertEquals(200, done.get());
-                assertEquals(1, bus.stats().queueSize());
+                assertEquals(1, bus.stats().queue().size());
             } finally {
                 gate.countDown();
             }
@@ -114,18 +115,18 @@ final class DispatchCorrectnessTest {
         var delivered = new AtomicInteger();
         BusObserver hostile = new BusObserver() {
             @Override
-            public void onDispatched(Class<? extends Event> type, long lagNanos) {
+            public void onDispatched(MessageView type, long lagNanos) {
                 throw new OutOfMemoryError("injected by the test");
             }
 
             @Override
-            public void onHandlerCompleted(Class<? extends Event> type, HandlerInfo handler, long nanos,
+            public void onHandlerCompleted(MessageView type, HandlerInfo handler, long nanos,
                     @Nullable Throwable failure) {
                 throw new StackOverflowError("injected by the test");
             }
 
             @Override
-            public void onDelivered(Class<? extends Event> type, int queueSize) {
+            public void onDelivered(MessageView type, int invoked, long processingNanos, long endToEndNanos, int queueSize) {
                 delivered.incrementAndGet();
                 throw new StackOverflowError("injected by the test");
             }
@@ -143,8 +144,8 @@ final class DispatchCorrectnessTest {
             assertEquals(200, seen.get());
             assertEquals(200, delivered.get());
             BusStats stats = bus.stats();
-            assertEquals(0, stats.queueSize());
-            assertEquals(stats.accepted(), stats.delivered());
+            assertEquals(0, stats.queue().size());
+            assertEquals(stats.events().accepted(), stats.events().delivered());
             assertTrue(session.publishAndWait(new Job(100), Duration.ofSeconds(5)).succeeded());
         }
     }
@@ -165,9 +166,9 @@ final class DispatchCorrectnessTest {
             assertTrue(bus.awaitIdle(Duration.ofSeconds(10)));
             BusStats stats = bus.stats();
             assertEquals(30, seen.get());
-            assertEquals(30, stats.delivered());
-            assertEquals(10, stats.handlerFailures());
-            assertEquals(0, stats.queueSize());
+            assertEquals(30, stats.events().delivered());
+            assertEquals(10, stats.events().handlerFailures());
+            assertEquals(0, stats.queue().size());
         }
     }
 
@@ -186,7 +187,7 @@ final class DispatchCorrectnessTest {
             assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
 
             assertEquals(List.of(8, 9), jobs, "the two newest jobs stay, the capacity is 2");
-            assertEquals(8, bus.stats().dropped());
+            assertEquals(8, bus.stats().events().dropped());
             assertEquals(8, notices.size());
             for (EventDropped notice : notices) {
                 assertInstanceOf(Job.class, notice.event(), "a notice about a notice: " + notice);
@@ -218,8 +219,8 @@ final class DispatchCorrectnessTest {
 
             assertEquals(capacity, jobs.get(), "a bus not yet started delivers at most its capacity of user events");
             BusStats stats = bus.stats();
-            assertEquals(300 - capacity, stats.dropped());
-            assertEquals(0, stats.queueSize());
+            assertEquals(300 - capacity, stats.events().dropped());
+            assertEquals(0, stats.queue().size());
         }
     }
 
@@ -229,13 +230,13 @@ final class DispatchCorrectnessTest {
         var handled = new AtomicInteger();
         BusObserver counting = new BusObserver() {
             @Override
-            public void onHandlerCompleted(Class<? extends Event> type, HandlerInfo handler, long nanos,
+            public void onHandlerCompleted(MessageView type, HandlerInfo handler, long nanos,
                     @Nullable Throwable failure) {
                 handled.incrementAndGet();
             }
 
             @Override
-            public void onDelivered(Class<? extends Event> type, int queueSize) {
+            public void onDelivered(MessageView type, int invoked, long processingNanos, long endToEndNanos, int queueSize) {
                 delivered.incrementAndGet();
             }
         };
@@ -270,8 +271,8 @@ final class DispatchCorrectnessTest {
                 bus.publishAndWait(new Job(i), Duration.ofSeconds(5));
             }
             BusStats stats = bus.stats();
-            assertEquals(200, stats.delivered());
-            assertEquals(1, stats.largestQueueSize(), "each event was published after the one before finished");
+            assertEquals(200, stats.events().delivered());
+            assertEquals(1, stats.queue().largestSize(), "each event was published after the one before finished");
         }
     }
 
@@ -299,7 +300,7 @@ final class DispatchCorrectnessTest {
             });
             session.publish(new Step(0, new byte[1024]));
             assertTrue(session.awaitIdle(Duration.ofSeconds(30)), "the loop did not finish");
-            assertEquals(steps + 1, bus.stats().delivered());
+            assertEquals(steps + 1, bus.stats().events().delivered());
             // The current step and the few before it may still be referenced (the head, the batch).
             assertTrue(reachableAtLastStep.get() >= 0 && reachableAtLastStep.get() <= 8,
                     "handled steps still reachable while the lane streamed: " + reachableAtLastStep.get());

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.llmgine.bus.handler.HandlerInfo;
 import org.llmgine.bus.message.Event;
 import org.llmgine.bus.spi.BusObserver;
+import org.llmgine.bus.spi.MessageView;
 
 /** Faults outside handlers (observers, filters) never stop a lane or leave a slot taken. */
 final class DrainerRobustnessTest {
@@ -20,13 +21,13 @@ final class DrainerRobustnessTest {
     void anObserverThrowingAnError_doesNotKillTheLane() throws Exception {
         BusObserver failing = new BusObserver() {
             @Override
-            public void onHandlerCompleted(Class<? extends Event> type, HandlerInfo handler, long nanos,
+            public void onHandlerCompleted(MessageView type, HandlerInfo handler, long nanos,
                     @Nullable Throwable failure) {
                 throw new AssertionError("observer assertion");
             }
 
             @Override
-            public void onDelivered(Class<? extends Event> type, int queueSize) {
+            public void onDelivered(MessageView type, int invoked, long processingNanos, long endToEndNanos, int queueSize) {
                 throw new AssertionError("observer assertion");
             }
         };
@@ -39,7 +40,7 @@ final class DrainerRobustnessTest {
 
             assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
             assertEquals(100, seen.get());
-            assertEquals(0, bus.stats().queueSize());
+            assertEquals(0, bus.stats().queue().size());
             assertTrue(bus.publishAndWait(new Ping(100), Duration.ofSeconds(5)).succeeded());
         }
     }
@@ -60,10 +61,10 @@ final class DrainerRobustnessTest {
             assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
 
             BusStats stats = bus.stats();
-            assertEquals(10, stats.published());
-            assertEquals(5, stats.rejected());
-            assertEquals(5, stats.accepted());
-            assertEquals(5, stats.delivered());
+            assertEquals(10, stats.events().published());
+            assertEquals(5, stats.events().rejected());
+            assertEquals(5, stats.events().accepted());
+            assertEquals(5, stats.events().delivered());
         }
     }
 }

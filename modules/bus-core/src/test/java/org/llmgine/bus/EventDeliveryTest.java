@@ -116,9 +116,9 @@ final class EventDeliveryTest {
                     .overflowStrategy(strategy).start()) {
                 clocked.registerEventHandler(Ping.class, (p, ctx) -> seen.add(ctx.timestamp() + " "
                         + ctx.headers().get("trace").orElse("-")));
-                DeliveryReport report = clocked.publishAndWait(new Ping(1),
-                        PublishOptions.ofHeaders(Headers.of("trace", "t-2")), Duration.ofSeconds(5));
-                assertTrue(report.outcome().isAccepted(), strategy + ": " + report);
+                var report = assertInstanceOf(DeliveryOutcome.Delivered.class, clocked.publishAndWait(new Ping(1),
+                        PublishOptions.ofHeaders(Headers.of("trace", "t-2")), Duration.ofSeconds(5)));
+                assertTrue(report.eventId().sequence() > 0, strategy + ": " + report);
                 assertEquals(1, report.handlersInvoked(), strategy + ": " + report);
             }
             assertEquals(List.of("2026-01-02T03:04:05Z t-2"), seen, strategy.toString());
@@ -154,7 +154,7 @@ final class EventDeliveryTest {
             });
         }
 
-        DeliveryReport report = bus.publishAndWait(new Ping(1), Duration.ofSeconds(10));
+        var report = assertInstanceOf(DeliveryOutcome.Delivered.class, bus.publishAndWait(new Ping(1), Duration.ofSeconds(10)));
 
         assertEquals(2, report.handlersInvoked());
         assertEquals(2, sawEachOther.get(), "handlers of one group did not run at the same time");
@@ -170,7 +170,7 @@ final class EventDeliveryTest {
         });
         bus.subscribe(Ping.class, p -> seen.add("ok " + p.n()));
 
-        DeliveryReport report = bus.publishAndWait(new Ping(7));
+        var report = assertInstanceOf(DeliveryOutcome.Delivered.class, bus.publishAndWait(new Ping(7)));
         assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
 
         assertEquals(List.of("ok 7"), seen);
@@ -182,7 +182,7 @@ final class EventDeliveryTest {
         assertEquals(1, failures.size());
         assertEquals(new Ping(7), failures.get(0).event());
         assertEquals("broken", failures.get(0).handler());
-        assertEquals(1, bus.stats().handlerFailures());
+        assertEquals(1, bus.stats().events().handlerFailures());
     }
 
     @Test
@@ -200,8 +200,8 @@ final class EventDeliveryTest {
         assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
 
         assertEquals(1, failedSeen.get());
-        assertEquals(2, bus.stats().handlerFailures());
-        assertEquals(2, bus.stats().delivered());
+        assertEquals(2, bus.stats().events().handlerFailures());
+        assertEquals(2, bus.stats().events().delivered());
     }
 
     @Test
@@ -217,9 +217,9 @@ final class EventDeliveryTest {
 
             var error = assertThrows(EventDeliveryException.class, () -> strict.publishAndWait(new Ping(5)));
 
-            assertEquals(2, error.report().failures().size());
+            assertEquals(2, error.outcome().failures().size());
             assertEquals(Set.of("one", "two"),
-                    Set.copyOf(error.report().failures().stream().map(HandlerFailure::handler).toList()));
+                    Set.copyOf(error.outcome().failures().stream().map(HandlerFailure::handler).toList()));
             assertEquals(1, error.getSuppressed().length);
             assertTrue(error.getMessage().contains(Ping.class.getName()), error.getMessage());
             // an event whose handlers succeed does not throw, even though other events failed before
@@ -235,16 +235,16 @@ final class EventDeliveryTest {
             fast.subscribe(Ping.class, p -> { });
 
             slow.publish(new Ping(1));
-            DeliveryReport report = fast.publishAndWait(new Ping(2), Duration.ofSeconds(5));
+            var report = assertInstanceOf(DeliveryOutcome.Delivered.class, fast.publishAndWait(new Ping(2), Duration.ofSeconds(5)));
 
             assertEquals(1, report.handlersInvoked());
-            assertEquals(1, bus.stats().queueSize(), "the slow session's event is still running");
+            assertEquals(1, bus.stats().queue().size(), "the slow session's event is still running");
             release.countDown();
         }
     }
 
     @Test
-    void publishAndWait_onTimeout_throwsAndTheEventKeepsRunning() throws Exception {
+    void publishAndWait_onTimeout_returnsTimedOutAndTheEventKeepsRunning() throws Exception {
         var release = new CountDownLatch(1);
         var finished = new CountDownLatch(1);
         bus.subscribe(Ping.class, p -> {
@@ -252,11 +252,12 @@ final class EventDeliveryTest {
             finished.countDown();
         });
 
-        var error = assertThrows(DeliveryTimeoutException.class,
-                () -> bus.publishAndWait(new Ping(1), Duration.ofMillis(10)));
+        var timedOut = assertInstanceOf(DeliveryOutcome.TimedOut.class, bus.publishAndWait(new Ping(1),
+                Duration.ofMillis(10)));
         release.countDown();
 
-        assertTrue(error.eventId() > 0);
+        assertEquals(Duration.ofMillis(10), timedOut.timeout());
+        assertEquals(bus.instanceId(), timedOut.eventId().origin());
         assertTrue(finished.await(5, TimeUnit.SECONDS));
     }
 
@@ -359,7 +360,7 @@ final class EventDeliveryTest {
         bus.subscribe(Ping.class, HandlerOptions.priority(Priority.HIGH), p -> late.get().close());
         late.set(bus.subscribe(Ping.class, HandlerOptions.priority(Priority.LOW), p -> lateRan.incrementAndGet()));
 
-        DeliveryReport report = bus.publishAndWait(new Ping(1));
+        var report = assertInstanceOf(DeliveryOutcome.Delivered.class, bus.publishAndWait(new Ping(1)));
 
         assertEquals(0, lateRan.get());
         assertEquals(1, report.handlersInvoked());
@@ -378,7 +379,7 @@ final class EventDeliveryTest {
         });
         try (var session = bus.openSession("batch")) {
             session.publish(new Ping(0)); // holds the lane while the next two queue up behind it
-            var waiter = new java.util.concurrent.CompletableFuture<DeliveryReport>();
+            var waiter = new java.util.concurrent.CompletableFuture<DeliveryOutcome>();
             Thread.ofVirtual().start(() -> {
                 try {
                     waiter.complete(session.publishAndWait(new Ping(1)));
@@ -386,7 +387,7 @@ final class EventDeliveryTest {
                     waiter.completeExceptionally(e);
                 }
             });
-            while (bus.stats().accepted() < 2) {
+            while (bus.stats().events().accepted() < 2) {
                 Thread.onSpinWait();
             }
             session.publish(new Ping(2));
@@ -394,8 +395,8 @@ final class EventDeliveryTest {
 
             waiter.get(5, TimeUnit.SECONDS);
             BusStats stats = bus.stats();
-            assertEquals(2, stats.delivered(), stats.toString());
-            assertEquals(1, stats.queueSize(), stats.toString());
+            assertEquals(2, stats.events().delivered(), stats.toString());
+            assertEquals(1, stats.queue().size(), stats.toString());
             third.countDown();
         }
     }
@@ -431,14 +432,14 @@ final class EventDeliveryTest {
             }
         });
 
-        DeliveryReport report = bus.publishAndWait(new Ping(1));
-        DeliveryReport next = bus.publishAndWait(new Ping(2));
+        var report = assertInstanceOf(DeliveryOutcome.Delivered.class, bus.publishAndWait(new Ping(1)));
+        var next = assertInstanceOf(DeliveryOutcome.Delivered.class, bus.publishAndWait(new Ping(2)));
         assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
 
         assertInstanceOf(StackOverflowError.class, report.failures().get(0).error());
         assertTrue(next.succeeded(), "the lane must go on after an Error");
         assertEquals(1, failures.size());
         assertInstanceOf(StackOverflowError.class, failures.get(0).error());
-        assertEquals(1, bus.stats().handlerFailures());
+        assertEquals(1, bus.stats().events().handlerFailures());
     }
 }

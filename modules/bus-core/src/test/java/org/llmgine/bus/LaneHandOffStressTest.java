@@ -89,8 +89,8 @@ final class LaneHandOffStressTest {
             assertEquals(publishers * (long) perPublisher, accepted.get(), "BLOCK rejected nothing");
             assertEquals(0, duplicatesOrDisorder.get(), "duplicates or order breaks in round " + round);
             BusStats stats = bus.stats();
-            assertEquals(0, stats.queueSize());
-            assertEquals(stats.accepted(), stats.delivered());
+            assertEquals(0, stats.queue().size());
+            assertEquals(stats.events().accepted(), stats.events().delivered());
         }
     }
 }

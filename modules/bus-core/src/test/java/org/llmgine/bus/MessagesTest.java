@@ -52,10 +52,13 @@ final class MessagesTest {
     }
 
     @Test
-    void deliveryReport_validatesAndCopies() {
-        var report = new DeliveryReport(new PublishOutcome.Accepted(1), 0, new java.util.ArrayList<>());
+    void deliveryOutcome_validatesAndCopies() {
+        var id = new org.llmgine.bus.message.MessageId(java.util.UUID.randomUUID(),
+                org.llmgine.bus.message.MessageId.Kind.EVENT, 1);
+        var report = new DeliveryOutcome.Delivered(id, 0, new java.util.ArrayList<>());
         assertTrue(report.succeeded());
+        assertThrows(IllegalArgumentException.class, () -> new DeliveryOutcome.Delivered(id, -1, java.util.List.of()));
         assertThrows(IllegalArgumentException.class,
-                () -> new DeliveryReport(new PublishOutcome.Accepted(1), -1, java.util.List.of()));
+                () -> new DeliveryOutcome.NotAccepted(new PublishOutcome.Accepted(id)));
     }
 }

@@ -19,6 +19,7 @@ import org.llmgine.bus.message.Command;
 import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.message.Event;
 import org.llmgine.bus.spi.BusObserver;
+import org.llmgine.bus.spi.MessageView;
 
 final class ObserverTest {
 
@@ -49,44 +50,44 @@ final class ObserverTest {
         }
 
         @Override
-        public void onPublished(Class<? extends Event> type) {
+        public void onPublished(MessageBus bus, Class<? extends Event> type, @Nullable String sessionId) {
             count("published");
         }
 
         @Override
-        public void onAccepted(Class<? extends Event> type, int queueSize) {
+        public void onAccepted(MessageView type, int queueSize) {
             count("accepted");
         }
 
         @Override
-        public void onFiltered(Class<? extends Event> type, String filter) {
+        public void onFiltered(MessageBus bus, Class<? extends Event> type, @Nullable String sessionId, String filter) {
             count("filtered");
         }
 
         @Override
-        public void onDispatched(Class<? extends Event> type, long lagNanos) {
+        public void onDispatched(MessageView type, long lagNanos) {
             count("dispatched");
         }
 
         @Override
-        public void onHandlerCompleted(Class<? extends Event> type, HandlerInfo handler, long durationNanos,
+        public void onHandlerCompleted(MessageView type, HandlerInfo handler, long durationNanos,
                 @Nullable Throwable failure) {
             count(failure == null ? "handler-ok" : "handler-failed");
             durations.add(durationNanos);
         }
 
         @Override
-        public void onDelivered(Class<? extends Event> type, int queueSize) {
+        public void onDelivered(MessageView type, int invoked, long processingNanos, long endToEndNanos, int queueSize) {
             count("delivered");
         }
 
         @Override
-        public void onCommandStarted(Class<?> commandType) {
+        public void onCommandStarted(MessageView command) {
             count("command-started");
         }
 
         @Override
-        public void onCommandCompleted(Class<?> commandType, long durationNanos, CommandResult<?> result) {
+        public void onCommandCompleted(MessageView command, long durationNanos, CommandResult<?> result) {
             count(result.isSuccess() ? "command-ok" : "command-failed");
         }
     }
@@ -126,12 +127,12 @@ final class ObserverTest {
     void aThrowingObserver_neverBreaksTheBusOrReachesTheCaller() throws Exception {
         BusObserver broken = new BusObserver() {
             @Override
-            public void onPublished(Class<? extends Event> type) {
+            public void onPublished(MessageBus bus, Class<? extends Event> type, @Nullable String sessionId) {
                 throw new IllegalStateException("observer bug");
             }
 
             @Override
-            public void onHandlerCompleted(Class<? extends Event> type, HandlerInfo handler, long nanos,
+            public void onHandlerCompleted(MessageView type, HandlerInfo handler, long nanos,
                     @Nullable Throwable failure) {
                 throw new IllegalStateException("observer bug");
             }

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.llmgine.bus.handler.Priority;
 import org.llmgine.bus.message.Event;
 import org.llmgine.bus.spi.BusObserver;
+import org.llmgine.bus.spi.MessageView;
 
 /** Properties of priorities and water marks under random publishers, sessions and speeds. */
 final class QueuePropertiesTest {
@@ -45,7 +46,7 @@ final class QueuePropertiesTest {
                             opened.add(session);
                             var log = new CopyOnWriteArrayList<Seen>();
                             seen.put(session.id(), log);
-                            session.registerEventHandler(Job.class, (job, ctx) -> log.add(new Seen(ctx.messageId(),
+                            session.registerEventHandler(Job.class, (job, ctx) -> log.add(new Seen(ctx.messageId().sequence(),
                                     ctx.priority())));
                         }
                         boolean startFirst = priorities.size() % 2 == 0; // half the runs publish while dispatching
@@ -82,7 +83,7 @@ final class QueuePropertiesTest {
         final ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
 
         @Override
-        public void onBackpressureChanged(boolean active, int queueSize) {
+        public void onBackpressureChanged(MessageBus bus, boolean active, int queueSize) {
             seen.add((active ? "on@" : "off@") + queueSize);
         }
     }
@@ -122,9 +123,9 @@ final class QueuePropertiesTest {
                             assertEquals(config.lowMark(), size, "off away from the low mark: " + list);
                         }
                     }
-                    assertEquals((list.size() + 1) / 2, stats.highWaterHits());
-                    assertEquals(list.size() % 2 == 1, stats.backpressureActive());
-                    assertTrue(stats.largestQueueSize() <= capacity, "queue held " + stats.largestQueueSize());
+                    assertEquals((list.size() + 1) / 2, stats.queue().highWaterHits());
+                    assertEquals(list.size() % 2 == 1, stats.queue().backpressureActive());
+                    assertTrue(stats.queue().largestSize() <= capacity, "queue held " + stats.queue().largestSize());
                 });
     }
 
@@ -141,7 +142,7 @@ final class QueuePropertiesTest {
                 .checkAssert((priorities, limit) -> {
                     List<Long> handled = new CopyOnWriteArrayList<>();
                     try (var bus = MessageBus.builder().name("prop-starvation").starvationLimit(limit).build()) {
-                        bus.registerEventHandler(Job.class, (job, ctx) -> handled.add(ctx.messageId()));
+                        bus.registerEventHandler(Job.class, (job, ctx) -> handled.add(ctx.messageId().sequence()));
                         for (int i = 0; i < priorities.size(); i++) {
                             bus.publish(new Job(0, i), PublishOptions.defaults().withPriority(LEVELS[priorities.get(i)]));
                         }

@@ -105,7 +105,7 @@ final class RegistryModelTest {
                 }
             }
             int live = model.size();
-            assertEquals(live, bus.stats().registeredHandlers(), "registered handler count");
+            assertEquals(live, bus.stats().sessions().registeredHandlers(), "registered handler count");
         } catch (InterruptedException e) {
             throw new IllegalStateException(e);
         }

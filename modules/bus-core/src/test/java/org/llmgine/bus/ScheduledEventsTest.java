@@ -50,7 +50,7 @@ final class ScheduledEventsTest {
             ScheduledEvent handle = bus.schedule(new Reminder("stand up"), Duration.ofMinutes(10));
             assertEquals(T0.plus(Duration.ofMinutes(10)), handle.dueAt());
             assertEquals(ScheduledEvent.State.PENDING, handle.state());
-            assertEquals(1, bus.stats().scheduledPending());
+            assertEquals(1, bus.stats().scheduled().pending());
 
             clock.advance(Duration.ofMinutes(9));
             clock.advance(Duration.ofSeconds(59));
@@ -61,17 +61,17 @@ final class ScheduledEventsTest {
             assertEquals("stand up", seen.get(0).text());
             assertFalse(seen.get(0).publishedAt().isBefore(handle.dueAt()), "published before it was due");
             // the handler may run before the timer thread records the outcome on the handle
-            awaitUntil(() -> handle.state() == ScheduledEvent.State.PUBLISHED);
+            awaitUntil(() -> handle.state() == ScheduledEvent.State.FIRED);
             assertInstanceOf(PublishOutcome.Accepted.class, handle.outcome().orElseThrow());
-            assertEquals(1, bus.stats().scheduledFired());
-            assertEquals(0, bus.stats().scheduledPending());
+            assertEquals(1, bus.stats().scheduled().fired());
+            assertEquals(0, bus.stats().scheduled().pending());
         }
     }
 
     @Test
     void dueEvents_arePublishedInDueOrder_inTheirSession() throws Exception {
         var clock = new ManualClock(T0);
-        var accepted = new java.util.concurrent.ConcurrentSkipListMap<Long, String>();
+        var accepted = new java.util.concurrent.ConcurrentSkipListMap<org.llmgine.bus.message.MessageId, String>();
         try (var bus = MessageBus.builder().name("order").clock(clock).start(); var session = bus.openSession("chat")) {
             bus.registerEventHandler(Reminder.class, (r, ctx) -> accepted.put(ctx.messageId(),
                     r.text() + "@" + ctx.sessionId()));
@@ -99,13 +99,13 @@ final class ScheduledEventsTest {
             assertTrue(cancelled.cancel());
             assertFalse(cancelled.cancel(), "a second cancel does nothing");
             clock.advance(Duration.ofSeconds(10));
-            awaitUntil(() -> kept.state() == ScheduledEvent.State.PUBLISHED);
+            awaitUntil(() -> kept.state() == ScheduledEvent.State.FIRED);
             assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
 
             assertEquals(List.of("kept"), seen.stream().map(Seen::text).toList());
             assertEquals(ScheduledEvent.State.CANCELLED, cancelled.state());
             assertFalse(kept.cancel(), "a published event cannot be cancelled");
-            assertEquals(1, bus.stats().scheduledCancelled());
+            assertEquals(1, bus.stats().scheduled().cancelled());
         }
     }
 
@@ -121,23 +121,25 @@ final class ScheduledEventsTest {
             }
             CloseReport report = first.close(Duration.ofSeconds(5));
             assertTrue(report.clean(), report.toString());
-            assertEquals(3, report.scheduledSaved());
+            assertEquals(3, report.scheduledStored());
         }
-        assertEquals(List.of("a", "b", "c"), // handed over in due order
-                store.contents().stream().map(e -> ((Reminder) e.event()).text()).toList());
+        assertEquals(List.of("a", "b", "c"), // written through when scheduled; still pending after close
+                store.contents().stream().sorted(java.util.Comparator.comparing(StoredScheduledEvent::dueAt))
+                        .map(e -> ((Reminder) e.event()).text()).toList());
 
         // keyed by message id: acceptance order, which is due order (lanes then run in parallel)
-        var accepted = new java.util.concurrent.ConcurrentSkipListMap<Long, String>();
+        var accepted = new java.util.concurrent.ConcurrentSkipListMap<org.llmgine.bus.message.MessageId, String>();
         try (var second = MessageBus.builder().name("second").clock(clock).scheduledEventStore(store).build()) {
             second.registerEventHandler(Reminder.class, (r, ctx) -> accepted.put(ctx.messageId(),
                     r.text() + "@" + ctx.sessionId() + " trace=" + ctx.headers().get("trace").orElse("-")));
             second.start();
-            assertEquals(3, second.stats().scheduledPending());
-            assertEquals(List.of(), store.contents(), "taken back from the store");
+            assertEquals(3, second.stats().scheduled().pending());
+            assertEquals(3, second.scheduledEvents().size(), "restored entries can be listed");
 
             clock.advance(Duration.ofMinutes(1));
 
             awaitUntil(() -> accepted.size() == 3);
+            awaitUntil(() -> store.contents().isEmpty()); // completed in the store as they fired
             assertEquals(List.of("a@chat trace=t", "b@null trace=-", "c@null trace=-"), List.copyOf(accepted.values()));
         }
     }
@@ -157,42 +159,78 @@ final class ScheduledEventsTest {
             ScheduledEvent handle = bus.schedule(new Reminder("due into a full queue"), Duration.ofSeconds(1));
 
             clock.advance(Duration.ofSeconds(1));
-            awaitUntil(() -> handle.state() == ScheduledEvent.State.PUBLISHED);
+            awaitUntil(() -> handle.state() == ScheduledEvent.State.FIRED);
 
             var rejected = assertInstanceOf(PublishOutcome.Rejected.class, handle.outcome().orElseThrow());
             assertEquals(RejectionReason.QUEUE_FULL, rejected.reason());
-            assertEquals(1, bus.stats().scheduledRejected());
+            assertEquals(1, bus.stats().scheduled().rejected());
             gate.countDown();
         }
     }
 
     @Test
-    void anEventScheduledInThePast_isPublishedAtOnce_andAStoreThatFailsIsReported() throws Exception {
+    void anEventScheduledInThePast_isPublishedAtOnce_andAStoreThatCannotWriteRefusesTheSchedule() throws Exception {
         var clock = new ManualClock(T0);
         List<String> seen = new CopyOnWriteArrayList<>();
-        var failing = new org.llmgine.bus.spi.ScheduledEventStore() {
-            @Override
-            public void save(List<StoredScheduledEvent> events) {
+        var failing = new FailingStore();
+        try (var bus = MessageBus.builder().name("past").clock(clock).scheduledEventStore(failing).start()) {
+            bus.subscribe(Reminder.class, r -> seen.add(r.text()));
+            bus.schedule(new Reminder("late"), T0.minusSeconds(5));
+            awaitUntil(() -> seen.size() == 1);
+            failing.full = true;
+
+            var error = assertThrows(IllegalStateException.class,
+                    () -> bus.schedule(new Reminder("never stored"), Duration.ofDays(1)));
+
+            assertTrue(error.getMessage().contains("could not write scheduled event"), error.getMessage());
+            assertTrue(error.getMessage().contains("disk full"), error.getMessage());
+            assertEquals(0, bus.stats().scheduled().pending(), "nothing is scheduled that the store does not hold");
+            assertEquals(List.of(), bus.scheduledEvents());
+        }
+    }
+
+    /** A store that can be made to fail on add; otherwise the in-memory one. */
+    static final class FailingStore implements org.llmgine.bus.spi.ScheduledEventStore {
+        private final InMemoryScheduledEventStore inner = new InMemoryScheduledEventStore();
+        volatile boolean full;
+
+        @Override
+        public void add(StoredScheduledEvent entry) {
+            if (full) {
                 throw new IllegalStateException("disk full");
             }
+            inner.add(entry);
+        }
 
-            @Override
-            public List<StoredScheduledEvent> takeAll() {
-                return List.of();
-            }
-        };
-        var bus = MessageBus.builder().name("past").clock(clock).scheduledEventStore(failing).start();
-        bus.subscribe(Reminder.class, r -> seen.add(r.text()));
-        bus.schedule(new Reminder("late"), T0.minusSeconds(5));
-        awaitUntil(() -> seen.size() == 1);
-        bus.schedule(new Reminder("never due"), Duration.ofDays(1));
+        @Override
+        public boolean claim(org.llmgine.bus.message.MessageId id, java.util.UUID owner, Instant now, Instant until) {
+            return inner.claim(id, owner, now, until);
+        }
 
-        CloseReport report = bus.close(Duration.ofSeconds(5));
+        @Override
+        public void complete(org.llmgine.bus.message.MessageId id) {
+            inner.complete(id);
+        }
 
-        assertFalse(report.clean());
-        assertEquals(0, report.scheduledSaved());
-        assertEquals(List.of(new Reminder("never due")),
-                report.scheduledNotSaved().stream().map(StoredScheduledEvent::event).toList());
+        @Override
+        public boolean cancel(org.llmgine.bus.message.MessageId id) {
+            return inner.cancel(id);
+        }
+
+        @Override
+        public List<StoredScheduledEvent> pending() {
+            return inner.pending();
+        }
+
+        @Override
+        public java.util.Optional<StoredScheduledEvent> find(org.llmgine.bus.message.MessageId id) {
+            return inner.find(id);
+        }
+
+        @Override
+        public List<StoredScheduledEvent> bySession(String sessionId) {
+            return inner.bySession(sessionId);
+        }
     }
 
     @Test

@@ -17,6 +17,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.llmgine.bus.message.FailureCause;
+import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.handler.Registration;
 import org.llmgine.bus.message.Command;
 import org.llmgine.bus.message.Event;
@@ -57,17 +59,19 @@ final class SessionTest {
         bus.subscribe(SessionEnded.class, e -> seen.add("bus saw ended"));
         Registration registration;
         try (var session = bus.openSession("s")) {
-            session.subscribe(SessionEnded.class, e -> seen.add("session saw ended"));
+            var refused = assertThrows(IllegalArgumentException.class,
+                    () -> session.subscribe(SessionEnded.class, e -> seen.add("session saw ended")));
+            assertTrue(refused.getMessage().contains("cannot subscribe to its own SessionEnded"), refused.getMessage());
             registration = session.subscribe(Note.class, n -> seen.add("session saw " + n.text()));
             session.registerCommand(End.class, (cmd, ctx) -> true);
-            assertEquals(3 + 0, bus.stats().registeredHandlers() - 1);
+            assertEquals(2, bus.stats().sessions().registeredHandlers() - 1);
         }
         assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
 
         assertEquals(List.of("bus saw ended"), seen);
         assertFalse(registration.isActive());
-        assertEquals(1, bus.stats().registeredHandlers());
-        assertEquals(0, bus.stats().activeSessions());
+        assertEquals(1, bus.stats().sessions().registeredHandlers());
+        assertEquals(0, bus.stats().sessions().active());
     }
 
     @Test
@@ -99,8 +103,9 @@ final class SessionTest {
 
         assertEquals("body failed", error.getMessage());
         assertFalse(sessionRef.get(0).isOpen());
-        assertEquals(0, bus.stats().registeredHandlers());
-        assertThrows(SessionClosedException.class, () -> sessionRef.get(0).publish(new Note("late")));
+        assertEquals(0, bus.stats().sessions().registeredHandlers());
+        assertEquals(RejectionReason.SESSION_CLOSED,
+                assertInstanceOf(PublishOutcome.Rejected.class, sessionRef.get(0).publish(new Note("late"))).reason());
     }
 
     @Test
@@ -112,8 +117,11 @@ final class SessionTest {
         var error = assertThrows(SessionClosedException.class, () -> session.subscribe(Note.class, n -> { }));
         assertTrue(error.getMessage().contains("'gone'"), error.getMessage());
         assertTrue(error.getMessage().contains("'sessions'"), error.getMessage());
-        assertThrows(SessionClosedException.class, () -> session.execute(new End()));
-        assertThrows(SessionClosedException.class, () -> session.publishAndWait(new Note("x")));
+        var failure = assertInstanceOf(CommandResult.Failure.class, session.execute(new End()));
+        assertEquals(new FailureCause.Unavailable("session 'gone' of bus 'sessions'", "CLOSED"), failure.cause());
+        var notAccepted = assertInstanceOf(DeliveryOutcome.NotAccepted.class, session.publishAndWait(new Note("x")));
+        assertEquals(RejectionReason.SESSION_CLOSED,
+                assertInstanceOf(PublishOutcome.Rejected.class, notAccepted.outcome()).reason());
     }
 
     @Test
@@ -132,7 +140,7 @@ final class SessionTest {
     void openSession_withoutId_usesAUniqueRandomId() {
         try (var a = bus.openSession(); var b = bus.openSession()) {
             assertNotEquals(a.id(), b.id());
-            assertEquals(2, bus.stats().activeSessions());
+            assertEquals(2, bus.stats().sessions().active());
         }
     }
 
@@ -193,7 +201,7 @@ final class SessionTest {
             return !session.isOpen();
         });
 
-        var result = session.executeAsync(new End());
+        var result = session.executeAsync(new End()).result();
 
         assertEquals(true, result.get(5, TimeUnit.SECONDS).orThrow());
         assertEquals(List.of("last words"), seen, "close from the command still drained the session's events");
@@ -241,7 +249,7 @@ final class SessionTest {
             release.await();
             return true;
         });
-        var result = session.executeAsync(new End());
+        var result = session.executeAsync(new End()).result();
         assertTrue(running.await(5, TimeUnit.SECONDS));
         Thread closer = Thread.ofVirtual().start(session::close);
         while (session.isOpen()) {
@@ -272,7 +280,7 @@ final class SessionTest {
                 }
                 return true;
             });
-            var result = session.executeAsync(new End());
+            var result = session.executeAsync(new End()).result();
 
             session.close(); // gives up waiting for the command after 10 ms
             release.countDown();

@@ -51,8 +51,8 @@ final class StatsTest {
         bus.publish(new Noise());                       // filtered
         BusStats during = bus.stats();
         assertTrue(during.running());
-        assertEquals(3, during.queueSize());
-        assertEquals(3, during.queueCapacity());
+        assertEquals(3, during.queue().size());
+        assertEquals(3, during.queue().capacity());
         gate.countDown();
         bus.execute(new Ask());                         // command ok
         bus.execute(new Command<Integer>() { });        // command without handler: failed
@@ -60,26 +60,26 @@ final class StatsTest {
 
         BusStats stats = bus.stats();
         assertEquals("stats", stats.name());
-        assertEquals(0, stats.queueSize());
-        assertEquals(5, stats.published());
-        assertEquals(3, stats.accepted());
-        assertEquals(1, stats.rejected());
-        assertEquals(0, stats.lifecycleRejected());
-        assertEquals(1, stats.filtered());
-        assertEquals(3, stats.delivered());
-        assertEquals(0, stats.cancelled());
-        assertEquals(0, stats.returned());
-        assertEquals(1, stats.handlerFailures());
-        assertEquals(2, stats.commandsExecuted());
-        assertEquals(1, stats.commandsFailed());
-        assertEquals(1, stats.activeSessions());
-        assertEquals(3, stats.registeredHandlers());
+        assertEquals(0, stats.queue().size());
+        assertEquals(5, stats.events().published());
+        assertEquals(3, stats.events().accepted());
+        assertEquals(1, stats.events().rejected());
+        assertEquals(0, stats.events().lifecycleRejected());
+        assertEquals(1, stats.events().filtered());
+        assertEquals(3, stats.events().delivered());
+        assertEquals(0, stats.events().cancelled());
+        assertEquals(0, stats.events().returned());
+        assertEquals(1, stats.events().handlerFailures());
+        assertEquals(2, stats.commands().executed());
+        assertEquals(1, stats.commands().failed());
+        assertEquals(1, stats.sessions().active());
+        assertEquals(3, stats.sessions().registeredHandlers());
 
         session.close();
-        assertEquals(0, bus.stats().activeSessions());
-        assertEquals(2, bus.stats().registeredHandlers());
+        assertEquals(0, bus.stats().sessions().active());
+        assertEquals(2, bus.stats().sessions().registeredHandlers());
         bus.close();
         assertEquals(BusState.CLOSED, bus.stats().state());
-        assertEquals(0, bus.stats().registeredHandlers());
+        assertEquals(0, bus.stats().sessions().registeredHandlers());
     }
 }

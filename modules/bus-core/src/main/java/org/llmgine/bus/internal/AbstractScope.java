@@ -2,13 +2,18 @@ package org.llmgine.bus.internal;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import org.llmgine.bus.DeliveryReport;
+import org.jspecify.annotations.Nullable;
+import org.llmgine.bus.CommandHandle;
+import org.llmgine.bus.DeliveryOutcome;
+import org.llmgine.bus.ExecuteOptions;
 import org.llmgine.bus.MessageScope;
 import org.llmgine.bus.PublishOptions;
 import org.llmgine.bus.PublishOutcome;
+import org.llmgine.bus.RejectionReason;
 import org.llmgine.bus.ScheduledEvent;
+import org.llmgine.bus.base.Checks;
 import org.llmgine.bus.handler.CommandHandler;
 import org.llmgine.bus.handler.EventHandler;
 import org.llmgine.bus.handler.EventListener;
@@ -18,10 +23,14 @@ import org.llmgine.bus.handler.Registration;
 import org.llmgine.bus.message.Command;
 import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.message.Event;
+import org.llmgine.bus.message.SessionEnded;
 
 /**
  * The {@link MessageScope} operations shared by the bus scope and session scopes: argument checks,
  * handler naming and registration, then delegation to the bus with this scope's lane.
+ *
+ * <p>Publishing and executing never throw for a closed scope: {@link #refusal()} names the reason
+ * and the call returns it as an outcome; registering and scheduling in a closed scope throw.
  */
 abstract sealed class AbstractScope implements MessageScope permits DefaultMessageBus, SessionImpl {
 
@@ -36,6 +45,12 @@ abstract sealed class AbstractScope implements MessageScope permits DefaultMessa
 
     /** The exception for using this scope after it closed. */
     abstract RuntimeException closedError(String action);
+
+    /**
+     * Why this scope refuses outside traffic now, or null if it accepts it: a rejection reason for
+     * publishes ({@code BUS_CLOSED} or {@code SESSION_CLOSED}).
+     */
+    abstract @Nullable RejectionReason refusal();
 
     @Override
     public final <E extends Event> Registration subscribe(Class<E> type, EventListener<? super E> listener) {
@@ -66,14 +81,31 @@ abstract sealed class AbstractScope implements MessageScope permits DefaultMessa
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(options, "options");
         checkUsable("register an event handler");
+        String sessionId = lane().sessionId;
+        if (sessionId != null && type == SessionEnded.class) {
+            throw new IllegalArgumentException("session '" + sessionId + "' cannot subscribe to its own SessionEnded:"
+                    + " its handlers are removed before SessionEnded is published, so it would never be called;"
+                    + " subscribe to SessionEnded in the bus scope instead");
+        }
         long seq = bus().nextRegistrationSeq();
-        String name = options.name() != null ? options.name() : deriveName(named, type, seq);
-        var info = new HandlerInfo(name, type, options.priority(), lane().sessionId);
+        String explicit = options.name();
+        String name = explicit != null ? explicit : deriveName(named, type, seq);
         @SuppressWarnings("unchecked") // the plan only passes events that are instances of type
         EventHandler<Event> erased = (EventHandler<Event>) handler;
-        var entry = new HandlerEntry(seq, info, erased, table());
-        table().add(entry, () -> closedError("register an event handler"));
-        return entry;
+        while (true) {
+            var entry = new HandlerEntry(seq, new HandlerInfo(name, type, options.priority(), sessionId), erased,
+                    options.condition(), table());
+            HandlerEntry existing = table().add(entry, () -> closedError("register an event handler"));
+            if (existing == null) {
+                return entry;
+            }
+            if (explicit != null) {
+                throw new IllegalArgumentException("an event handler named '" + name + "' is already registered in "
+                        + table().describe() + " of bus '" + bus().name() + "' (for " + existing.type.getName()
+                        + "); handler names must be unique in a scope");
+            }
+            name = deriveName(named, type, seq) + "-" + seq; // two instances of one handler class
+        }
     }
 
     @Override
@@ -103,30 +135,43 @@ abstract sealed class AbstractScope implements MessageScope permits DefaultMessa
     public final PublishOutcome publish(Event event, PublishOptions options) {
         Objects.requireNonNull(event, "event");
         Objects.requireNonNull(options, "options");
-        checkUsable("publish");
+        var refused = refusal();
+        if (refused != null) {
+            return bus().publisher().refused(lane(), event, refused, "cannot publish " + event.getClass().getName()
+                    + ": " + closedError("publish").getMessage());
+        }
         return bus().publisher().fromCaller(lane(), event, options);
     }
 
     @Override
-    public final DeliveryReport publishAndWait(Event event) throws InterruptedException {
+    public final DeliveryOutcome publishAndWait(Event event) throws InterruptedException {
         Objects.requireNonNull(event, "event");
-        checkUsable("publishAndWait");
-        return bus().publisher().andWait(lane(), event, PublishOptions.defaults(), -1L, null);
+        return andWait(event, PublishOptions.defaults(), null);
     }
 
     @Override
-    public final DeliveryReport publishAndWait(Event event, Duration timeout) throws InterruptedException {
+    public final DeliveryOutcome publishAndWait(Event event, Duration timeout) throws InterruptedException {
         return publishAndWait(event, PublishOptions.defaults(), timeout);
     }
 
     @Override
-    public final DeliveryReport publishAndWait(Event event, PublishOptions options, Duration timeout)
+    public final DeliveryOutcome publishAndWait(Event event, PublishOptions options, Duration timeout)
             throws InterruptedException {
         Objects.requireNonNull(event, "event");
         Objects.requireNonNull(options, "options");
         checkTimeout(timeout);
-        checkUsable("publishAndWait");
-        return bus().publisher().andWait(lane(), event, options, timeout.toNanos(), timeout);
+        return andWait(event, options, timeout);
+    }
+
+    private DeliveryOutcome andWait(Event event, PublishOptions options, @Nullable Duration timeout)
+            throws InterruptedException {
+        var refused = refusal();
+        if (refused != null) {
+            return new DeliveryOutcome.NotAccepted(bus().publisher().refused(lane(), event, refused,
+                    "cannot publishAndWait " + event.getClass().getName() + ": "
+                            + closedError("publishAndWait").getMessage()));
+        }
+        return bus().publisher().andWait(lane(), event, options, timeout == null ? -1L : timeout.toNanos(), timeout);
     }
 
     @Override
@@ -146,29 +191,50 @@ abstract sealed class AbstractScope implements MessageScope permits DefaultMessa
         Objects.requireNonNull(at, "at");
         Objects.requireNonNull(options, "options");
         checkUsable("schedule");
+        touch();
         return bus().schedules().schedule(lane(), event, at, options);
     }
 
     @Override
+    public List<ScheduledEvent> scheduledEvents() {
+        String sessionId = lane().sessionId;
+        return bus().schedules().list(sessionId, sessionId == null);
+    }
+
+    @Override
     public final <R> CommandResult<R> execute(Command<R> command) {
-        Objects.requireNonNull(command, "command");
-        checkUsable("execute");
-        return bus().execute(lane(), command, -1L);
+        return execute(command, ExecuteOptions.defaults());
     }
 
     @Override
     public final <R> CommandResult<R> execute(Command<R> command, Duration timeout) {
-        Objects.requireNonNull(command, "command");
         checkTimeout(timeout);
-        checkUsable("execute");
-        return bus().execute(lane(), command, timeout.toNanos());
+        return execute(command, ExecuteOptions.defaults().withTimeout(timeout));
     }
 
     @Override
-    public final <R> CompletableFuture<CommandResult<R>> executeAsync(Command<R> command) {
+    public final <R> CommandResult<R> execute(Command<R> command, ExecuteOptions options) {
         Objects.requireNonNull(command, "command");
-        checkUsable("executeAsync");
-        return bus().executeAsync(lane(), command);
+        Objects.requireNonNull(options, "options");
+        touch();
+        return bus().commands().execute(lane(), command, options, null, false);
+    }
+
+    @Override
+    public final <R> CommandHandle<R> executeAsync(Command<R> command) {
+        return executeAsync(command, ExecuteOptions.defaults());
+    }
+
+    @Override
+    public final <R> CommandHandle<R> executeAsync(Command<R> command, ExecuteOptions options) {
+        Objects.requireNonNull(command, "command");
+        Objects.requireNonNull(options, "options");
+        touch();
+        return bus().commands().start(lane(), command, options, null, false);
+    }
+
+    /** Notes use of the scope (for a session's idle expiry). */
+    void touch() {
     }
 
     static void checkTimeout(Duration timeout) {

@@ -1,5 +1,6 @@
 package org.llmgine.bus.internal;
 
+import org.llmgine.bus.base.Checks;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -19,6 +20,7 @@ import org.llmgine.bus.message.ApprovalRequested;
 import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.message.FailureCause;
 import org.llmgine.bus.message.Headers;
+import org.llmgine.bus.message.MessageId;
 
 /**
  * Approval requests of one bus. A command run that needs approval registers a request, publishes
@@ -58,7 +60,7 @@ final class Approvals {
     private final Timer timer;
     private final InstantSource clock;
     private final Observers observers;
-    private final ConcurrentHashMap<Long, Request> pending = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<MessageId, Request> pending = new ConcurrentHashMap<>();
     /** Set (before the walk) when the bus closes; a request registered after it is cancelled at once. */
     private volatile boolean closed;
     private final LongAdder approved = new LongAdder();
@@ -79,8 +81,10 @@ final class Approvals {
      * @return null when approved (the handler may run), else the failure to return
      * @throws InterruptedException if the run is interrupted while waiting (the request is cancelled)
      */
-    @Nullable CommandResult<Object> await(long commandId, ApprovalCommand<?> command, Lane lane, Headers headers)
-            throws InterruptedException {
+    @Nullable CommandResult<Object> await(CommandRun run, ApprovalCommand<?> command) throws InterruptedException {
+        MessageId commandId = run.messageId();
+        Lane lane = run.lane;
+        Headers headers = run.headers();
         String approver = Checks.notBlank("approver", command.approver());
         Duration timeout = Checks.notNegative("approvalTimeout", command.approvalTimeout());
         Instant now = clock.instant();
@@ -91,9 +95,7 @@ final class Approvals {
         // A close that walked the map before this put would miss the request: check after it.
         SessionImpl session = lane.session;
         if (closed) {
-            if (decide(commandId, request, new Outcome(Decision.CANCELLED, "bus '" + bus.name() + "' is closing"))) {
-                bus.commands().countCancelled();
-            }
+            decide(commandId, request, new Outcome(Decision.CANCELLED, "bus '" + bus.name() + "' is closing"));
         } else if (session != null && !session.isOpen()) {
             decide(commandId, request, new Outcome(Decision.CANCELLED, "session '" + session.id() + "' is closing"));
         }
@@ -114,7 +116,11 @@ final class Approvals {
         try {
             outcome = request.decision.get();
         } catch (InterruptedException e) {
-            decide(commandId, request, new Outcome(Decision.CANCELLED, "the command was interrupted while waiting"));
+            decide(commandId, request, new Outcome(Decision.CANCELLED, "the command was cancelled while it awaited approval"));
+            if (bus.hasHandlers(lane, ApprovalDecided.class)) {
+                bus.publisher().lifecycle(lane, new ApprovalDecided(commandId, command, Decision.CANCELLED,
+                        "the command was cancelled while it awaited approval"), headers);
+            }
             throw e;
         } catch (ExecutionException e) {
             throw new IllegalStateException("approval future completed exceptionally, which never happens", e);
@@ -139,11 +145,11 @@ final class Approvals {
         }
     }
 
-    void approve(long commandId) {
+    void approve(MessageId commandId) {
         decide(commandId, null, new Outcome(Decision.APPROVED, null));
     }
 
-    void deny(long commandId, String reason) {
+    void deny(MessageId commandId, String reason) {
         Checks.notBlank("reason", reason);
         decide(commandId, null, new Outcome(Decision.DENIED, reason));
     }
@@ -155,7 +161,8 @@ final class Approvals {
      *
      * @return true if this call made the decision
      */
-    private boolean decide(long commandId, @Nullable Request expected, Outcome outcome) {
+    private boolean decide(MessageId commandId, @Nullable Request expected, Outcome outcome) {
+        java.util.Objects.requireNonNull(commandId, "commandId");
         Request request = expected == null ? pending.remove(commandId) : pending.remove(commandId, expected)
                 ? expected : null;
         if (request == null) {
@@ -179,27 +186,27 @@ final class Approvals {
         return true;
     }
 
-    /** Cancels every pending request of a lane (its session is closing). */
-    void cancelLane(Lane lane, String reason) {
+    /** Cancels every pending request of a lane (its session is closing); returns how many. */
+    int cancelLane(Lane lane, String reason) {
+        int[] count = {0};
         pending.forEach((id, request) -> {
-            if (request.lane == lane) {
-                decide(id, request, new Outcome(Decision.CANCELLED, reason));
+            if (request.lane == lane && decide(id, request, new Outcome(Decision.CANCELLED, reason))) {
+                count[0]++;
             }
         });
+        return count[0];
     }
 
     /** Cancels every pending request, and every one registered from now on (the bus is closing). */
     void cancelAll(String reason) {
         closed = true;
         pending.forEach((id, request) -> {
-            if (decide(id, request, new Outcome(Decision.CANCELLED, reason))) {
-                bus.commands().countCancelled();
-            }
+            decide(id, request, new Outcome(Decision.CANCELLED, reason));
         });
     }
 
     List<PendingApproval> list() {
-        return pending.values().stream().map(r -> r.info).sorted(Comparator.comparingLong(PendingApproval::commandId))
+        return pending.values().stream().map(r -> r.info).sorted(Comparator.comparing(PendingApproval::commandId))
                 .toList();
     }
 

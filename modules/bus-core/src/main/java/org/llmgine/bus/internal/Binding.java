@@ -12,6 +12,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Set by every thread the bus starts (a command run and a forked handler thread once, a worker
  * for each turn on a lane, reusing the lane's binding), in a plain (not inheritable)
  * {@link ThreadLocal}, so threads a handler creates itself are never mistaken for bus threads.
+ * Work done through a handler's context does not rely on the thread: the context passes its own
+ * binding (the lane's for an event, the run for a command) to the {@code ...Of(Binding)} forms, so
+ * a helper thread the handler hands its context to keeps the handler's rights and limits.
  */
 class Binding {
 
@@ -65,8 +68,13 @@ class Binding {
      * {@code lane}: a combination of {@link #HANDLES_EVENTS} and {@link #RUNS_COMMAND}, 0 if not.
      */
     static int relationTo(Lane lane) {
+        return relationOf(CURRENT.get(), lane);
+    }
+
+    /** As {@link #relationTo(Lane)}, for the work of {@code from} (a context's binding) on any thread. */
+    static int relationOf(@Nullable Binding from, Lane lane) {
         int relation = 0;
-        for (Binding b = CURRENT.get(); b != null; b = b.parent) {
+        for (Binding b = from; b != null; b = b.parent) {
             if (b.lane == lane) {
                 relation |= b.command ? RUNS_COMMAND : HANDLES_EVENTS;
             }
@@ -85,7 +93,12 @@ class Binding {
      * wait for room in that queue: it would wait for room it holds.
      */
     static boolean holdsSlot(DefaultMessageBus bus) {
-        for (Binding b = CURRENT.get(); b != null; b = b.parent) {
+        return holdsSlotOf(CURRENT.get(), bus);
+    }
+
+    /** As {@link #holdsSlot}, for the work of {@code from} (a context's binding) on any thread. */
+    static boolean holdsSlotOf(@Nullable Binding from, DefaultMessageBus bus) {
+        for (Binding b = from; b != null; b = b.parent) {
             if (b.bus == bus && !b.command) {
                 return true;
             }
@@ -101,5 +114,15 @@ class Binding {
             }
         }
         return false;
+    }
+
+    /** The parent binding: the binding of the caller waiting for this one, or null. */
+    @Nullable Binding parent() {
+        return parent;
+    }
+
+    /** Tells whether this binding runs a command (else it handles its lane's events). */
+    boolean isCommand() {
+        return command;
     }
 }

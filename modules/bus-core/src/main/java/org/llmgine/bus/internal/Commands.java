@@ -1,26 +1,36 @@
 package org.llmgine.bus.internal;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
+import org.llmgine.bus.CommandHandle;
+import org.llmgine.bus.ExecuteOptions;
 import org.llmgine.bus.message.Command;
 import org.llmgine.bus.message.CommandCompleted;
 import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.message.CommandStarted;
 import org.llmgine.bus.message.FailureCause;
 import org.llmgine.bus.message.Headers;
+import org.llmgine.bus.message.Message;
+import org.llmgine.bus.message.MessageId;
 import org.llmgine.bus.middleware.CommandMiddleware;
+import org.llmgine.bus.spi.MessageView;
 
 /**
- * Command execution for one bus: admission, handler lookup, the {@link CommandRun} on its own
- * virtual thread, and the accounting every run ends with.
+ * Command execution for one bus: admission, ids, handler lookup, the {@link CommandRun} on its own
+ * virtual thread, the table of running commands (for cancel by id), and the accounting every
+ * execution ends with.
  *
  * <p>Running commands are counted per bus and per session lane ({@link Lane#commandStarted}) so that
  * {@code awaitIdle}, the bus's close and a session's close can wait for them. A run is counted
  * before its admission is checked: close sets its state first and reads the counts after, so
- * either close waits for the run or the run sees the closing state and backs out.
+ * either close waits for the run or the run sees the closing state and backs out with
+ * {@code Unavailable}.
  */
 final class Commands {
 
@@ -28,10 +38,13 @@ final class Commands {
     private final CommandMiddleware[] middleware;
     private final Observers observers;
     private final LongAdder executed = new LongAdder();
+    private final LongAdder succeeded = new LongAdder();
     private final LongAdder failed = new LongAdder();
     private final LongAdder cancelled = new LongAdder();
+    private final LongAdder refused = new LongAdder();
     private final LongAdder running = new LongAdder();
     private final AtomicLong ids = new AtomicLong();
+    private final ConcurrentHashMap<Long, CommandRun> runs = new ConcurrentHashMap<>();
     /** The bus scope's plans of the two command lifecycle events, kept while the bus table is unchanged. */
     private volatile @Nullable Plan startedPlan;
     private volatile @Nullable Plan completedPlan;
@@ -73,6 +86,10 @@ final class Commands {
         return executed.sum();
     }
 
+    long succeeded() {
+        return succeeded.sum();
+    }
+
     long failed() {
         return failed.sum();
     }
@@ -81,20 +98,48 @@ final class Commands {
         return cancelled.sum();
     }
 
-    void countCancelled() {
-        cancelled.increment();
+    long refused() {
+        return refused.sum();
     }
 
-    /** Executes and waits at most {@code timeoutNanos} (forever if negative). */
-    <R> CommandResult<R> execute(Lane lane, Command<R> command, Headers headers, boolean fromWork, long timeoutNanos) {
-        CommandRun run = begin(lane, command, headers, fromWork);
-        return cast(run == null ? noHandler(lane, command) : run.await(timeoutNanos));
+    /** Cancels a running command by its sequence number. */
+    boolean cancel(MessageId id, String reason) {
+        if (id.kind() != MessageId.Kind.COMMAND || !id.origin().equals(bus.instanceId())) {
+            return false;
+        }
+        CommandRun run = runs.get(id.sequence());
+        return run != null && run.cancel(reason);
     }
 
-    <R> CompletableFuture<CommandResult<R>> executeAsync(Lane lane, Command<R> command) {
-        CommandRun run = begin(lane, command, Headers.empty(), false);
-        return run == null ? CompletableFuture.completedFuture(cast(noHandler(lane, command)))
-                : run.future.thenApply(Commands::cast);
+    /** Executes and waits, at most the options' timeout. */
+    <R> CommandResult<R> execute(Lane lane, Command<R> command, ExecuteOptions options, @Nullable Binding origin,
+            boolean fromWork) {
+        Object begun = begin(lane, command, options, origin, fromWork);
+        if (begun instanceof CommandRun run) {
+            Duration timeout = options.timeout();
+            return cast(run.await(timeout == null ? -1L : timeout.toNanos()));
+        }
+        return cast(((Known) begun).result());
+    }
+
+    /** Starts without waiting; a timeout in the options stops the run with TimedOut when it elapses. */
+    <R> CommandHandle<R> start(Lane lane, Command<R> command, ExecuteOptions options, @Nullable Binding origin,
+            boolean fromWork) {
+        Object begun = begin(lane, command, options, origin, fromWork);
+        if (begun instanceof CommandRun run) {
+            Duration timeout = options.timeout();
+            if (timeout != null && !run.future.isDone()) {
+                CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS)
+                        .execute(() -> run.timedOut(timeout));
+            }
+            return new Handle<>(run.messageId(), run, run.future);
+        }
+        var known = (Known) begun;
+        return new Handle<>(known.id(), null, ResultFuture.of(known.result()));
+    }
+
+    /** An execution that ended before it had a run: its id and result. */
+    private record Known(MessageId id, CommandResult<Object> result) {
     }
 
     @SuppressWarnings("unchecked") // a run's value comes from the handler registered for the command's class
@@ -102,74 +147,114 @@ final class Commands {
         return (CommandResult<R>) result;
     }
 
-    private static CommandResult<Object> noHandler(Lane lane, Command<?> command) {
-        return CommandResult.failure(new FailureCause.NoHandler(command.getClass(), lane.sessionId));
-    }
-
     /**
-     * Admits a command, looks up its handler and starts its run; returns null (with the NoHandler
-     * failure recorded) when no scope has a handler for the command's class.
+     * Admits a command, gives it an id, looks up its handler and starts its run. Returns the run, or
+     * a {@link Known} result when there is none to run: Unavailable (the scope does not run commands
+     * now), NoHandler, or TimedOut for a zero timeout.
      */
-    private @Nullable CommandRun begin(Lane lane, Command<?> command, Headers headers, boolean fromWork) {
+    private Object begin(Lane lane, Command<?> command, ExecuteOptions options, @Nullable Binding origin,
+            boolean fromWork) {
         running.increment();
         if (lane.session != null) {
             lane.commandStarted();
         }
+        CommandRun run = null;
         try {
-            bus.admitCommand(lane, fromWork);
+            FailureCause unavailable = bus.admitCommand(lane, fromWork);
+            long seq = ids.incrementAndGet();
+            if (unavailable != null) {
+                refused.increment();
+                endCount(lane);
+                return new Known(new MessageId(bus.instanceId(), MessageId.Kind.COMMAND, seq),
+                        CommandResult.failure(unavailable));
+            }
             executed.increment();
             Class<?> type = command.getClass();
-            if (observers.active) {
-                observers.commandStarted(type);
-            }
             CommandEntry entry = lane.session == null ? null : lane.session.table().commandHandler(type);
             if (entry == null) {
                 entry = bus.table().commandHandler(type);
             }
-            if (entry != null) {
-                var run = new CommandRun(bus, command, entry, lane, headers, ids.incrementAndGet(), bus.timestamps(),
-                        Binding.current(), middleware);
-                if (listened(lane, CommandStarted.class, true)) {
-                    bus.publisher().lifecycle(lane, new CommandStarted(command, run.messageId()), headers);
+            Duration timeout = options.timeout();
+            if (entry == null || (timeout != null && timeout.isZero())) {
+                var view = new NotRun(command, new MessageId(bus.instanceId(), MessageId.Kind.COMMAND, seq), lane,
+                        options, bus.config().clock().instant(), bus.name());
+                if (observers.active) {
+                    observers.commandStarted(view);
                 }
-                run.startOn(bus.threads());
-                return run; // from here the run's thread ends the count
+                CommandResult<Object> result = CommandResult.failure(entry == null
+                        ? new FailureCause.NoHandler(type, lane.sessionId) : new FailureCause.TimedOut(Duration.ZERO));
+                record(view, result, 0L);
+                endCount(lane);
+                return new Known(view.id(), result);
             }
-            finished(lane, command, -1L, headers, noHandler(lane, command), 0L);
+            run = new CommandRun(bus, command, entry, lane, options, seq, bus.timestamps(),
+                    origin != null ? origin : Binding.current(), middleware);
+            runs.put(seq, run);
+            if (observers.active) {
+                observers.commandStarted(run);
+            }
+            if (listened(lane, CommandStarted.class, true)) {
+                bus.publisher().lifecycle(lane, new CommandStarted(command, run.messageId()), options.headers());
+            }
+            run.startOn(bus.threads());
+            CommandRun started = run;
+            run = null; // from here the run's thread ends the count
+            return started;
         } catch (Throwable t) {
-            ended(lane);
+            if (run != null) {
+                runs.remove(run.sequence());
+            }
+            endCount(lane);
             throw t;
         }
-        ended(lane);
-        return null;
     }
 
     /**
-     * Records a finished execution: counters, observers, and CommandCompleted, in the command's
-     * scope with its headers.
-     *
-     * @param commandId the run's id, or -1 when no handler was found (no CommandCompleted then)
+     * Records a finished run: counters, observers, and CommandCompleted, in the command's scope with
+     * its headers.
      */
-    void finished(Lane lane, Command<?> command, long commandId, Headers headers, CommandResult<?> result,
-            long durationNanos) {
-        if (!result.isSuccess()) {
-            failed.increment();
-        }
-        if (observers.active) {
-            observers.commandCompleted(command.getClass(), durationNanos, result);
-        }
-        if (commandId >= 0 && listened(lane, CommandCompleted.class, false)) {
-            bus.publisher().lifecycle(lane, new CommandCompleted(command, commandId, result, Duration.ofNanos(durationNanos)),
-                    headers);
+    void finished(CommandRun run, CommandResult<?> result, long durationNanos) {
+        record(run, result, durationNanos);
+        if (listened(run.lane, CommandCompleted.class, false)) {
+            bus.publisher().lifecycle(run.lane, new CommandCompleted(run.command(), run.messageId(), result,
+                    Duration.ofNanos(durationNanos), run.attempts()), run.headers());
         }
     }
 
-    /** The last step of every execution: it no longer counts as running, in its lane or on the bus. */
-    void ended(Lane lane) {
+    private void record(MessageView view, CommandResult<?> result, long durationNanos) {
+        if (result.isSuccess()) {
+            succeeded.increment();
+        } else {
+            failed.increment();
+            if (result instanceof CommandResult.Failure<?>(FailureCause.Cancelled unused)) {
+                cancelled.increment();
+            }
+        }
+        if (observers.active) {
+            observers.commandCompleted(view, durationNanos, result);
+        }
+    }
+
+    /** The last step of every run: it no longer counts as running, in its lane or on the bus. */
+    void ended(CommandRun run) {
+        runs.remove(run.sequence());
+        endCount(run.lane);
+    }
+
+    private void endCount(Lane lane) {
         if (lane.session != null && lane.commandEnded()) {
             lane.signalIdle();
         }
         running.decrement();
         bus.quiescence().signal(); // it looks further only if someone waits
+    }
+
+    /** The view of an execution that never got a run (no handler, zero timeout). */
+    private record NotRun(Message message, MessageId id, @Nullable String sessionId, int priority, Headers headers,
+            Instant acceptedAt, String busName) implements MessageView {
+
+        NotRun(Command<?> command, MessageId id, Lane lane, ExecuteOptions options, Instant at, String busName) {
+            this(command, id, lane.sessionId, options.priority(), options.headers(), at, busName);
+        }
     }
 }

@@ -5,8 +5,8 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -22,26 +22,28 @@ import org.llmgine.bus.CloseReport;
 import org.llmgine.bus.MessageBus;
 import org.llmgine.bus.OverflowStrategy;
 import org.llmgine.bus.PendingApproval;
+import org.llmgine.bus.RejectionReason;
+import org.llmgine.bus.ScheduledEvent;
 import org.llmgine.bus.Session;
 import org.llmgine.bus.Ticker;
 import org.llmgine.bus.WouldDeadlockException;
 import org.llmgine.bus.filter.EventFilter;
 import org.llmgine.bus.message.BackpressureChanged;
-import org.llmgine.bus.message.Command;
-import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.message.Event;
+import org.llmgine.bus.message.FailureCause;
 import org.llmgine.bus.message.Headers;
-import org.llmgine.bus.message.SessionStarted;
+import org.llmgine.bus.message.MessageId;
 import org.llmgine.bus.middleware.CommandMiddleware;
 import org.llmgine.bus.middleware.EventMiddleware;
-import org.llmgine.bus.spi.BusObserver;
-import org.llmgine.bus.spi.ScheduledEventStore;
+import org.llmgine.bus.spi.LifecyclePublisher;
 
 /**
  * The bus: owner of the admission bound, the worker pool, the lanes, the handler tables and the
- * counters; start, sessions, stats and close. Publishing is {@link Publisher}'s, command execution
- * {@link Commands}', running events {@link Workers}', {@link LaneRunner}'s and
- * {@link EventDispatch}'s, and the close procedure {@link Shutdown}'s.
+ * counters; its lifecycle (start, close) and the API that is neither publishing nor commands.
+ * Publishing is {@link Publisher}'s, command execution {@link Commands}', sessions
+ * {@link SessionRegistry}'s, scheduled events {@link Schedules}', running events {@link Workers}',
+ * {@link LaneRunner}'s and {@link EventDispatch}'s, statistics {@link StatsSnapshot}'s, and the close
+ * procedure {@link Shutdown}'s.
  *
  * <p>Concurrency: {@code state} moves NEW -> RUNNING by compare-and-set in {@code start} (the
  * workers start only after the CAS succeeded), and to CLOSING and CLOSED in {@code close}, which
@@ -55,6 +57,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     private static final System.Logger LOG = System.getLogger("org.llmgine.bus");
 
     private final BusConfig config;
+    private final UUID instanceId;
     private final Ticker ticker;
     private final Observers observers;
     private final Timestamps timestamps;
@@ -70,13 +73,15 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     private final Schedules schedules;
     private final Approvals approvals;
     private final Shutdown shutdown;
+    private final Unstarted unstarted;
     private final AtomicInteger registeredHandlers = new AtomicInteger();
     private final ScopeTable table;
     private final Lane busLane;
     private final ConcurrentHashMap<Class<?>, Plan> busPlans = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, SessionImpl> sessions = new ConcurrentHashMap<>();
+    private final SessionRegistry sessions;
     private final LongAdder handlerFailures = new LongAdder();
     private final AtomicLong registrationSeq = new AtomicLong();
+    private final LifecyclePublisher lifecycle;
 
     private final AtomicReference<BusState> state = new AtomicReference<>(BusState.NEW);
     private volatile boolean cancelling;
@@ -85,46 +90,39 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     private final ReentrantLock sessionTablesLock = new ReentrantLock();
     private @Nullable CloseReport closeReport;
 
-    /**
-     * Creates a bus in state NEW. Use {@link MessageBus#builder()}.
-     *
-     * @param config the validated configuration
-     * @param filters event filters, in order
-     * @param commandMiddleware command middleware, outermost first
-     * @param eventMiddleware event middleware, outermost first
-     * @param observers observers
-     * @param store where pending scheduled events go at close and come back from at start
-     */
-    public DefaultMessageBus(BusConfig config, List<EventFilter> filters, List<CommandMiddleware> commandMiddleware,
-            List<EventMiddleware> eventMiddleware, List<BusObserver> observers, ScheduledEventStore store) {
-        this(config, filters, commandMiddleware, eventMiddleware, observers, store, Thread::start);
+    /** Creates a bus in state NEW; {@link DefaultBusFactory} calls it for {@code MessageBus.builder()}. */
+    DefaultMessageBus(BusConfig config) {
+        this(config, Thread::start);
     }
 
-    /** As the public constructor, with the way bus threads are started (tests make starts fail). */
-    DefaultMessageBus(BusConfig config, List<EventFilter> filters, List<CommandMiddleware> commandMiddleware,
-            List<EventMiddleware> eventMiddleware, List<BusObserver> observers, ScheduledEventStore store,
-            BusThreads.Starter starter) {
+    /** As the other constructor, with the way bus threads are started (tests make starts fail). */
+    DefaultMessageBus(BusConfig config, BusThreads.Starter starter) {
         this.config = Objects.requireNonNull(config, "config");
         InstantSource clock = config.clock();
+        this.instanceId = MessageId.newOrigin(clock.millis());
         this.ticker = config.ticker();
-        this.observers = new Observers(observers);
+        this.observers = new Observers(config.observers(), this);
         this.timestamps = new Timestamps(clock, ticker);
         this.marks = new WaterMarks(config, quiescence);
-        this.admission = new Admission(config, marks, quiescence, !observers.isEmpty());
+        this.admission = new Admission(config, marks, quiescence, observers.active);
         this.evictions = config.overflowStrategy() == OverflowStrategy.DROP_OLDEST ? new Evictions() : null;
         this.threads = new BusThreads(config.name(), starter);
         this.workers = new Workers(this, config.batchSize(), config.starvationLimit());
-        this.dispatch = new EventDispatch(this, eventMiddleware.toArray(EventMiddleware[]::new), this.observers, ticker);
-        this.publisher = new Publisher(this, config, this.observers, filters.toArray(EventFilter[]::new));
-        this.commands = new Commands(this, commandMiddleware.toArray(CommandMiddleware[]::new), this.observers);
+        this.dispatch = new EventDispatch(this, config.eventMiddleware().toArray(EventMiddleware[]::new), observers,
+                ticker);
+        this.publisher = new Publisher(this, config, observers, config.filters().toArray(EventFilter[]::new));
+        this.commands = new Commands(this, config.commandMiddleware().toArray(CommandMiddleware[]::new), observers);
         var timer = new Timer(clock, config.name());
-        this.schedules = new Schedules(this, timer, Objects.requireNonNull(store, "store"));
-        this.approvals = new Approvals(this, timer, clock, this.observers);
+        this.schedules = new Schedules(this, timer, config.scheduledEventStore());
+        this.approvals = new Approvals(this, timer, clock, observers);
         this.shutdown = new Shutdown(this);
+        this.unstarted = new Unstarted(this);
         this.table = new ScopeTable(null, registeredHandlers, new ReentrantLock());
         this.busLane = new Lane(this, null);
+        this.sessions = new SessionRegistry(this, registeredHandlers);
+        this.lifecycle = new ModuleLifecycle(this);
         this.marks.announceTo(this::announce);
-        this.observers.attach(this);
+        this.observers.attach();
     }
 
     // ---------------------------------------------------------------- accessors used by the pipeline
@@ -181,9 +179,21 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         return approvals;
     }
 
+    SessionRegistry sessions() {
+        return sessions;
+    }
+
+    Unstarted unstarted() {
+        return unstarted;
+    }
+
+    WaterMarks marks() {
+        return marks;
+    }
+
     /** Returns the open session with this id, or null. */
     @Nullable SessionImpl openSessionNamed(String id) {
-        return sessions.get(id);
+        return sessions.openNamed(id);
     }
 
     Ticker ticker() {
@@ -200,6 +210,21 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
 
     void countHandlerFailure() {
         handlerFailures.increment();
+    }
+
+    long handlerFailures() {
+        return handlerFailures.sum();
+    }
+
+    int registeredHandlers() {
+        return registeredHandlers.get();
+    }
+
+    /** Tells observers about an event close handed back. */
+    void observeReturned(Delivery delivery) {
+        if (observers.active) {
+            observers.returned(delivery);
+        }
     }
 
     @Override
@@ -242,6 +267,11 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     }
 
     @Override
+    public UUID instanceId() {
+        return instanceId;
+    }
+
+    @Override
     public BusConfig config() {
         return config;
     }
@@ -259,6 +289,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
             if (state.compareAndSet(BusState.NEW, BusState.RUNNING)) {
                 workers.start();
                 schedules.start(threads);
+                sessions.startExpiry(schedules.timer());
                 LOG.log(Level.DEBUG, () -> "bus '" + name() + "' started");
                 return this;
             }
@@ -305,19 +336,34 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     }
 
     @Override
+    @Nullable RejectionReason refusal() {
+        return admits(false) ? null : RejectionReason.BUS_CLOSED;
+    }
+
+    @Override
     RuntimeException closedError(String action) {
         return new BusClosedException("cannot " + action + ": bus '" + name() + "' is " + state.get());
     }
 
-    /** Admits a command into {@code lane}, or throws why not; called after the run was counted. */
-    void admitCommand(Lane lane, boolean fromWork) {
+    /**
+     * Admits a command into {@code lane}; called after the run was counted.
+     *
+     * @return null if admitted, else why not (the scope does not run commands now)
+     */
+    @Nullable FailureCause admitCommand(Lane lane, boolean fromWork) {
+        BusState now = state.get();
+        if (now == BusState.NEW) {
+            return new FailureCause.Unavailable("bus '" + name() + "'", "NEW (not started; call start() first)");
+        }
         if (cancelling || !admits(fromWork)) {
-            throw closedError("execute");
+            return new FailureCause.Unavailable("bus '" + name() + "'", now.name());
         }
         SessionImpl session = lane.session;
         if (session != null && !session.admits(fromWork)) {
-            throw session.closedError("execute");
+            return new FailureCause.Unavailable("session '" + session.id() + "' of bus '" + name() + "'",
+                    session.isClosed() ? "CLOSED" : "CLOSING");
         }
+        return null;
     }
 
     // ---------------------------------------------------------------- sessions
@@ -329,44 +375,22 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
 
     @Override
     public Session openSession(String id) {
-        SessionImpl.checkId(id);
-        checkUsable("open a session");
-        var session = new SessionImpl(this, id, registeredHandlers);
-        SessionImpl existing = sessions.putIfAbsent(id, session);
-        if (existing != null) {
-            throw new IllegalStateException("a session with id '" + id + "' is already open on bus '" + name() + "'");
-        }
-        BusState now = state.get();
-        if (now == BusState.CLOSING || now == BusState.CLOSED) {
-            sessions.remove(id, session);
-            session.closeWithBus();
-            throw closedError("open a session");
-        }
-        if (hasHandlers(session.lane(), SessionStarted.class)) {
-            publisher.lifecycle(session.lane(), new SessionStarted(id), Headers.empty());
-        }
-        return session;
+        return sessions.open(id);
     }
 
-    void sessionClosed(SessionImpl session) {
-        sessions.remove(session.id(), session);
+    @Override
+    public Optional<Session> session(String id) {
+        return sessions.find(id);
     }
 
-    // ---------------------------------------------------------------- work from contexts
-
-    /** Execute through a handler's or command's context: in-flight work of {@code lane}. */
-    <R> CommandResult<R> executeFromWork(Lane lane, Command<R> command, Headers headers) {
-        Objects.requireNonNull(command, "command");
-        checkWorkMayContinue(lane, "execute");
-        return commands.execute(lane, command, headers, true, -1L);
+    @Override
+    public Session getOrOpenSession(String id) {
+        return sessions.getOrOpen(id);
     }
 
-    <R> CommandResult<R> execute(Lane lane, Command<R> command, long timeoutNanos) {
-        return commands.execute(lane, command, Headers.empty(), false, timeoutNanos);
-    }
-
-    <R> CompletableFuture<CommandResult<R>> executeAsync(Lane lane, Command<R> command) {
-        return commands.executeAsync(lane, command);
+    @Override
+    public List<String> sessionIds() {
+        return sessions.openIds();
     }
 
     /** Work of a closed bus or session (which outlived their close timeouts) may not start more. */
@@ -385,21 +409,57 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         return lane.session == null ? table : lane.session.table();
     }
 
-    // ---------------------------------------------------------------- approvals
+    /** The lane of the open session with this id, else the bus lane (for a null id) or a detached one. */
+    Lane laneOf(@Nullable String sessionId) {
+        if (sessionId == null) {
+            return busLane;
+        }
+        SessionImpl open = sessions.openNamed(sessionId);
+        return open != null ? open.lane() : Lane.detached(this, sessionId);
+    }
+
+    // ---------------------------------------------------------------- approvals, commands, schedules
 
     @Override
-    public void approve(long commandId) {
+    public void approve(MessageId commandId) {
         approvals.approve(commandId);
     }
 
     @Override
-    public void deny(long commandId, String reason) {
+    public void deny(MessageId commandId, String reason) {
         approvals.deny(commandId, reason);
     }
 
     @Override
     public List<PendingApproval> pendingApprovals() {
         return approvals.list();
+    }
+
+    @Override
+    public boolean cancelCommand(MessageId commandId, String reason) {
+        Objects.requireNonNull(commandId, "commandId");
+        org.llmgine.bus.base.Checks.notBlank("reason", reason);
+        return commands.cancel(commandId, reason);
+    }
+
+    @Override
+    public Optional<ScheduledEvent> scheduledEvent(MessageId id) {
+        return schedules.find(Objects.requireNonNull(id, "id"));
+    }
+
+    @Override
+    public List<ScheduledEvent> scheduledEvents(String sessionId) {
+        return schedules.list(Objects.requireNonNull(sessionId, "sessionId"), false);
+    }
+
+    @Override
+    public int cancelScheduledEvents(String sessionId) {
+        return schedules.cancelSession(Objects.requireNonNull(sessionId, "sessionId"));
+    }
+
+    @Override
+    public LifecyclePublisher lifecycle() {
+        return lifecycle;
     }
 
     // ---------------------------------------------------------------- idle, stats, close
@@ -425,26 +485,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
 
     @Override
     public BusStats stats() {
-        // Read the terminal counts before the size and the size before the acceptances, and every
-        // outcome before `published`, which is incremented first on publish: a snapshot never shows
-        // more outcomes than publishes. While events flow it may lag by the events in flight.
-        long lifecycleRejectedCount = publisher.lifecycleRejected();
-        long delivered = admission.delivered();
-        long cancelled = admission.cancelled();
-        long returned = admission.returned();
-        long dropped = admission.dropped();
-        int size = admission.size();
-        long accepted = admission.accepted();
-        long rejected = admission.rejected();
-        long filteredCount = publisher.filtered();
-        long commandsFailed = commands.failed();
-        return new BusStats(name(), state.get(), size, admission.capacity(), admission.largest(),
-                marks.active(), marks.highWaterHits(), publisher.published(), accepted, rejected,
-                lifecycleRejectedCount, filteredCount, delivered, cancelled, returned, dropped, publisher.throttled(),
-                handlerFailures.sum(), commands.executed(), commandsFailed, schedules.pending(), schedules.fired(),
-                schedules.rejected(), schedules.cancelledCount(), schedules.saved(), approvals.pendingCount(),
-                approvals.approved(), approvals.denied(), approvals.expired(), approvals.cancelled(), sessions.size(),
-                registeredHandlers.get());
+        return StatsSnapshot.of(this);
     }
 
     @Override
@@ -462,7 +503,11 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         closeLock.lock();
         try {
             if (closeReport == null) {
-                closeReport = shutdown.run(timeout, state.getAndSet(BusState.CLOSING));
+                CloseReport report = shutdown.run(timeout, state.getAndSet(BusState.CLOSING));
+                closeReport = report;
+                if (observers.active) {
+                    observers.closed(report);
+                }
             }
             return closeReport;
         } finally {
@@ -480,16 +525,13 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     /** The last step of close: sessions closed without draining, bus-scope handlers removed, CLOSED. */
     void closeScopes() {
         threads.endCommands();
-        for (SessionImpl session : sessions.values()) {
-            session.closeWithBus();
-        }
-        sessions.clear();
+        sessions.closeAll();
         table.closeAll();
         state.set(BusState.CLOSED);
     }
 
     @Override
     public String toString() {
-        return "MessageBus[" + name() + ", " + state.get() + "]";
+        return "MessageBus[" + name() + ", " + state.get() + ", " + instanceId + "]";
     }
 }

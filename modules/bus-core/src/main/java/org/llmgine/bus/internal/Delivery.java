@@ -1,18 +1,27 @@
 package org.llmgine.bus.internal;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
+import org.llmgine.bus.CommandHandle;
+import org.llmgine.bus.ExecuteOptions;
+import org.llmgine.bus.PublishOptions;
 import org.llmgine.bus.PublishOutcome;
+import org.llmgine.bus.ScheduledEvent;
 import org.llmgine.bus.handler.EventContext;
 import org.llmgine.bus.message.Command;
 import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.message.Event;
 import org.llmgine.bus.message.Headers;
+import org.llmgine.bus.message.Message;
+import org.llmgine.bus.message.MessageId;
+import org.llmgine.bus.spi.MessageView;
 
 /**
  * One published event and its envelope, from acceptance to completion; it is also the
- * {@link EventContext} every handler of the event receives (one object per event, no copy per
- * handler). As a {@link Mailbox.Node} it links to the next delivery of its mailbox level, and as a
+ * {@link EventContext} every handler of the event receives and the {@link MessageView} observers
+ * see (one object per event, no copy per handler or callback). As a {@link Mailbox.Node} it links to the next delivery of its mailbox level, and as a
  * {@link FanOutCount} it keeps what a fan-out run counts of it. Under
  * DROP_OLDEST every user event is an {@link EvictableDelivery}, which adds what eviction needs;
  * the plain envelope stays small (56 bytes): the headers, a {@code publishAndWait} caller's waiter
@@ -23,7 +32,7 @@ import org.llmgine.bus.message.Headers;
  * the delivery is in the mailbox, and a worker takes it from there after the lane's publishers
  * linked it (a release store), so every handler sees them.
  */
-sealed class Delivery extends FanOutCount implements EventContext permits EvictableDelivery {
+sealed class Delivery extends FanOutCount implements EventContext, MessageView permits EvictableDelivery {
 
     final Event event;
     final Lane lane;
@@ -39,17 +48,22 @@ sealed class Delivery extends FanOutCount implements EventContext permits Evicta
     /** The ticker reading at acceptance: the timestamp's source on the system clock, and the start of the dispatch lag. */
     long nanos;
     long id;
+    /** Set when the delivery settled: its context refuses further work (read on any thread; best effort). */
+    boolean finished;
 
     Delivery(Event event, Lane lane, Headers headers, int priority, boolean lifecycle, @Nullable Waiter waiter) {
         this.event = event;
         this.lane = lane;
         this.priority = priority;
         this.lifecycle = lifecycle;
-        this.meta = waiter == null ? headers : new Extras(headers, waiter, null);
+        this.meta = waiter == null ? headers : new Extras(headers, waiter, null, -1L);
     }
 
-    /** What the few deliveries that carry more than headers keep: a waiter, an injected clock's instant. */
-    private record Extras(Headers headers, @Nullable Waiter waiter, @Nullable Instant instant) {
+    /**
+     * What the few deliveries that carry more than headers keep: a waiter, an injected clock's
+     * instant, and (only when observers watch) the ticker reading at dispatch, or -1.
+     */
+    private record Extras(Headers headers, @Nullable Waiter waiter, @Nullable Instant instant, long dispatched) {
     }
 
     /** The {@code publishAndWait} caller waiting for this event, if any. */
@@ -59,7 +73,21 @@ sealed class Delivery extends FanOutCount implements EventContext permits Evicta
 
     /** Records the acceptance time read from an injected clock (before the delivery is in a mailbox). */
     void stampInstant(Instant instant) {
-        meta = new Extras(headers(), waiter(), instant);
+        meta = new Extras(headers(), waiter(), instant, -1L);
+    }
+
+    /**
+     * Records the dispatch time for observers (written by the worker before any handler thread of
+     * the event starts, so the threads that settle it see it).
+     */
+    void markDispatched(long nanos) {
+        Instant instant = meta instanceof Extras extras ? extras.instant : null;
+        meta = new Extras(headers(), waiter(), instant, nanos);
+    }
+
+    /** The ticker reading at dispatch, or {@code otherwise} if it was not recorded. */
+    long dispatchedNanos(long otherwise) {
+        return meta instanceof Extras extras && extras.dispatched >= 0 ? extras.dispatched : otherwise;
     }
 
     /** Claims the delivery for its handlers; false if it was evicted first (only an {@link EvictableDelivery} can be). */
@@ -73,8 +101,33 @@ sealed class Delivery extends FanOutCount implements EventContext permits Evicta
     }
 
     @Override
-    public long messageId() {
-        return id;
+    public MessageId messageId() {
+        return new MessageId(lane.bus.instanceId(), MessageId.Kind.EVENT, id);
+    }
+
+    @Override
+    public MessageId id() {
+        return messageId();
+    }
+
+    @Override
+    public Message message() {
+        return event;
+    }
+
+    @Override
+    public Class<? extends Message> type() {
+        return event.getClass();
+    }
+
+    @Override
+    public Instant acceptedAt() {
+        return timestamp();
+    }
+
+    @Override
+    public String busName() {
+        return lane.bus.name();
     }
 
     @Override
@@ -101,18 +154,62 @@ sealed class Delivery extends FanOutCount implements EventContext permits Evicta
     }
 
     @Override
+    public EventContext withAttempt(int attempt) {
+        return new AttemptContexts.OfEvent(this, attempt);
+    }
+
+    @Override
     public int priority() {
         return priority;
     }
 
     @Override
+    public boolean isCancelled() {
+        return lane.bus.isCancelling();
+    }
+
+    @Override
+    public Optional<Instant> deadline() {
+        return Optional.empty();
+    }
+
+    @Override
     public PublishOutcome publish(Event next) {
-        return lane.bus.publisher().fromWork(lane, next, headers());
+        return publish(next, PublishOptions.defaults());
+    }
+
+    @Override
+    public PublishOutcome publish(Event next, PublishOptions options) {
+        ContextWork.checkLive(finished, this, "publish");
+        return ContextWork.publish(lane, lane.binding(), headers(), next, options);
+    }
+
+    @Override
+    public ScheduledEvent schedule(Event next, Duration delay) {
+        ContextWork.checkLive(finished, this, "schedule");
+        return ContextWork.schedule(lane, headers(), next, delay);
     }
 
     @Override
     public <R> CommandResult<R> execute(Command<R> command) {
-        return lane.bus.executeFromWork(lane, command, headers());
+        return execute(command, ExecuteOptions.defaults());
+    }
+
+    @Override
+    public <R> CommandResult<R> execute(Command<R> command, Duration timeout) {
+        return execute(command, ExecuteOptions.defaults().withTimeout(timeout));
+    }
+
+    @Override
+    public <R> CommandResult<R> execute(Command<R> command, ExecuteOptions options) {
+        ContextWork.checkLive(finished, this, "execute");
+        return ContextWork.execute(lane, lane.binding(), headers(), command, options);
+    }
+
+    @Override
+    public <R> CommandHandle<R> executeAsync(Command<R> command) {
+        ContextWork.checkLive(finished, this, "executeAsync");
+        return ContextWork.executeAsync(lane, lane.binding(), headers(), command);
     }
 
     @Override

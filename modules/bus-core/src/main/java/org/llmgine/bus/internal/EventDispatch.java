@@ -6,7 +6,9 @@ import org.llmgine.bus.HandlerFailure;
 import org.llmgine.bus.Ticker;
 import org.llmgine.bus.handler.HandlerInfo;
 import org.llmgine.bus.message.Event;
+import org.llmgine.bus.message.EventUnhandled;
 import org.llmgine.bus.message.HandlerFailed;
+import org.llmgine.bus.message.LifecycleEvent;
 import org.llmgine.bus.middleware.EventChain;
 import org.llmgine.bus.middleware.EventMiddleware;
 
@@ -46,6 +48,8 @@ final class EventDispatch {
     private final Ticker ticker;
     private final Admission admission;
     private final @Nullable Evictions evictions;
+    private final boolean publishUnhandled;
+    private final java.util.concurrent.atomic.LongAdder unhandled = new java.util.concurrent.atomic.LongAdder();
 
     EventDispatch(DefaultMessageBus bus, EventMiddleware[] middleware, Observers observers, Ticker ticker) {
         this.bus = bus;
@@ -54,6 +58,12 @@ final class EventDispatch {
         this.ticker = ticker;
         this.admission = bus.admission();
         this.evictions = bus.evictions();
+        this.publishUnhandled = bus.config().publishUnhandled();
+    }
+
+    /** Accepted events that reached no handler. */
+    long unhandled() {
+        return unhandled.sum();
     }
 
     // ---------------------------------------------------------------- one event
@@ -64,12 +74,13 @@ final class EventDispatch {
         boolean cut = false;
         try {
             dispatched(delivery);
-            if (plan != null) {
+            if (plan == null || plan.handlerCount == 0) {
+                unhandled(delivery);
+            } else {
                 for (HandlerEntry[] group : plan.groups) {
                     if (group.length == 1) {
                         if (group[0].active) {
-                            invoke(delivery, group[0]);
-                            invoked++;
+                            invoked += invoke(delivery, group[0]);
                             clearStrayInterrupt();
                         }
                     } else {
@@ -102,26 +113,37 @@ final class EventDispatch {
             return 0;
         }
         int invoked = 0;
+        // handlers a condition declined, among the forked ones (made only when a handler has a condition)
+        java.util.concurrent.atomic.AtomicInteger counted = null;
         Thread[] forks = new Thread[last];
         try {
             for (int i = 0; i < last; i++) {
                 HandlerEntry entry = group[i];
                 if (entry.active) {
-                    forks[i] = fork(delivery.lane, () -> invoke(delivery, entry));
+                    if (entry.condition != null) {
+                        counted = counted == null ? new java.util.concurrent.atomic.AtomicInteger() : counted;
+                    }
+                    var tally = counted;
+                    forks[i] = fork(delivery.lane, () -> {
+                        if (invoke(delivery, entry) == 0 && tally != null) {
+                            tally.incrementAndGet();
+                        }
+                    });
                     if (forks[i] == null) {
-                        invoke(delivery, entry);
+                        if (invoke(delivery, entry) == 0 && tally != null) {
+                            tally.incrementAndGet();
+                        }
                         clearStrayInterrupt();
                     }
                     invoked++;
                 }
             }
-            invoke(delivery, group[last]);
-            invoked++;
+            invoked += invoke(delivery, group[last]);
             clearStrayInterrupt();
         } finally {
             joinAll(forks);
         }
-        return invoked;
+        return counted == null ? invoked : invoked - counted.get();
     }
 
     // ---------------------------------------------------------------- a fan-out run
@@ -187,7 +209,9 @@ final class EventDispatch {
                 if (bus.isCancelling()) {
                     delivery.cut();
                 } else if (entry.active) {
-                    invoke(delivery, entry);
+                    if (invoke(delivery, entry) == 0) {
+                        delivery.skip();
+                    }
                     clearStrayInterrupt();
                 } else {
                     delivery.skip();
@@ -260,10 +284,14 @@ final class EventDispatch {
 
     // ---------------------------------------------------------------- handlers and completion
 
-    private void invoke(Delivery delivery, HandlerEntry entry) {
+    /** Runs one handler on one event unless its condition declines it; returns 1 if it ran, 0 if declined. */
+    private int invoke(Delivery delivery, HandlerEntry entry) {
         long start = observers.active ? ticker.read() : 0L;
         Throwable failure = null;
         try {
+            if (entry.condition != null && !entry.condition.test(delivery.event)) {
+                return 0;
+            }
             if (middleware.length == 0) {
                 entry.handler.handle(delivery.event, delivery);
             } else {
@@ -274,7 +302,7 @@ final class EventDispatch {
         }
         if (observers.active) {
             try {
-                observers.handlerCompleted(delivery.event.getClass(), entry.info, ticker.read() - start, failure);
+                observers.handlerCompleted(delivery, entry.info, ticker.read() - start, failure);
             } catch (Throwable t) {
                 observerFailed("onHandlerCompleted", t);
             }
@@ -282,12 +310,32 @@ final class EventDispatch {
         if (failure != null) {
             failed(delivery, entry.info, failure);
         }
+        return 1;
+    }
+
+    /** An event that reached no handler: counted, observed, and published as EventUnhandled if asked. */
+    private void unhandled(Delivery delivery) {
+        unhandled.increment();
+        if (observers.active) {
+            try {
+                observers.unhandled(delivery);
+            } catch (Throwable t) {
+                observerFailed("onUnhandled", t);
+            }
+        }
+        if (publishUnhandled && !(delivery.event instanceof LifecycleEvent)
+                && bus.hasHandlers(delivery.lane, EventUnhandled.class)) {
+            bus.publisher().lifecycle(delivery.lane, new EventUnhandled(delivery.event, delivery.messageId()),
+                    delivery.headers());
+        }
     }
 
     private void dispatched(Delivery delivery) {
         if (observers.active) {
             try {
-                observers.dispatched(delivery.event.getClass(), ticker.read() - delivery.nanos);
+                long now = ticker.read();
+                delivery.markDispatched(now);
+                observers.dispatched(delivery, now - delivery.nanos);
             } catch (Throwable t) {
                 observerFailed("onDispatched", t);
             }
@@ -299,12 +347,22 @@ final class EventDispatch {
      * then the counts and the slot, then the waiter, so whoever is woken sees everything.
      */
     void settle(Delivery delivery, boolean cut, int invoked) {
-        if (!cut && observers.active) {
+        delivery.finished = true;
+        if (observers.active) {
             try {
-                observers.delivered(delivery.event.getClass(), admission.size() - 1);
+                if (cut) {
+                    observers.cancelled(delivery);
+                } else {
+                    long now = ticker.read();
+                    observers.delivered(delivery, invoked, now - delivery.dispatchedNanos(now), now - delivery.nanos,
+                            admission.size() - 1);
+                }
             } catch (Throwable t) {
-                observerFailed("onDelivered", t);
+                observerFailed(cut ? "onCancelled" : "onDelivered", t);
             }
+        }
+        if (cut) {
+            bus.shutdown().cancelled(delivery);
         }
         try {
             if (evictions != null && !delivery.lifecycle) {
@@ -349,7 +407,7 @@ final class EventDispatch {
         }
         if (!(delivery.event instanceof HandlerFailed) && bus.hasHandlers(delivery.lane, HandlerFailed.class)) {
             bus.publisher().lifecycle(delivery.lane,
-                    new HandlerFailed(delivery.event, delivery.id, handler.name(), failure), delivery.headers());
+                    new HandlerFailed(delivery.event, delivery.messageId(), handler.name(), failure), delivery.headers());
         }
     }
 

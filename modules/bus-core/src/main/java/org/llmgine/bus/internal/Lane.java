@@ -68,6 +68,8 @@ final class Lane extends ReadyQueue.Node {
     /** The binding of every thread that handles this lane's events; made on first use. */
     private @Nullable Binding binding;
     private volatile boolean closing;
+    /** Events accepted into this lane so far, written under the lock; read racily by idle expiry. */
+    private int offers;
     private volatile int idleWaiters;
     private @Nullable String handlerThreadName;
     private @Nullable Class<?> cachedType;
@@ -169,6 +171,7 @@ final class Lane extends ReadyQueue.Node {
                 return Admission.FULL;
             }
             mailbox.add(delivery);
+            offers++;
         } finally {
             lock.unlock();
         }
@@ -319,6 +322,21 @@ final class Lane extends ReadyQueue.Node {
     }
 
     // ---------------------------------------------------------------- idle waits
+
+    /** Events accepted so far (a racy read: idle expiry only needs to see that it moved). */
+    int offers() {
+        return offers;
+    }
+
+    /** Tells whether no event or command of this lane is unfinished. */
+    boolean isQuiet() {
+        return isIdle(true);
+    }
+
+    /** Tells whether this is a detached lane with no unfinished event (its map entry may go). */
+    boolean isIdleDetached() {
+        return session == null && isIdle(false);
+    }
 
     private boolean isIdle(boolean commands) {
         return state != SCHEDULED && mailbox.isEmpty() && (!commands || runningCommands == 0);

@@ -3,6 +3,7 @@ package org.llmgine.bus.internal;
 import java.lang.System.Logger.Level;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
+import org.llmgine.bus.CloseReport;
 import org.llmgine.bus.MessageBus;
 import org.llmgine.bus.PendingApproval;
 import org.llmgine.bus.RejectionReason;
@@ -10,13 +11,14 @@ import org.llmgine.bus.handler.HandlerInfo;
 import org.llmgine.bus.message.ApprovalDecided;
 import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.message.Event;
-import org.llmgine.bus.message.Headers;
+import org.llmgine.bus.message.LifecycleEvent;
 import org.llmgine.bus.spi.BusObserver;
+import org.llmgine.bus.spi.MessageView;
 
 /**
  * Fans each callback out to the bus's observers, catching and logging what they throw so an
  * observer can never break the bus or reach its callers. Call sites test {@link #active} first, so
- * a bus without observers pays one field read per step.
+ * a bus without observers pays one field read per step and builds no argument.
  */
 final class Observers {
 
@@ -24,10 +26,12 @@ final class Observers {
 
     final boolean active;
     private final BusObserver[] all;
+    private final MessageBus bus;
 
-    Observers(List<BusObserver> observers) {
+    Observers(List<BusObserver> observers, MessageBus bus) {
         this.all = observers.toArray(BusObserver[]::new);
         this.active = all.length > 0;
+        this.bus = bus;
     }
 
     private interface Call {
@@ -41,68 +45,88 @@ final class Observers {
             } catch (VirtualMachineError e) {
                 throw e;
             } catch (Throwable e) {
-                LOG.log(Level.WARNING, "observer " + observer + " threw from " + callback + "; ignored", e);
+                LOG.log(Level.WARNING, "observer " + observer + " of bus '" + bus.name() + "' threw from " + callback
+                        + "; ignored", e);
             }
         }
     }
 
-    void attach(MessageBus bus) {
+    void attach() {
         each("onAttach", o -> o.onAttach(bus));
     }
 
-    void published(Class<? extends Event> type) {
-        each("onPublished", o -> o.onPublished(type));
+    void closed(CloseReport report) {
+        each("onClose", o -> o.onClose(bus, report));
     }
 
-    void accepted(Class<? extends Event> type, int queueSize) {
-        each("onAccepted", o -> o.onAccepted(type, queueSize));
+    void published(Class<? extends Event> type, @Nullable String sessionId) {
+        each("onPublished", o -> o.onPublished(bus, type, sessionId));
     }
 
-    void rejected(Class<? extends Event> type, RejectionReason reason) {
-        each("onRejected", o -> o.onRejected(type, reason));
+    void accepted(MessageView event, int queueSize) {
+        each("onAccepted", o -> o.onAccepted(event, queueSize));
+        if (event.message() instanceof LifecycleEvent lifecycle) {
+            each("onLifecycleEvent", o -> o.onLifecycleEvent(event, lifecycle));
+        }
     }
 
-    void filtered(Class<? extends Event> type, String filter) {
-        each("onFiltered", o -> o.onFiltered(type, filter));
+    void rejected(Class<? extends Event> type, @Nullable String sessionId, RejectionReason reason) {
+        each("onRejected", o -> o.onRejected(bus, type, sessionId, reason));
     }
 
-    void dispatched(Class<? extends Event> type, long lagNanos) {
-        each("onDispatched", o -> o.onDispatched(type, lagNanos));
+    void filtered(Class<? extends Event> type, @Nullable String sessionId, String filter) {
+        each("onFiltered", o -> o.onFiltered(bus, type, sessionId, filter));
     }
 
-    void handlerCompleted(Class<? extends Event> type, HandlerInfo handler, long nanos, @Nullable Throwable failure) {
-        each("onHandlerCompleted", o -> o.onHandlerCompleted(type, handler, nanos, failure));
+    void dispatched(MessageView event, long lagNanos) {
+        each("onDispatched", o -> o.onDispatched(event, lagNanos));
     }
 
-    void delivered(Class<? extends Event> type, int queueSize) {
-        each("onDelivered", o -> o.onDelivered(type, queueSize));
+    void handlerCompleted(MessageView event, HandlerInfo handler, long nanos, @Nullable Throwable failure) {
+        each("onHandlerCompleted", o -> o.onHandlerCompleted(event, handler, nanos, failure));
     }
 
-    void dropped(Event event, long eventId, @Nullable String sessionId, Headers headers) {
-        each("onDropped", o -> o.onDropped(event, eventId, sessionId, headers));
+    void delivered(MessageView event, int invoked, long processingNanos, long endToEndNanos, int queueSize) {
+        each("onDelivered", o -> o.onDelivered(event, invoked, processingNanos, endToEndNanos, queueSize));
     }
 
-    void backpressureChanged(boolean active, int queueSize) {
-        each("onBackpressureChanged", o -> o.onBackpressureChanged(active, queueSize));
+    void unhandled(MessageView event) {
+        each("onUnhandled", o -> o.onUnhandled(event));
+    }
+
+    void dropped(MessageView event) {
+        each("onDropped", o -> o.onDropped(event));
+    }
+
+    void cancelled(MessageView event) {
+        each("onCancelled", o -> o.onCancelled(event));
+    }
+
+    void returned(MessageView event) {
+        each("onReturned", o -> o.onReturned(event));
+    }
+
+    void backpressureChanged(boolean on, int queueSize) {
+        each("onBackpressureChanged", o -> o.onBackpressureChanged(bus, on, queueSize));
     }
 
     void throttled(long delayNanos) {
-        each("onThrottled", o -> o.onThrottled(delayNanos));
+        each("onThrottled", o -> o.onThrottled(bus, delayNanos));
     }
 
     void approvalRequested(PendingApproval approval) {
-        each("onApprovalRequested", o -> o.onApprovalRequested(approval));
+        each("onApprovalRequested", o -> o.onApprovalRequested(bus, approval));
     }
 
     void approvalDecided(PendingApproval approval, ApprovalDecided.Decision decision) {
-        each("onApprovalDecided", o -> o.onApprovalDecided(approval, decision));
+        each("onApprovalDecided", o -> o.onApprovalDecided(bus, approval, decision));
     }
 
-    void commandStarted(Class<?> type) {
-        each("onCommandStarted", o -> o.onCommandStarted(type));
+    void commandStarted(MessageView command) {
+        each("onCommandStarted", o -> o.onCommandStarted(command));
     }
 
-    void commandCompleted(Class<?> type, long nanos, CommandResult<?> result) {
-        each("onCommandCompleted", o -> o.onCommandCompleted(type, nanos, result));
+    void commandCompleted(MessageView command, long nanos, CommandResult<?> result) {
+        each("onCommandCompleted", o -> o.onCommandCompleted(command, nanos, result));
     }
 }

@@ -9,14 +9,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
-import org.llmgine.bus.BusClosedException;
 import org.llmgine.bus.BusConfig;
 import org.llmgine.bus.BusState;
-import org.llmgine.bus.DeliveryReport;
-import org.llmgine.bus.DeliveryTimeoutException;
+import org.llmgine.bus.DeliveryOutcome;
 import org.llmgine.bus.ErrorPolicy;
 import org.llmgine.bus.EventDeliveryException;
-import org.llmgine.bus.EventDroppedException;
 import org.llmgine.bus.OverflowStrategy;
 import org.llmgine.bus.PublishOptions;
 import org.llmgine.bus.PublishOutcome;
@@ -28,6 +25,7 @@ import org.llmgine.bus.message.Event;
 import org.llmgine.bus.message.EventDropped;
 import org.llmgine.bus.message.Headers;
 import org.llmgine.bus.message.LifecycleEvent;
+import org.llmgine.bus.message.MessageId;
 
 /**
  * The publish path of one bus: the published count, filters, ADAPTIVE pacing, the envelope, the
@@ -91,17 +89,31 @@ final class Publisher {
 
     /** Publish from the bus or session API. */
     PublishOutcome fromCaller(Lane lane, Event event, PublishOptions options) {
-        return publish(lane, event, options.headers(), options.priority(), Admission.FROM_CALLER, null);
+        return publish(lane, event, options.headers(), options.priority(), Admission.FROM_CALLER, null, null);
+    }
+
+    /**
+     * A publish into a scope that is closed (or closing, for outside callers): counted as published
+     * and rejected like any refusal, so closing is reported the same way whatever the timing.
+     */
+    PublishOutcome refused(Lane lane, Event event, RejectionReason reason, String detail) {
+        published.increment();
+        if (observers.active) {
+            observers.published(event.getClass(), lane.sessionId);
+        }
+        admission.countRejected();
+        if (observers.active) {
+            observers.rejected(event.getClass(), lane.sessionId, reason);
+        }
+        return new PublishOutcome.Rejected(reason, detail);
     }
 
     /**
      * Publish through a handler's or command's context: in-flight work of {@code lane}, admitted
-     * while the bus or the session drains, but not once either is closed.
+     * while the bus or the session drains, never waiting for room if {@code origin} holds a slot.
      */
-    PublishOutcome fromWork(Lane lane, Event event, Headers headers) {
-        Objects.requireNonNull(event, "event");
-        bus.checkWorkMayContinue(lane, "publish");
-        return publish(lane, event, headers, Priority.NORMAL, Admission.FROM_WORK, null);
+    PublishOutcome fromWork(Lane lane, Event event, Headers headers, int priority, Binding origin) {
+        return publish(lane, event, headers, priority, Admission.FROM_WORK, null, origin);
     }
 
     /**
@@ -109,28 +121,35 @@ final class Publisher {
      * room and may use the lifecycle reserve; if even that is full, the loss is counted apart and
      * logged once at WARNING.
      */
-    void lifecycle(Lane lane, LifecycleEvent event, Headers headers) {
-        PublishOutcome outcome = publish(lane, event, headers, Priority.NORMAL, Admission.FROM_BUS, null);
+    PublishOutcome lifecycle(Lane lane, LifecycleEvent event, Headers headers) {
+        PublishOutcome outcome = publish(lane, event, headers, Priority.NORMAL, Admission.FROM_BUS, null, null);
         if (outcome instanceof PublishOutcome.Rejected rejected) {
             lifecycleRejected.increment();
             Level level = lifecycleLossLogged.compareAndSet(false, true) ? Level.WARNING : Level.DEBUG;
             LOG.log(level, () -> "bus '" + bus.name() + "' could not queue lifecycle event "
                     + event.getClass().getSimpleName() + ": " + rejected.detail()
-                    + (level == Level.WARNING ? " (logged once; stats().lifecycleRejected() counts every such loss)" : ""));
+                    + (level == Level.WARNING ? " (logged once; stats().events().lifecycleRejected() counts every such loss)" : ""));
         }
+        return outcome;
     }
 
     /** Publishes a scheduled event that fell due, from the timer thread. */
     PublishOutcome due(Lane lane, Event event, Headers headers, int priority) {
-        return publish(lane, event, headers, priority, Admission.FROM_TIMER, null);
+        return publish(lane, event, headers, priority, Admission.FROM_TIMER, null, null);
     }
 
+    /**
+     * The one publish path.
+     *
+     * @param origin the binding of the work publishing through its context, or null to go by the
+     *     current thread's
+     */
     private PublishOutcome publish(Lane lane, Event event, Headers headers, int priority, int source,
-            @Nullable Waiter waiter) {
+            @Nullable Waiter waiter, @Nullable Binding origin) {
         published.increment();
         Class<? extends Event> type = event.getClass();
         if (observers.active) {
-            observers.published(type);
+            observers.published(type, lane.sessionId);
         }
         if (filters.length > 0 && (source != Admission.FROM_BUS || config.filterLifecycleEvents())) {
             PublishOutcome declined = applyFilters(lane, event, headers);
@@ -151,7 +170,7 @@ final class Publisher {
             victims = new ArrayList<>(1);
             size = offerEvicting(evictable, source, victims);
         } else {
-            size = offer(delivery, source);
+            size = offer(delivery, source, origin);
         }
         PublishOutcome.Rejected refusal = size > 0 ? null : admission.rejection(size, lane);
         if (refusal != null) {
@@ -161,9 +180,9 @@ final class Publisher {
         }
         if (observers.active) {
             if (refusal != null) {
-                observers.rejected(type, refusal.reason());
+                observers.rejected(type, lane.sessionId, refusal.reason());
             } else {
-                observers.accepted(type, size);
+                observers.accepted(delivery, size);
             }
         }
         if (victims != null) {
@@ -171,19 +190,26 @@ final class Publisher {
                 dropped(victim);
             }
         }
-        return refusal != null ? refusal : new PublishOutcome.Accepted(delivery.id);
+        if (refusal != null) {
+            return refusal;
+        }
+        if (bus.state() == BusState.NEW) {
+            bus.unstarted().eventWaiting();
+        }
+        return new PublishOutcome.Accepted(bus.instanceId(), delivery.id);
     }
 
     /**
      * Offers to the lane; when full, BLOCK waits for room (unless the publisher holds a slot),
      * others reject. Returns the size at acceptance or a rejection code (see {@link Lane#offer}).
      */
-    private int offer(Delivery delivery, int source) {
+    private int offer(Delivery delivery, int source, @Nullable Binding origin) {
         long deadline = 0L;
         while (true) {
             int size = delivery.lane.offer(delivery, source);
             if (size != Admission.FULL || delivery.lifecycle || publishWaitNanos <= 0
-                    || source == Admission.FROM_TIMER || Binding.holdsSlot(bus)) {
+                    || source == Admission.FROM_TIMER
+                    || (origin != null ? Binding.holdsSlotOf(origin, bus) : Binding.holdsSlot(bus))) {
                 return size;
             }
             long now = System.nanoTime();
@@ -245,14 +271,14 @@ final class Publisher {
     private void dropped(Delivery victim) {
         LOG.log(Level.DEBUG, () -> "bus '" + bus.name() + "' dropped " + victim + " to make room (DROP_OLDEST)");
         if (observers.active) {
-            observers.dropped(victim.event, victim.id, victim.lane.sessionId, victim.headers());
+            observers.dropped(victim);
         }
         Waiter waiter = victim.waiter();
         if (waiter != null) {
             waiter.complete(Waiter.Status.DROPPED, 0);
         }
         if (bus.hasHandlers(victim.lane, EventDropped.class)) {
-            lifecycle(victim.lane, new EventDropped(victim.event, victim.id), victim.headers());
+            lifecycle(victim.lane, new EventDropped(victim.event, victim.messageId()), victim.headers());
         }
     }
 
@@ -269,14 +295,14 @@ final class Publisher {
                 LOG.log(Level.WARNING, detail, e);
                 admission.countRejected();
                 if (observers.active) {
-                    observers.rejected(event.getClass(), RejectionReason.FILTER_FAILED);
+                    observers.rejected(event.getClass(), lane.sessionId, RejectionReason.FILTER_FAILED);
                 }
                 return new PublishOutcome.Rejected(RejectionReason.FILTER_FAILED, detail);
             }
             if (!accepted) {
                 filtered.increment();
                 if (observers.active) {
-                    observers.filtered(event.getClass(), filter.name());
+                    observers.filtered(event.getClass(), lane.sessionId, filter.name());
                 }
                 return new PublishOutcome.Filtered(filter.name());
             }
@@ -285,43 +311,45 @@ final class Publisher {
     }
 
     /** Publishes and waits for this event's handlers only; see {@code MessageScope.publishAndWait}. */
-    DeliveryReport andWait(Lane lane, Event event, PublishOptions options, long timeoutNanos, @Nullable Duration timeout)
+    DeliveryOutcome andWait(Lane lane, Event event, PublishOptions options, long timeoutNanos, @Nullable Duration timeout)
             throws InterruptedException {
         if (bus.state() == BusState.NEW) {
-            throw new IllegalStateException("cannot publishAndWait: bus '" + bus.name()
-                    + "' is not started, so nothing would deliver the event; call start() first");
+            return new DeliveryOutcome.NotAccepted(refused(lane, event, RejectionReason.BUS_NOT_STARTED,
+                    "publishAndWait on bus '" + bus.name() + "', which is not started: nothing would deliver the"
+                            + " event; call start() first"));
         }
         if (Binding.currentlyInside(lane)) {
             throw new WouldDeadlockException("publishAndWait of " + event.getClass().getSimpleName() + " from work of "
                     + bus.scopeOf(lane).describe() + " would wait for an event queued behind the caller itself; use"
                     + " publish(...) instead, or publish into another session");
         }
-        var waiter = new Waiter();
-        PublishOutcome outcome = publish(lane, event, options.headers(), options.priority(), Admission.FROM_CALLER,
-                waiter);
-        if (!(outcome instanceof PublishOutcome.Accepted accepted)) {
-            return new DeliveryReport(outcome, 0, List.of());
+        WaitGraph.Wait wait = WaitGraph.enter(Binding.current(), lane, "publishAndWait of "
+                + event.getClass().getSimpleName());
+        try {
+            var waiter = new Waiter();
+            PublishOutcome outcome = publish(lane, event, options.headers(), options.priority(), Admission.FROM_CALLER,
+                    waiter, null);
+            if (!(outcome instanceof PublishOutcome.Accepted accepted)) {
+                return new DeliveryOutcome.NotAccepted(outcome);
+            }
+            MessageId id = accepted.eventId();
+            if (!waiter.await(timeoutNanos)) {
+                return new DeliveryOutcome.TimedOut(id, Objects.requireNonNull(timeout));
+            }
+            return switch (waiter.status()) {
+                case DROPPED -> new DeliveryOutcome.Dropped(id);
+                case RETURNED -> new DeliveryOutcome.Returned(id);
+                case CANCELLED -> new DeliveryOutcome.Cancelled(id);
+                case PENDING, DELIVERED -> {
+                    var delivered = new DeliveryOutcome.Delivered(id, waiter.handlersInvoked(), waiter.failures());
+                    if (config.errorPolicy() == ErrorPolicy.PROPAGATE && !delivered.failures().isEmpty()) {
+                        throw new EventDeliveryException(event.getClass(), delivered);
+                    }
+                    yield delivered;
+                }
+            };
+        } finally {
+            WaitGraph.exit(wait);
         }
-        if (!waiter.await(timeoutNanos)) {
-            throw new DeliveryTimeoutException(describe(event, accepted) + " was not delivered within " + timeout
-                    + "; its handlers keep running", accepted.eventId());
-        }
-        if (waiter.status() == Waiter.Status.DROPPED) {
-            throw new EventDroppedException(describe(event, accepted)
-                    + " was dropped to make room (DROP_OLDEST) before its handlers started", accepted.eventId());
-        }
-        if (waiter.status() != Waiter.Status.DELIVERED) {
-            throw new BusClosedException("bus '" + bus.name() + "' closed before " + describe(event, accepted)
-                    + " was delivered (" + waiter.status().name().toLowerCase() + "); see the close report");
-        }
-        var report = new DeliveryReport(outcome, waiter.handlersInvoked(), waiter.failures());
-        if (config.errorPolicy() == ErrorPolicy.PROPAGATE && !report.failures().isEmpty()) {
-            throw new EventDeliveryException(event.getClass(), report);
-        }
-        return report;
-    }
-
-    private String describe(Event event, PublishOutcome.Accepted accepted) {
-        return "event " + event.getClass().getName() + " (id=" + accepted.eventId() + ") of bus '" + bus.name() + "'";
     }
 }

@@ -8,11 +8,13 @@ import org.llmgine.bus.PublishOutcome;
 import org.llmgine.bus.ScheduledEvent;
 import org.llmgine.bus.message.Event;
 import org.llmgine.bus.message.Headers;
+import org.llmgine.bus.message.MessageId;
 import org.llmgine.bus.spi.StoredScheduledEvent;
 
 /**
- * A scheduled event: a timer task and the handle its scheduler holds. Its state moves from
- * PENDING to exactly one of FIRING (then PUBLISHED), CANCELLED or SAVED by compare-and-set, so a
+ * A scheduled event: a timer task and the handle its scheduler holds. It names its session by id,
+ * not by lane, so when it fires it goes to the session open under that id then. Its state moves
+ * from PENDING to exactly one of FIRING (then FIRED), CANCELLED or STORED by compare-and-set, so a
  * cancel racing with the due time either wins (the event is never published) or loses (it returns
  * false).
  */
@@ -20,47 +22,50 @@ final class ScheduledEntry extends Timer.Task implements ScheduledEvent {
 
     private static final int PENDING = 0;
     private static final int FIRING = 1;
-    private static final int PUBLISHED = 2;
+    private static final int FIRED = 2;
     private static final int CANCELLED = 3;
-    private static final int SAVED = 4;
+    private static final int STORED = 4;
 
     private final Schedules owner;
-    private final Event event;
-    final Lane lane;
-    private final Headers headers;
-    private final int priority;
+    private final StoredScheduledEvent stored;
     private final AtomicInteger state = new AtomicInteger(PENDING);
     private volatile @Nullable PublishOutcome outcome;
 
-    ScheduledEntry(Schedules owner, Event event, Lane lane, Instant due, Headers headers, int priority) {
-        super(due);
+    ScheduledEntry(Schedules owner, StoredScheduledEvent stored) {
+        super(stored.dueAt());
         this.owner = owner;
-        this.event = event;
-        this.lane = lane;
-        this.headers = headers;
-        this.priority = priority;
+        this.stored = stored;
     }
 
     @Override
     void run() {
         if (state.compareAndSet(PENDING, FIRING)) {
-            PublishOutcome result = owner.publishDue(this);
+            PublishOutcome result = owner.fire(this);
             outcome = result;
-            state.set(PUBLISHED);
+            state.set(result != null ? FIRED : STORED);
         }
+    }
+
+    StoredScheduledEvent stored() {
+        return stored;
+    }
+
+    @Override
+    public MessageId id() {
+        return stored.id();
     }
 
     @Override
     public Event event() {
-        return event;
+        return stored.event();
     }
 
     Headers headers() {
-        return headers;
+        return stored.headers();
     }
 
     int priority() {
-        return priority;
+        return stored.priority();
     }
 
     @Override
@@ -70,17 +75,21 @@ final class ScheduledEntry extends Timer.Task implements ScheduledEvent {
 
     @Override
     public @Nullable String sessionId() {
-        return lane.sessionId;
+        return stored.sessionId();
     }
 
     @Override
     public State state() {
         return switch (state.get()) {
             case PENDING, FIRING -> State.PENDING;
-            case PUBLISHED -> State.PUBLISHED;
+            case FIRED -> State.FIRED;
             case CANCELLED -> State.CANCELLED;
-            default -> State.SAVED;
+            default -> State.STORED;
         };
+    }
+
+    boolean isPending() {
+        return state.get() == PENDING;
     }
 
     @Override
@@ -97,14 +106,14 @@ final class ScheduledEntry extends Timer.Task implements ScheduledEvent {
         return false;
     }
 
-    /** Marks a pending entry as saved at close; returns its stored form, or null if it was not pending. */
-    @Nullable StoredScheduledEvent save() {
-        return state.compareAndSet(PENDING, SAVED)
-                ? new StoredScheduledEvent(event, lane.sessionId, due, headers, priority) : null;
+    /** Marks a pending entry as left in the store at close; true if it was pending. */
+    boolean markStored() {
+        return state.compareAndSet(PENDING, STORED);
     }
 
     @Override
     public String toString() {
-        return "scheduled " + event.getClass().getSimpleName() + " due " + due + " (" + state() + ")";
+        return "scheduled " + stored.event().getClass().getSimpleName() + " (id=" + stored.id() + ", session="
+                + stored.sessionId() + ") due " + due + " (" + state() + ")";
     }
 }

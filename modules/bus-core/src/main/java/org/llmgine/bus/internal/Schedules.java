@@ -1,47 +1,56 @@
 package org.llmgine.bus.internal;
 
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.PublishOptions;
 import org.llmgine.bus.PublishOutcome;
 import org.llmgine.bus.ScheduledEvent;
 import org.llmgine.bus.message.Event;
+import org.llmgine.bus.message.MessageId;
 import org.llmgine.bus.spi.ScheduledEventStore;
 import org.llmgine.bus.spi.StoredScheduledEvent;
 
 /**
- * Scheduled events of one bus: scheduling on the {@link Timer}, publishing them when due through
- * the normal publish path, and handing the pending ones to the {@link ScheduledEventStore} at close
- * (and taking them back at start).
+ * Scheduled events of one bus, written through its {@link ScheduledEventStore}: added to the store
+ * when scheduled (before {@code schedule} returns), claimed with a lease and completed when they
+ * fire, cancelled in the store when cancelled, and loaded from the store at start. A crash therefore
+ * loses nothing: the next bus on the store fires every entry still pending (at least once).
  *
- * <p>A due event is published in its session's lane, whether or not the session is still open (a
- * closed session's handlers are gone, so only bus-scope handlers see it). An event restored from the
- * store for a session that is not open goes to a detached lane for that session id, one per id, so
- * restored events of one session keep their order.
+ * <p>An entry names its session by id. When it fires it is published in the session open under
+ * that id at that moment; with none open, in a detached lane for the id (only bus-scope handlers see
+ * it), kept only while it has work, so events of one closed session still keep their order and no
+ * lane is kept forever.
+ *
+ * <p>Concurrency: the entries map is concurrent; each entry decides its own fate by CAS
+ * ({@link ScheduledEntry}); store calls are made outside any lock of the bus.
  */
 final class Schedules {
 
     private static final System.Logger LOG = System.getLogger("org.llmgine.bus");
-
-    /** What close did with the pending scheduled events. */
-    record Saved(int count, List<StoredScheduledEvent> notSaved) {
-    }
+    /** How long a firing instance's claim on an entry lasts in a shared store. */
+    static final Duration CLAIM_LEASE = Duration.ofMinutes(5);
 
     private final DefaultMessageBus bus;
     private final Timer timer;
     private final ScheduledEventStore store;
+    private final ConcurrentHashMap<MessageId, ScheduledEntry> entries = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
     private final AtomicInteger pending = new AtomicInteger();
     private final LongAdder fired = new LongAdder();
     private final LongAdder rejected = new LongAdder();
     private final LongAdder cancelled = new LongAdder();
-    private final LongAdder saved = new LongAdder();
+    private final LongAdder stored = new LongAdder();
+    private final LongAdder storeFailures = new LongAdder();
     private final ConcurrentHashMap<String, Lane> detached = new ConcurrentHashMap<>();
 
     Schedules(DefaultMessageBus bus, Timer timer, ScheduledEventStore store) {
@@ -51,101 +60,167 @@ final class Schedules {
     }
 
     /**
-     * Schedules an event. Once the timer has stopped (the bus is closing: a handler still draining
-     * scheduled it, or a start raced a close), the entry goes straight to the store instead.
+     * Schedules an event: writes it to the store, then to the timer. Once the timer has stopped (the
+     * bus is closing) the entry stays in the store for the next bus.
+     *
+     * @throws IllegalStateException if the store could not take it (nothing is scheduled)
      */
     ScheduledEvent schedule(Lane lane, Event event, Instant due, PublishOptions options) {
-        var entry = new ScheduledEntry(this, event, lane, due, options.headers(), options.priority());
+        var record = new StoredScheduledEvent(new MessageId(bus.instanceId(), MessageId.Kind.SCHEDULED,
+                ids.incrementAndGet()), event, lane.sessionId, due, options.headers(), options.priority());
+        try {
+            store.add(record);
+        } catch (Exception e) {
+            throw new IllegalStateException("bus '" + bus.name() + "' could not write scheduled event "
+                    + event.getClass().getName() + " (id=" + record.id() + ") to its store " + store
+                    + "; it is not scheduled: " + e, e);
+        }
+        return track(record);
+    }
+
+    private ScheduledEntry track(StoredScheduledEvent record) {
+        var entry = new ScheduledEntry(this, record);
+        entries.put(record.id(), entry);
         pending.incrementAndGet();
-        if (!timer.schedule(entry)) {
-            StoredScheduledEvent stored = entry.save();
-            if (stored != null) {
-                pending.decrementAndGet();
-                saveLate(stored);
-            }
+        if (!timer.schedule(entry) && entry.markStored()) {
+            entries.remove(record.id(), entry);
+            pending.decrementAndGet();
+            stored.increment();
         }
         return entry;
     }
 
-    private void saveLate(StoredScheduledEvent stored) {
-        try {
-            store.save(List.of(stored));
-            saved.increment();
-        } catch (Exception e) {
-            LOG.log(Level.ERROR, "bus '" + bus.name() + "' is closing and could not save " + stored + " to " + store, e);
-        }
-    }
-
-    /** Publishes a due entry through the normal path; it never waits for room. */
-    PublishOutcome publishDue(ScheduledEntry entry) {
+    /**
+     * Fires a due entry, on the timer thread: claims it in the store (another instance sharing the
+     * store may hold it), publishes it through the normal path without waiting for room, and
+     * completes it in the store.
+     *
+     * @return the publish outcome, or null if another instance holds the entry (it stays in the store)
+     */
+    @Nullable PublishOutcome fire(ScheduledEntry entry) {
+        entries.remove(entry.id(), entry);
         pending.decrementAndGet();
+        Instant now = bus.config().clock().instant();
+        try {
+            if (!store.claim(entry.id(), bus.instanceId(), now, now.plus(CLAIM_LEASE))) {
+                LOG.log(Level.DEBUG, () -> "bus '" + bus.name() + "' skipped " + entry + ": another instance holds it");
+                stored.increment();
+                return null;
+            }
+        } catch (Exception e) {
+            storeFailed("claim", entry, e); // fired anyway: at least once
+        }
         fired.increment();
-        PublishOutcome outcome = bus.publisher().due(entry.lane, entry.event(), entry.headers(), entry.priority());
+        PublishOutcome outcome = bus.publisher().due(laneFor(entry.sessionId()), entry.event(), entry.headers(),
+                entry.priority());
         if (outcome instanceof PublishOutcome.Rejected refusal) {
             rejected.increment();
             LOG.log(Level.WARNING, () -> "bus '" + bus.name() + "' could not queue " + entry + ": " + refusal.detail());
+        }
+        try {
+            store.complete(entry.id());
+        } catch (Exception e) {
+            storeFailed("complete", entry, e);
         }
         return outcome;
     }
 
     void cancelled(ScheduledEntry entry) {
         timer.remove(entry);
+        entries.remove(entry.id(), entry);
         pending.decrementAndGet();
         cancelled.increment();
+        try {
+            store.cancel(entry.id());
+        } catch (Exception e) {
+            storeFailed("cancel", entry, e);
+        }
     }
 
-    /** Takes the stored events back (in due order) and starts the timer. */
+    private void storeFailed(String call, ScheduledEntry entry, Exception e) {
+        storeFailures.increment();
+        LOG.log(Level.ERROR, "bus '" + bus.name() + "': " + call + " of " + entry + " in store " + store + " failed", e);
+    }
+
+    /** Loads every pending entry of the store (in due order) and starts the timer. */
     void start(BusThreads threads) {
         List<StoredScheduledEvent> restored;
         try {
-            restored = new ArrayList<>(store.takeAll());
+            restored = new ArrayList<>(store.pending());
         } catch (Exception e) {
-            LOG.log(Level.ERROR, "bus '" + bus.name() + "' could not read its scheduled events back from " + store, e);
+            LOG.log(Level.ERROR, "bus '" + bus.name() + "' could not load its pending scheduled events from " + store
+                    + "; they stay in the store", e);
             restored = new ArrayList<>();
         }
         restored.sort(Comparator.comparing(StoredScheduledEvent::dueAt));
-        for (StoredScheduledEvent stored : restored) {
-            schedule(laneFor(stored.sessionId()), stored.event(), stored.dueAt(),
-                    new PublishOptions(stored.headers(), stored.priority()));
+        int count = 0;
+        for (StoredScheduledEvent record : restored) {
+            if (!entries.containsKey(record.id())) { // scheduled on this bus before start: already tracked
+                track(record);
+                count++;
+            }
         }
-        if (!restored.isEmpty()) {
-            LOG.log(Level.DEBUG, "bus '" + bus.name() + "' restored " + restored.size() + " scheduled events");
+        if (count > 0) {
+            int n = count;
+            LOG.log(Level.DEBUG, () -> "bus '" + bus.name() + "' restored " + n + " scheduled events");
         }
         timer.start(threads);
     }
 
+    /** The lane a due event of {@code sessionId} goes to now. */
     private Lane laneFor(@Nullable String sessionId) {
         if (sessionId == null) {
             return bus.lane();
         }
         SessionImpl open = bus.openSessionNamed(sessionId);
-        return open != null ? open.lane() : detached.computeIfAbsent(sessionId, id -> Lane.detached(bus, id));
+        if (open != null) {
+            return open.lane();
+        }
+        detached.values().removeIf(Lane::isIdleDetached);
+        return detached.computeIfAbsent(sessionId, id -> Lane.detached(bus, id));
     }
 
-    /** Stops the timer (waiting up to {@code grace} for a due event being published) and hands every pending event to the store, in due order. */
-    Saved stop(java.time.Duration grace) {
-        var toSave = new ArrayList<StoredScheduledEvent>();
+    /** Stops the timer (waiting up to {@code grace} for a due event being published); returns how many stay in the store. */
+    int stop(Duration grace) {
+        int count = 0;
         for (Timer.Task task : timer.stop(grace)) {
-            if (task instanceof ScheduledEntry entry) {
-                StoredScheduledEvent stored = entry.save();
-                if (stored != null) {
-                    pending.decrementAndGet();
-                    toSave.add(stored);
-                }
+            if (task instanceof ScheduledEntry entry && entry.markStored()) {
+                entries.remove(entry.id(), entry);
+                pending.decrementAndGet();
+                count++;
             }
         }
-        if (toSave.isEmpty()) {
-            return new Saved(0, List.of());
+        stored.add(count);
+        return count;
+    }
+
+    /** The pending entry with this id. */
+    Optional<ScheduledEvent> find(MessageId id) {
+        ScheduledEntry entry = entries.get(id);
+        return entry != null && entry.isPending() ? Optional.of(entry) : Optional.empty();
+    }
+
+    /** The pending entries of a session (or every pending entry if {@code all}), in due order. */
+    List<ScheduledEvent> list(@Nullable String sessionId, boolean all) {
+        var found = new ArrayList<ScheduledEntry>();
+        for (ScheduledEntry entry : entries.values()) {
+            if (entry.isPending() && (all || java.util.Objects.equals(sessionId, entry.sessionId()))) {
+                found.add(entry);
+            }
         }
-        try {
-            store.save(List.copyOf(toSave));
-            saved.add(toSave.size());
-            return new Saved(toSave.size(), List.of());
-        } catch (Exception e) {
-            LOG.log(Level.ERROR, "bus '" + bus.name() + "' could not save " + toSave.size()
-                    + " pending scheduled events to " + store + "; they are listed in the close report", e);
-            return new Saved(0, List.copyOf(toSave));
+        found.sort(Comparator.comparing(ScheduledEntry::dueAt).thenComparing(ScheduledEntry::id));
+        return List.copyOf(found);
+    }
+
+    /** Cancels every pending entry of a session; returns how many. */
+    int cancelSession(String sessionId) {
+        int count = 0;
+        for (ScheduledEvent entry : list(sessionId, false)) {
+            if (entry.cancel()) {
+                count++;
+            }
         }
+        return count;
     }
 
     Timer timer() {
@@ -168,7 +243,11 @@ final class Schedules {
         return cancelled.sum();
     }
 
-    long saved() {
-        return saved.sum();
+    long stored() {
+        return stored.sum();
+    }
+
+    long storeFailures() {
+        return storeFailures.sum();
     }
 }

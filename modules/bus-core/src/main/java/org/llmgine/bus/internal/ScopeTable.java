@@ -56,18 +56,28 @@ final class ScopeTable {
         return map == null ? null : map.get(type);
     }
 
-    /** Adds an event handler, or throws {@code closedError} if the scope is closed. */
-    void add(HandlerEntry entry, Supplier<RuntimeException> closedError) {
+    /**
+     * Adds an event handler, or throws {@code closedError} if the scope is closed.
+     *
+     * @return the entry already registered under the same name (nothing is added), or null if added
+     */
+    @Nullable HandlerEntry add(HandlerEntry entry, Supplier<RuntimeException> closedError) {
         lock.lock();
         try {
             if (closed) {
                 throw closedError.get();
+            }
+            for (HandlerEntry existing : eventHandlers) {
+                if (existing.info.name().equals(entry.info.name())) {
+                    return existing;
+                }
             }
             var copy = new ArrayList<>(eventHandlers);
             copy.add(entry);
             eventHandlers = List.copyOf(copy);
             version++;
             registeredCounter.incrementAndGet();
+            return null;
         } finally {
             lock.unlock();
         }

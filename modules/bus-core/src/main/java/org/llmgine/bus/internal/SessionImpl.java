@@ -1,18 +1,23 @@
 package org.llmgine.bus.internal;
 
 import java.lang.System.Logger.Level;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.BusState;
+import org.llmgine.bus.RejectionReason;
+import org.llmgine.bus.ScheduledOnSessionClose;
 import org.llmgine.bus.Session;
+import org.llmgine.bus.SessionCloseReport;
 import org.llmgine.bus.SessionClosedException;
 import org.llmgine.bus.WouldDeadlockException;
+import org.llmgine.bus.base.Checks;
 import org.llmgine.bus.message.Headers;
 import org.llmgine.bus.message.SessionEnded;
 
@@ -21,8 +26,10 @@ import org.llmgine.bus.message.SessionEnded;
  * handlers with its own.
  *
  * <p>States: OPEN, then CLOSING (the lane drains; only the session's own in-flight work may still
- * publish into it), then CLOSED. The transitions are compare-and-sets; closing removes every handler
- * in one step of the {@link ScopeTable} and only then publishes {@link SessionEnded}.
+ * publish into it), then CLOSED. The first close moves OPEN to CLOSING by compare-and-set and runs
+ * the close; every other close waits for its report ({@code closed}), except one made from the
+ * session's own work, which cannot wait for a close that waits for it. Closing removes every
+ * handler in one step of the {@link ScopeTable} and only then publishes {@link SessionEnded}.
  */
 final class SessionImpl extends AbstractScope implements Session {
 
@@ -48,6 +55,11 @@ final class SessionImpl extends AbstractScope implements Session {
     private volatile @Nullable ConcurrentHashMap<Class<?>, Plan> plans;
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state = OPEN;
+    /** Completed with the report when the close finished. */
+    final CompletableFuture<SessionCloseReport> closed = new CompletableFuture<>();
+    /** Idle expiry: whether an execute or schedule happened since the last check, and the lane's offers then. */
+    private volatile boolean touched = true;
+    private int offersAtCheck = -1;
 
     SessionImpl(DefaultMessageBus bus, String id, AtomicInteger registeredCounter) {
         this.bus = bus;
@@ -111,6 +123,20 @@ final class SessionImpl extends AbstractScope implements Session {
         }
     }
 
+    @Override
+    @Nullable RejectionReason refusal() {
+        RejectionReason busRefusal = bus.refusal();
+        if (busRefusal != null) {
+            return busRefusal;
+        }
+        return admits(false) ? null : RejectionReason.SESSION_CLOSED;
+    }
+
+    @Override
+    void touch() {
+        touched = true;
+    }
+
     /**
      * Tells whether the session admits new work now: while OPEN always; while CLOSING only its own
      * in-flight work (a context, or a thread that handles its events or runs its commands).
@@ -127,7 +153,7 @@ final class SessionImpl extends AbstractScope implements Session {
     @Override
     RuntimeException closedError(String action) {
         return new SessionClosedException("cannot " + action + ": session '" + id + "' of bus '" + bus.name()
-                + "' is " + (state == CLOSING ? "closing" : "closed"));
+                + "' is " + (state == CLOSING ? "closing" : state == OPEN ? "open" : "closed"));
     }
 
     @Override
@@ -137,49 +163,104 @@ final class SessionImpl extends AbstractScope implements Session {
             throw new WouldDeadlockException("awaitIdle on session '" + id + "' from work of that session would wait"
                     + " for itself; publish and return instead");
         }
-        return lane.awaitIdle(timeout.toNanos(), false);
+        WaitGraph.Wait wait = WaitGraph.enter(Binding.current(), lane, "awaitIdle of session '" + id + "'");
+        try {
+            return lane.awaitIdle(timeout.toNanos(), true);
+        } finally {
+            WaitGraph.exit(wait);
+        }
+    }
+
+    /**
+     * Idle expiry, from the bus's sweep: true if nothing touched the session since the last sweep
+     * and it has no work left (then the sweep closes it).
+     */
+    boolean idleSinceLastCheck() {
+        int offers = lane.offers();
+        boolean idle = !touched && offers == offersAtCheck && lane.isQuiet() && isOpen();
+        touched = false;
+        offersAtCheck = offers;
+        return idle;
     }
 
     @Override
     public void close() {
+        close(bus.config().closeTimeout());
+    }
+
+    @Override
+    public SessionCloseReport close(Duration timeout) {
+        checkTimeout(timeout);
+        return close(timeout, false);
+    }
+
+    /** Closes; {@code expired} when the bus's idle sweep closes it. */
+    SessionCloseReport close(Duration timeout, boolean expired) {
         if (!STATE.compareAndSet(this, OPEN, CLOSING)) {
-            return;
+            if (closed.isDone() || Binding.relationTo(lane) != 0) {
+                // Own work cannot wait for a close that waits for it: it gets the report if there is one.
+                return closed.getNow(new SessionCloseReport(id, false, Duration.ZERO, 0, 0, 0, expired));
+            }
+            return closed.join();
         }
-        lane.close();
-        bus.approvals().cancelLane(lane, "session '" + id + "' closed while the command awaited approval");
+        long begin = bus.ticker().read();
+        boolean drained = false;
+        int approvalsCancelled = 0;
+        int scheduledCancelled = 0;
+        int scheduledKept = 0;
         try {
-            drainBeforeClose();
+            bus.sessions().closing(this);
+            lane.close();
+            approvalsCancelled = bus.approvals().cancelLane(lane, "session '" + id
+                    + "' closed while the command awaited approval");
+            if (bus.config().scheduledOnSessionClose() == ScheduledOnSessionClose.CANCEL) {
+                scheduledCancelled = bus.schedules().cancelSession(id);
+            } else {
+                scheduledKept = bus.schedules().list(id, false).size();
+            }
+            drained = drainBeforeClose(timeout);
         } finally {
             table.closeAll();
             state = CLOSED;
-            bus.sessionClosed(this);
+            var report = new SessionCloseReport(id, drained, Duration.ofNanos(bus.ticker().read() - begin),
+                    approvalsCancelled, scheduledCancelled, scheduledKept, expired);
+            bus.sessions().closed(this, expired);
+            closed.complete(report);
             if (bus.state() == BusState.RUNNING || bus.state() == BusState.NEW) {
                 if (bus.hasHandlers(lane, SessionEnded.class)) {
                     bus.publisher().lifecycle(lane, new SessionEnded(id), Headers.empty());
                 }
             }
         }
+        return closed.join();
     }
 
     /**
      * Waits for the session's accepted events and running commands, unless the caller is part of
      * that work: its own event handler cannot wait for the events queued behind it, and its own
      * command cannot wait for itself.
+     *
+     * @return true if the session's work finished
      */
-    private void drainBeforeClose() {
+    private boolean drainBeforeClose(Duration timeout) {
         int relation = Binding.relationTo(lane);
-        if (bus.state() != BusState.RUNNING || (relation & Binding.HANDLES_EVENTS) != 0) {
-            return;
+        if (bus.state() != BusState.RUNNING) {
+            return lane.isQuiet();
+        }
+        if ((relation & Binding.HANDLES_EVENTS) != 0) {
+            return false;
         }
         boolean commands = (relation & Binding.RUNS_COMMAND) == 0;
-        Duration timeout = bus.config().closeTimeout();
         try {
             if (!lane.awaitIdle(timeout.toNanos(), commands)) {
                 LOG.log(Level.WARNING, () -> "session '" + id + "' of bus '" + bus.name() + "' still had events or commands after "
                         + timeout + "; they will reach bus-scope handlers only");
+                return false;
             }
+            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         }
     }
 
@@ -187,6 +268,8 @@ final class SessionImpl extends AbstractScope implements Session {
     void closeWithBus() {
         state = CLOSED;
         table.closeAll();
+        closed.complete(new SessionCloseReport(id, false, Duration.ZERO, 0, 0,
+                bus.schedules().list(id, false).size(), false));
     }
 
     @Override

@@ -9,7 +9,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.BusState;
 import org.llmgine.bus.CloseReport;
-import org.llmgine.bus.ReturnedEvent;
+import org.llmgine.bus.UnfinishedEvent;
 
 /**
  * Closing a bus, and the ledger of the events it returned undelivered.
@@ -32,6 +32,7 @@ final class Shutdown {
     private final Admission admission;
     private final @Nullable Evictions evictions;
     private final ConcurrentLinkedQueue<Delivery> handedBack = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Delivery> cutShort = new ConcurrentLinkedQueue<>();
 
     Shutdown(DefaultMessageBus bus) {
         this.bus = bus;
@@ -67,6 +68,8 @@ final class Shutdown {
         }
         admission.release(Admission.RETURNED, returned.size(), notices);
         for (Delivery delivery : returned) {
+            delivery.finished = true;
+            bus.observeReturned(delivery);
             Waiter waiter = delivery.waiter();
             if (waiter != null) {
                 waiter.complete(Waiter.Status.RETURNED, 0);
@@ -80,10 +83,16 @@ final class Shutdown {
         return returned.size();
     }
 
+    /** Records an event whose handlers close interrupted (it is listed in the report). */
+    void cancelled(Delivery delivery) {
+        cutShort.add(delivery);
+    }
+
     /** Closes the bus (state already CLOSING, previously {@code before}) and builds the report. */
     CloseReport run(Duration timeout, BusState before) {
         long begin = bus.ticker().read();
-        Schedules.Saved saved = bus.schedules().stop(CANCEL_GRACE);
+        long commandsCancelledBefore = bus.commands().cancelled();
+        int stored = bus.schedules().stop(CANCEL_GRACE);
         bus.approvals().cancelAll("bus '" + bus.name() + "' closed while the command awaited approval");
         admission.narrow(Admission.INTERNAL_ONLY);
         boolean drained = false;
@@ -118,22 +127,27 @@ final class Shutdown {
             returned.add(delivery);
         }
         bus.closeScopes();
-        returned.sort(Comparator.comparingLong(d -> d.id));
-        var report = new CloseReport(drained, waited,
-                returned.stream().map(d -> new ReturnedEvent(d.id, d.lane.sessionId, d.event, d.headers())).toList(),
-                admission.cancelled(), bus.commands().cancelled(), stillRunning, saved.count(), saved.notSaved());
+        var cut = new ArrayList<Delivery>(cutShort);
+        var report = new CloseReport(drained, waited, unfinished(returned), unfinished(cut),
+                bus.commands().cancelled() - commandsCancelledBefore, stillRunning, stored);
         if (report.clean()) {
             LOG.log(Level.DEBUG, () -> "bus '" + bus.name() + "' closed cleanly in " + waited);
         } else {
             LOG.log(Level.WARNING, () -> "bus '" + bus.name() + "' closed after " + waited + ": drained=" + report.drained()
                     + ", returned " + report.returned().size() + " undelivered events, cancelled "
-                    + report.cancelledEvents() + " events and " + report.cancelledCommands() + " commands, "
-                    + report.threadsStillRunning() + " threads still running, " + report.scheduledNotSaved().size()
-                    + " scheduled events not saved");
+                    + report.cancelled().size() + " events and " + report.cancelledCommands() + " commands, "
+                    + report.threadsStillRunning() + " threads still running");
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
         return report;
+    }
+
+    private static java.util.List<UnfinishedEvent> unfinished(List<Delivery> deliveries) {
+        deliveries.sort(Comparator.comparingLong(d -> d.id));
+        return deliveries.stream()
+                .map(d -> new UnfinishedEvent(d.messageId(), d.lane.sessionId, d.event, d.headers()))
+                .toList();
     }
 }

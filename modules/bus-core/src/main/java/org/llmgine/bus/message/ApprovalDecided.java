@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * @param decision what was decided
  * @param reason the reason given with a denial, or why it was cancelled; null otherwise
  */
-public record ApprovalDecided(long commandId, Command<?> command, Decision decision, @Nullable String reason)
+public record ApprovalDecided(MessageId commandId, Command<?> command, Decision decision, @Nullable String reason)
         implements LifecycleEvent {
 
     /** What became of an approval request. */
@@ -36,6 +36,7 @@ public record ApprovalDecided(long commandId, Command<?> command, Decision decis
      * @param reason the reason or null
      */
     public ApprovalDecided {
+        Objects.requireNonNull(commandId, "commandId");
         Objects.requireNonNull(command, "command");
         Objects.requireNonNull(decision, "decision");
     }

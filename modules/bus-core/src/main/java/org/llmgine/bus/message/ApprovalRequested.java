@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param approver who is asked to decide
  * @param expiresAt when the request expires, on the bus's clock
  */
-public record ApprovalRequested(long commandId, Command<?> command, String approver, Instant expiresAt)
+public record ApprovalRequested(MessageId commandId, Command<?> command, String approver, Instant expiresAt)
         implements LifecycleEvent {
 
     /**
@@ -24,6 +24,7 @@ public record ApprovalRequested(long commandId, Command<?> command, String appro
      * @param expiresAt the expiry
      */
     public ApprovalRequested {
+        Objects.requireNonNull(commandId, "commandId");
         Objects.requireNonNull(command, "command");
         Objects.requireNonNull(approver, "approver");
         Objects.requireNonNull(expiresAt, "expiresAt");

@@ -6,7 +6,9 @@ import java.util.Objects;
  * The outcome of executing a command: a {@link Success} with the handler's value or a
  * {@link Failure} with a {@link FailureCause}. Consume it with an exhaustive {@code switch}.
  *
- * <p>The bus never returns null for a command and never reports a failure as a success.
+ * <p>The bus never returns null for a command and never reports a failure as a success. A
+ * success carries a non-null value, except for a command declared {@code Command<Void>}, whose
+ * handler returns null and whose success is {@link #done()}.
  *
  * @param <R> the command's result type
  */
@@ -21,6 +23,16 @@ public sealed interface CommandResult<R> permits CommandResult.Success, CommandR
      */
     static <R> CommandResult<R> success(R value) {
         return new Success<>(value);
+    }
+
+    /**
+     * Returns the success of a command without a value, declared {@code Command<Void>}: its value
+     * is null.
+     *
+     * @return the success of a {@code Command<Void>}
+     */
+    static CommandResult<Void> done() {
+        return Success.DONE;
     }
 
     /**
@@ -53,20 +65,32 @@ public sealed interface CommandResult<R> permits CommandResult.Success, CommandR
     /**
      * A successful execution.
      *
-     * @param value the value the handler returned, never null
+     * @param value the value the handler returned: never null, except for a {@code Command<Void>}
+     *     (see {@link CommandResult#done()})
      * @param <R> the result type
      */
     record Success<R>(R value) implements CommandResult<R> {
+
+        /** The success of every {@code Command<Void>}: made through the marker, which the constructor turns into null. */
+        @SuppressWarnings("unchecked")
+        private static final Success<Void> DONE = (Success<Void>) (Success<?>) new Success<>(Marker.VOID);
 
         /**
          * Creates a success.
          *
          * @param value the handler's value
-         * @throws NullPointerException if {@code value} is null
+         * @throws NullPointerException if {@code value} is null (use {@link CommandResult#done()}
+         *     for a {@code Command<Void>})
          */
         public Success {
-            Objects.requireNonNull(value, "value");
+            Objects.requireNonNull(value, "value (use CommandResult.done() for a Command<Void>)");
+            if ((Object) value == Marker.VOID) {
+                value = null;
+            }
         }
+
+        /** What {@link #DONE} is made with. */
+        private enum Marker { VOID }
 
         @Override
         public boolean isSuccess() {

@@ -8,7 +8,7 @@ import java.util.Objects;
  * @param command the command
  * @param commandId the id the bus gave this execution (see the handler's context)
  */
-public record CommandStarted(Command<?> command, long commandId) implements LifecycleEvent {
+public record CommandStarted(Command<?> command, MessageId commandId) implements LifecycleEvent {
 
     /**
      * Creates the event.
@@ -17,6 +17,7 @@ public record CommandStarted(Command<?> command, long commandId) implements Life
      * @param commandId the execution's id
      */
     public CommandStarted {
+        Objects.requireNonNull(commandId, "commandId");
         Objects.requireNonNull(command, "command");
     }
 }

@@ -10,7 +10,7 @@ import java.util.Objects;
  * @param event the dropped event
  * @param eventId the id it had been accepted under
  */
-public record EventDropped(Event event, long eventId) implements LifecycleEvent {
+public record EventDropped(Event event, MessageId eventId) implements LifecycleEvent {
 
     /**
      * Creates the event.
@@ -19,6 +19,7 @@ public record EventDropped(Event event, long eventId) implements LifecycleEvent 
      * @param eventId its id
      */
     public EventDropped {
+        Objects.requireNonNull(eventId, "eventId");
         Objects.requireNonNull(event, "event");
     }
 }

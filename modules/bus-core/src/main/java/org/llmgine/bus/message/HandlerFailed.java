@@ -13,7 +13,7 @@ import java.util.Objects;
  * @param handler the failed handler's name
  * @param error what the handler threw
  */
-public record HandlerFailed(Event event, long eventId, String handler, Throwable error) implements LifecycleEvent {
+public record HandlerFailed(Event event, MessageId eventId, String handler, Throwable error) implements LifecycleEvent {
 
     /**
      * Creates the event.
@@ -24,6 +24,7 @@ public record HandlerFailed(Event event, long eventId, String handler, Throwable
      * @param error what it threw
      */
     public HandlerFailed {
+        Objects.requireNonNull(eventId, "eventId");
         Objects.requireNonNull(event, "event");
         Objects.requireNonNull(handler, "handler");
         Objects.requireNonNull(error, "error");

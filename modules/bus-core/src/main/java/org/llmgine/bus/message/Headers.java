@@ -80,6 +80,25 @@ public final class Headers {
     }
 
     /**
+     * Returns a copy of these headers with every entry of {@code more} added (its values win).
+     *
+     * @param more the headers to add
+     * @return new headers, or this instance when {@code more} is empty
+     */
+    public Headers withAll(Headers more) {
+        Objects.requireNonNull(more, "more");
+        if (more.isEmpty()) {
+            return this;
+        }
+        if (isEmpty()) {
+            return more;
+        }
+        var copy = new TreeMap<>(values);
+        copy.putAll(more.values);
+        return new Headers(Map.copyOf(copy));
+    }
+
+    /**
      * Returns the value of a header.
      *
      * @param key the key

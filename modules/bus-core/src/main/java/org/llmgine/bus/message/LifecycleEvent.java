@@ -10,8 +10,28 @@ package org.llmgine.bus.message;
  * creates a lifecycle event when at least one handler could receive it, so an unobserved lifecycle
  * costs nothing. Whether event filters see lifecycle events is a bus option
  * ({@code MessageBus.Builder#filterLifecycleEvents}).
+ *
+ * <p>Modules add their own kinds (a circuit breaker's transitions, a dead letter) by implementing
+ * {@link ModuleEvent}, the one open branch, and publishing them through
+ * {@code MessageBus#lifecycle()}: they get the same lifecycle reserve and filter bypass as the
+ * bus's own. A switch handles every module's kinds with one {@code case ModuleEvent event}.
  */
 public sealed interface LifecycleEvent extends Event
         permits SessionStarted, SessionEnded, CommandStarted, CommandCompleted, HandlerFailed, EventDropped,
-                BackpressureChanged, ApprovalRequested, ApprovalDecided {
+                EventUnhandled, BackpressureChanged, ApprovalRequested, ApprovalDecided, LifecycleEvent.ModuleEvent {
+
+    /**
+     * A lifecycle event defined by a module (resilience, metrics, stores, bridges) or an
+     * application. Implement it with a record and publish it with {@code MessageBus#lifecycle()}.
+     */
+    non-sealed interface ModuleEvent extends LifecycleEvent {
+
+        /**
+         * Returns the name of the module that publishes this kind, for example
+         * {@code org.llmgine.bus.resilience}.
+         *
+         * @return the module's name
+         */
+        String module();
+    }
 }

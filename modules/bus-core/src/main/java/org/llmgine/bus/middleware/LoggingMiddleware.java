@@ -8,6 +8,7 @@ import org.llmgine.bus.handler.CommandContext;
 import org.llmgine.bus.handler.EventContext;
 import org.llmgine.bus.handler.HandlerInfo;
 import org.llmgine.bus.message.Command;
+import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.message.Event;
 
 /**
@@ -63,7 +64,8 @@ public final class LoggingMiddleware implements CommandMiddleware, EventMiddlewa
     }
 
     @Override
-    public Object handle(Command<?> command, CommandContext context, CommandChain chain) throws Exception {
+    public <R> CommandResult<R> handle(Command<R> command, CommandContext context, CommandChain<R> chain)
+            throws Exception {
         if (!logger.isLoggable(level)) {
             return chain.proceed();
         }
@@ -72,10 +74,11 @@ public final class LoggingMiddleware implements CommandMiddleware, EventMiddlewa
                 + context.sessionId() + ")");
         long start = ticker.read();
         try {
-            Object value = chain.proceed();
-            logger.log(level, () -> "command " + type + " (id=" + context.messageId() + ") completed in "
-                    + millis(ticker.read() - start) + " ms");
-            return value;
+            CommandResult<R> result = chain.proceed();
+            logger.log(level, () -> "command " + type + " (id=" + context.messageId() + ") "
+                    + (result instanceof CommandResult.Failure<R> failure ? "failed (" + failure.cause().describe() + ")"
+                            : "completed") + " in " + millis(ticker.read() - start) + " ms");
+            return result;
         } catch (Exception | Error e) {
             logger.log(level, () -> "command " + type + " (id=" + context.messageId() + ") failed after "
                     + millis(ticker.read() - start) + " ms: " + e);

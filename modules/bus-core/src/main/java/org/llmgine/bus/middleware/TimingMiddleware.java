@@ -11,6 +11,7 @@ import org.llmgine.bus.handler.CommandContext;
 import org.llmgine.bus.handler.EventContext;
 import org.llmgine.bus.handler.HandlerInfo;
 import org.llmgine.bus.message.Command;
+import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.message.Event;
 
 /**
@@ -45,7 +46,8 @@ public final class TimingMiddleware implements CommandMiddleware, EventMiddlewar
     }
 
     @Override
-    public Object handle(Command<?> command, CommandContext context, CommandChain chain) throws Exception {
+    public <R> CommandResult<R> handle(Command<R> command, CommandContext context, CommandChain<R> chain)
+            throws Exception {
         long start = ticker.read();
         try {
             return chain.proceed();

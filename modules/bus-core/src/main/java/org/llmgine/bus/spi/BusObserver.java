@@ -1,6 +1,7 @@
 package org.llmgine.bus.spi;
 
 import org.jspecify.annotations.Nullable;
+import org.llmgine.bus.CloseReport;
 import org.llmgine.bus.MessageBus;
 import org.llmgine.bus.PendingApproval;
 import org.llmgine.bus.RejectionReason;
@@ -8,12 +9,23 @@ import org.llmgine.bus.handler.HandlerInfo;
 import org.llmgine.bus.message.ApprovalDecided;
 import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.message.Event;
-import org.llmgine.bus.message.Headers;
+import org.llmgine.bus.message.LifecycleEvent;
 
 /**
- * Receives a callback for each step of a bus's work. Every method has an empty default, so an
- * observer overrides only what it needs. Gauges (queue size, sessions, handlers) are read from
+ * Receives a callback for each step of a bus's work; the SPI through which the metrics module (and
+ * any user's own instrumentation) watches a bus. Every method has an empty default, so an observer
+ * overrides only what it needs. Gauges (queue size, sessions, handlers) are read from
  * {@link MessageBus#stats()} of the bus passed to {@link #onAttach(MessageBus)}.
+ *
+ * <p>Callbacks about an accepted message carry a {@link MessageView} (type, id, session, priority,
+ * headers, accepted-at, bus name): the bus's own envelope, so nothing is allocated per callback,
+ * and nothing at all when no observer is installed. Callbacks that concern no single message take
+ * the bus. Every accepted event ends in exactly one of {@link #onDelivered}, {@link #onDropped},
+ * {@link #onCancelled} and {@link #onReturned}, so an observer can keep the same books as
+ * {@code stats()}.
+ *
+ * <p>Callbacks run on the bus's threads, inline: keep them short and never block. What an observer
+ * throws is logged and ignored.
  */
 public interface BusObserver {
 
@@ -26,133 +38,190 @@ public interface BusObserver {
     }
 
     /**
-     * An event was offered to {@code publish} (before filters).
+     * Called once when the bus has closed, after its close report was made: the place to remove
+     * meters or flush.
      *
-     * @param eventType the event's class
+     * @param bus the closed bus
+     * @param report its close report
      */
-    default void onPublished(Class<? extends Event> eventType) {
+    default void onClose(MessageBus bus, CloseReport report) {
+    }
+
+    /**
+     * An event was offered to {@code publish} (before filters); it has no id yet.
+     *
+     * @param bus the bus
+     * @param eventType the event's class
+     * @param sessionId its session, or null for the bus scope
+     */
+    default void onPublished(MessageBus bus, Class<? extends Event> eventType, @Nullable String sessionId) {
     }
 
     /**
      * An event was accepted into the queue.
      *
-     * @param eventType the event's class
+     * @param event the event's envelope
      * @param queueSize the number of accepted, unfinished events just after this one was added
      */
-    default void onAccepted(Class<? extends Event> eventType, int queueSize) {
+    default void onAccepted(MessageView event, int queueSize) {
     }
 
     /**
      * An event was rejected.
      *
+     * @param bus the bus
      * @param eventType the event's class
+     * @param sessionId its session, or null
      * @param reason why
      */
-    default void onRejected(Class<? extends Event> eventType, RejectionReason reason) {
+    default void onRejected(MessageBus bus, Class<? extends Event> eventType, @Nullable String sessionId,
+            RejectionReason reason) {
     }
 
     /**
      * An event was declined by a filter.
      *
+     * @param bus the bus
      * @param eventType the event's class
+     * @param sessionId its session, or null
      * @param filter the filter's name
      */
-    default void onFiltered(Class<? extends Event> eventType, String filter) {
+    default void onFiltered(MessageBus bus, Class<? extends Event> eventType, @Nullable String sessionId,
+            String filter) {
     }
 
     /**
      * An event's first handler group is about to start.
      *
-     * @param eventType the event's class
+     * @param event the event's envelope
      * @param lagNanos time from acceptance to dispatch, by the bus's ticker
      */
-    default void onDispatched(Class<? extends Event> eventType, long lagNanos) {
+    default void onDispatched(MessageView event, long lagNanos) {
     }
 
     /**
      * One event handler invocation finished.
      *
-     * @param eventType the event's class
+     * @param event the event's envelope
      * @param handler the handler
      * @param durationNanos how long the invocation took, middleware included
      * @param failure what it threw, or null on success
      */
-    default void onHandlerCompleted(Class<? extends Event> eventType, HandlerInfo handler, long durationNanos,
+    default void onHandlerCompleted(MessageView event, HandlerInfo handler, long durationNanos,
             @Nullable Throwable failure) {
     }
 
     /**
-     * An accepted event finished: all its handlers ran (or it had none).
+     * An accepted event finished: all its handlers ran (or it had none; see {@link #onUnhandled}).
      *
-     * @param eventType the event's class
+     * @param event the event's envelope
+     * @param handlersInvoked how many handlers ran
+     * @param processingNanos from dispatch to the last handler's end
+     * @param endToEndNanos from acceptance to the last handler's end
      * @param queueSize the number of accepted, unfinished events after it finished
      */
-    default void onDelivered(Class<? extends Event> eventType, int queueSize) {
+    default void onDelivered(MessageView event, int handlersInvoked, long processingNanos, long endToEndNanos,
+            int queueSize) {
+    }
+
+    /**
+     * An accepted event reached no handler (it is also reported to {@link #onDelivered} with 0
+     * handlers).
+     *
+     * @param event the event's envelope
+     */
+    default void onUnhandled(MessageView event) {
     }
 
     /**
      * DROP_OLDEST evicted an accepted event before its handlers started: the hook through which a
-     * dead letter queue can keep it.
+     * dead letter queue can keep it ({@link MessageView#message()} is the event).
      *
-     * @param event the dropped event
-     * @param eventId the id it was accepted under
-     * @param sessionId its session, or null for the bus scope
-     * @param headers its headers
+     * @param event the dropped event's envelope
      */
-    default void onDropped(Event event, long eventId, @Nullable String sessionId, Headers headers) {
+    default void onDropped(MessageView event) {
+    }
+
+    /**
+     * The bus's close interrupted an event's handlers (it counts as cancelled).
+     *
+     * @param event the event's envelope
+     */
+    default void onCancelled(MessageView event) {
+    }
+
+    /**
+     * The bus's close handed back an event that never started (it is listed in the close report).
+     *
+     * @param event the event's envelope
+     */
+    default void onReturned(MessageView event) {
+    }
+
+    /**
+     * The bus published one of its lifecycle events (or a module did through its lifecycle
+     * channel); called for accepted ones, just after {@link #onAccepted}.
+     *
+     * @param event the lifecycle event's envelope ({@link MessageView#message()} is the event)
+     * @param kind the event, typed
+     */
+    default void onLifecycleEvent(MessageView event, LifecycleEvent kind) {
     }
 
     /**
      * Backpressure turned on (the queue reached the high water mark) or off (it came back to the
-     * low one). Called by the dispatcher, in the order the crossings happened.
+     * low one), in the order the crossings happened.
      *
+     * @param bus the bus
      * @param active true when it turned on
-     * @param queueSize the queue size at the crossing: the high mark (or more) when it turned on, the
-     *     low mark when it turned off
+     * @param queueSize the queue size at the crossing
      */
-    default void onBackpressureChanged(boolean active, int queueSize) {
+    default void onBackpressureChanged(MessageBus bus, boolean active, int queueSize) {
     }
 
     /**
      * ADAPTIVE paused a publish.
      *
+     * @param bus the bus
      * @param delayNanos the pause
      */
-    default void onThrottled(long delayNanos) {
+    default void onThrottled(MessageBus bus, long delayNanos) {
     }
 
     /**
      * An approval command began waiting for a decision.
      *
+     * @param bus the bus
      * @param approval the request
      */
-    default void onApprovalRequested(PendingApproval approval) {
+    default void onApprovalRequested(MessageBus bus, PendingApproval approval) {
     }
 
     /**
      * An approval request was decided (approved, denied, expired or cancelled).
      *
+     * @param bus the bus
      * @param approval the request
      * @param decision the decision
      */
-    default void onApprovalDecided(PendingApproval approval, ApprovalDecided.Decision decision) {
+    default void onApprovalDecided(MessageBus bus, PendingApproval approval, ApprovalDecided.Decision decision) {
     }
 
     /**
-     * A command execution started (before the handler lookup).
+     * A command execution started: it was admitted and has an id (also when no handler is found).
      *
-     * @param commandType the command's class
+     * @param command the command's envelope
      */
-    default void onCommandStarted(Class<?> commandType) {
+    default void onCommandStarted(MessageView command) {
     }
 
     /**
      * A command execution finished.
      *
-     * @param commandType the command's class
+     * @param command the command's envelope
      * @param durationNanos how long it took, middleware included (0 when no handler was found)
      * @param result the result returned to the caller
      */
-    default void onCommandCompleted(Class<?> commandType, long durationNanos, CommandResult<?> result) {
+    default void onCommandCompleted(MessageView command, long durationNanos, CommandResult<?> result) {
     }
 }

@@ -178,8 +178,8 @@ final class FiltersTest {
 
             assertTrue(outcome.filter().contains("DebugTrace"), outcome.filter());
             assertEquals(List.of(new UserMessage("hello")), seen);
-            assertEquals(1, bus.stats().filtered());
-            assertEquals(2, bus.stats().published());
+            assertEquals(1, bus.stats().events().filtered());
+            assertEquals(2, bus.stats().events().published());
         }
     }
 
@@ -194,7 +194,7 @@ final class FiltersTest {
             assertEquals(RejectionReason.FILTER_FAILED, outcome.reason());
             assertTrue(outcome.detail().contains("broken"), outcome.detail());
             assertTrue(outcome.detail().contains("filter bug"), outcome.detail());
-            assertEquals(1, bus.stats().rejected());
+            assertEquals(1, bus.stats().events().rejected());
         }
     }
 

@@ -17,6 +17,7 @@ import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.message.Event;
 import org.llmgine.bus.message.FailureCause;
 import org.llmgine.bus.spi.BusObserver;
+import org.llmgine.bus.spi.MessageView;
 import org.llmgine.bus.spi.InMemoryScheduledEventStore;
 
 /**
@@ -56,8 +57,7 @@ final class FaultInjectionTest {
     }
 
     private static DefaultMessageBus bus(String name, FailingStarter starter) {
-        return new DefaultMessageBus(MessageBus.builder().name(name).config(), List.of(), List.of(), List.of(),
-                List.of(), new InMemoryScheduledEventStore(), starter);
+        return new DefaultMessageBus(MessageBus.builder().name(name).config(), starter);
     }
 
     @Test
@@ -77,8 +77,8 @@ final class FaultInjectionTest {
             assertEquals(1, starter.failed.get());
             assertEquals(200, seen.get());
             BusStats stats = bus.stats();
-            assertEquals(200, stats.delivered());
-            assertEquals(0, stats.queueSize());
+            assertEquals(200, stats.events().delivered());
+            assertEquals(0, stats.queue().size());
         }
     }
 
@@ -101,8 +101,8 @@ final class FaultInjectionTest {
             for (AtomicInteger count : counts) {
                 assertEquals(50, count.get());
             }
-            assertEquals(50, bus.stats().delivered());
-            assertEquals(0, bus.stats().queueSize());
+            assertEquals(50, bus.stats().events().delivered());
+            assertEquals(0, bus.stats().queue().size());
         }
     }
 
@@ -120,8 +120,8 @@ final class FaultInjectionTest {
             assertInstanceOf(FailureCause.Rejected.class, failure.cause());
             assertEquals("answer", second.orThrow());
             assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
-            assertEquals(2, bus.stats().commandsExecuted());
-            assertEquals(1, bus.stats().commandsFailed());
+            assertEquals(2, bus.stats().commands().executed());
+            assertEquals(1, bus.stats().commands().failed());
         }
     }
 
@@ -131,14 +131,14 @@ final class FaultInjectionTest {
         var throwOnce = new AtomicInteger(1);
         BusObserver failing = new BusObserver() {
             @Override
-            public void onCommandCompleted(Class<?> commandType, long durationNanos, CommandResult<?> result) {
+            public void onCommandCompleted(MessageView command, long durationNanos, CommandResult<?> result) {
                 if (throwOnce.getAndDecrement() > 0) {
                     throw new StackOverflowError("injected by the test");
                 }
             }
         };
-        try (var bus = new DefaultMessageBus(MessageBus.builder().name("no-command-observer-error").config(),
-                List.of(), List.of(), List.of(), List.of(failing), new InMemoryScheduledEventStore(), starter)) {
+        try (var bus = new DefaultMessageBus(MessageBus.builder().name("no-command-observer-error").addObserver(failing)
+                .config(), starter)) {
             bus.registerCommand(Ask.class, (cmd, ctx) -> "answer");
             bus.start();
             try {

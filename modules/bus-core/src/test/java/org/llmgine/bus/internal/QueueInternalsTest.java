@@ -17,6 +17,7 @@ import org.llmgine.bus.PendingApproval;
 import org.llmgine.bus.message.ApprovalCommand;
 import org.llmgine.bus.message.Event;
 import org.llmgine.bus.spi.BusObserver;
+import org.llmgine.bus.spi.MessageView;
 
 /** White-box checks of queue and timer bookkeeping that the public API cannot observe directly. */
 final class QueueInternalsTest {
@@ -47,13 +48,13 @@ final class QueueInternalsTest {
                 session.publish(new Job(i));
             }
             // every publish beyond the capacity evicted the oldest waiting job of this lane
-            while (bus.stats().queueSize() != 10) {
+            while (bus.stats().queue().size() != 10) {
                 Thread.onSpinWait();
             }
             assertTrue(session.lane().waitingCount() <= 10, "mailbox holds " + session.lane().waitingCount());
             gate.countDown();
             assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
-            assertEquals(10_000 - 9, bus.stats().dropped());
+            assertEquals(10_000 - 9, bus.stats().events().dropped());
         }
     }
 
@@ -63,7 +64,7 @@ final class QueueInternalsTest {
         var busRef = new CompletableFuture<MessageBus>();
         BusObserver approvesAtOnce = new BusObserver() {
             @Override
-            public void onApprovalRequested(PendingApproval approval) {
+            public void onApprovalRequested(MessageBus bus, PendingApproval approval) {
                 busRef.join().approve(approval.commandId());
             }
         };
@@ -85,12 +86,12 @@ final class QueueInternalsTest {
         for (int i = 0; i < 9; i++) {
             bus.publish(new Job(i));
         }
-        assertTrue(bus.stats().backpressureActive());
+        assertTrue(bus.stats().queue().backpressureActive());
 
         bus.close(Duration.ofMillis(10));
 
-        assertFalse(bus.stats().backpressureActive());
-        assertEquals(0, bus.stats().queueSize());
+        assertFalse(bus.stats().queue().backpressureActive());
+        assertEquals(0, bus.stats().queue().size());
     }
 
     @Test

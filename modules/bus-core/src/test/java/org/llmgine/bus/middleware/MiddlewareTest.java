@@ -18,6 +18,7 @@ import org.llmgine.bus.MessageBus;
 import org.llmgine.bus.message.Command;
 import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.message.Event;
+import org.llmgine.bus.handler.CommandContext;
 import org.llmgine.bus.message.FailureCause;
 
 final class MiddlewareTest {
@@ -27,11 +28,15 @@ final class MiddlewareTest {
     record Said(String secret) implements Event {}
 
     private static CommandMiddleware tracing(List<String> log, String name) {
-        return (command, context, chain) -> {
-            log.add(name + " before");
-            Object value = chain.proceed();
-            log.add(name + " after");
-            return value;
+        return new CommandMiddleware() {
+            @Override
+            public <R> CommandResult<R> handle(Command<R> command, CommandContext context, CommandChain<R> chain)
+                    throws Exception {
+                log.add(name + " before");
+                CommandResult<R> result = chain.proceed();
+                log.add(name + " after");
+                return result;
+            }
         };
     }
 
@@ -51,23 +56,39 @@ final class MiddlewareTest {
     }
 
     @Test
-    void commandMiddleware_canShortCircuitOrFailTheCommand() {
+    void commandMiddleware_canRejectWithATypedFailure_throwOrReturnNull() {
+        var calls = new java.util.concurrent.atomic.AtomicInteger();
         try (var bus = MessageBus.builder().name("mw")
-                .addCommandMiddleware((command, context, chain) -> {
-                    if (command instanceof Ask ask && ask.secret().isBlank()) {
-                        throw new IllegalArgumentException("prompt must not be blank");
+                .addCommandMiddleware(new CommandMiddleware() {
+                    @Override
+                    public <R> CommandResult<R> handle(Command<R> command, CommandContext context,
+                            CommandChain<R> chain) throws Exception {
+                        if (command instanceof Ask ask && ask.secret().isBlank()) {
+                            return CommandResult.failure(new FailureCause.Rejected("prompt must not be blank"));
+                        }
+                        if (command instanceof Ask ask && ask.secret().equals("boom")) {
+                            throw new IllegalStateException("middleware failed");
+                        }
+                        if (command instanceof Ask ask && ask.secret().equals("null")) {
+                            return null;
+                        }
+                        return chain.proceed();
                     }
-                    if (command instanceof Ask ask && ask.secret().equals("cached")) {
-                        return "from cache";
-                    }
-                    return chain.proceed();
                 }).start()) {
-            bus.registerCommand(Ask.class, (cmd, ctx) -> "from handler");
+            bus.registerCommand(Ask.class, (cmd, ctx) -> {
+                calls.incrementAndGet();
+                return "from handler";
+            });
 
-            assertEquals("from cache", bus.execute(new Ask("cached")).orThrow());
             assertEquals("from handler", bus.execute(new Ask("live")).orThrow());
-            var failure = assertInstanceOf(CommandResult.Failure.class, bus.execute(new Ask(" ")));
-            assertInstanceOf(FailureCause.HandlerThrew.class, failure.cause());
+            assertEquals(CommandResult.failure(new FailureCause.Rejected("prompt must not be blank")),
+                    bus.execute(new Ask(" ")), "the middleware's typed failure reaches the caller as it is");
+            var threw = assertInstanceOf(CommandResult.Failure.class, bus.execute(new Ask("boom")));
+            assertInstanceOf(FailureCause.HandlerThrew.class, threw.cause());
+            var nulled = assertInstanceOf(CommandResult.Failure.class, bus.execute(new Ask("null")));
+            var npe = assertInstanceOf(FailureCause.HandlerThrew.class, nulled.cause());
+            assertTrue(npe.error().getMessage().contains("returned null"), npe.error().getMessage());
+            assertEquals(1, calls.get(), "only the admitted command reached the handler");
         }
     }
 
@@ -87,7 +108,7 @@ final class MiddlewareTest {
             bus.subscribe(Said.class, org.llmgine.bus.handler.HandlerOptions.named("h2")
                     .withPriority(org.llmgine.bus.handler.Priority.LOW), s -> log.add("h2"));
 
-            assertEquals(2, bus.publishAndWait(new Said("x")).handlersInvoked());
+            assertEquals(2, ((org.llmgine.bus.DeliveryOutcome.Delivered) bus.publishAndWait(new Said("x"))).handlersInvoked());
         }
         assertEquals(List.of("outer h1", "inner h1", "h1", "outer h2", "inner h2", "h2"), log);
     }
@@ -107,8 +128,9 @@ final class MiddlewareTest {
             throw new IllegalStateException(e);
         }
 
-        assertTrue(logger.lines.stream().anyMatch(l -> l.startsWith("DEBUG executing command Ask (id=1")), logger.lines.toString());
-        assertTrue(logger.lines.stream().anyMatch(l -> l.contains("command Ask (id=1) completed in 1.500 ms")), logger.lines.toString());
+        assertTrue(logger.lines.stream().anyMatch(l -> l.startsWith("DEBUG executing command Ask (id=")
+                && l.contains("/c1, session=null)")), logger.lines.toString());
+        assertTrue(logger.lines.stream().anyMatch(l -> l.contains("/c1) completed in 1.500 ms")), logger.lines.toString());
         assertTrue(logger.lines.stream().anyMatch(l -> l.contains("processed by Said-handler-")), logger.lines.toString());
         assertFalse(logger.lines.stream().anyMatch(l -> l.contains("password")), "a payload was logged");
     }
@@ -124,7 +146,7 @@ final class MiddlewareTest {
 
             assertFalse(bus.execute(new Ask("x")).isSuccess());
         }
-        assertTrue(logger.lines.stream().anyMatch(l -> l.startsWith("INFO command Ask (id=1) failed after 0.000 ms")
+        assertTrue(logger.lines.stream().anyMatch(l -> l.startsWith("INFO command Ask (id=") && l.contains("/c1) failed")
                 && l.contains("model down")), logger.lines.toString());
     }
 

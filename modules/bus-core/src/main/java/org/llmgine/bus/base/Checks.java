@@ -1,4 +1,4 @@
-package org.llmgine.bus.internal;
+package org.llmgine.bus.base;
 
 import java.time.Duration;
 import java.util.Objects;

@@ -1,0 +1,68 @@
+package org.llmgine.bus.internal;
+
+import java.time.Duration;
+import java.util.Objects;
+import org.llmgine.bus.CommandHandle;
+import org.llmgine.bus.ExecuteOptions;
+import org.llmgine.bus.PublishOptions;
+import org.llmgine.bus.PublishOutcome;
+import org.llmgine.bus.ScheduledEvent;
+import org.llmgine.bus.base.Checks;
+import org.llmgine.bus.message.Command;
+import org.llmgine.bus.message.CommandResult;
+import org.llmgine.bus.message.Event;
+import org.llmgine.bus.message.Headers;
+
+/**
+ * What a handler's context does when the handler publishes, schedules or executes through it,
+ * shared by the event context ({@link Delivery}) and the command context ({@link CommandRun}).
+ * Every call carries the context's own {@link Binding} as the origin of the work, so its rights
+ * (no wait for room while holding a slot, admission while the scope drains) and its place in
+ * deadlock detection do not depend on the thread that calls.
+ */
+final class ContextWork {
+
+    private ContextWork() {
+    }
+
+    /** Throws unless the context's handler is still running. */
+    static void checkLive(boolean finished, Object context, String action) {
+        if (finished) {
+            throw new IllegalStateException("cannot " + action + " through the context of " + context
+                    + ": its handler already returned; keep work inside the handler, or use the bus or session");
+        }
+    }
+
+    static PublishOutcome publish(Lane lane, Binding origin, Headers own, Event event, PublishOptions options) {
+        Objects.requireNonNull(event, "event");
+        Objects.requireNonNull(options, "options");
+        lane.bus.checkWorkMayContinue(lane, "publish");
+        return lane.bus.publisher().fromWork(lane, event, own.withAll(options.headers()), options.priority(), origin);
+    }
+
+    static ScheduledEvent schedule(Lane lane, Headers own, Event event, Duration delay) {
+        Objects.requireNonNull(event, "event");
+        Checks.notNegative("delay", delay);
+        lane.bus.checkWorkMayContinue(lane, "schedule");
+        return lane.bus.schedules().schedule(lane, event, lane.bus.config().clock().instant().plus(delay),
+                PublishOptions.ofHeaders(own));
+    }
+
+    static <R> CommandResult<R> execute(Lane lane, Binding origin, Headers own, Command<R> command,
+            ExecuteOptions options) {
+        Objects.requireNonNull(command, "command");
+        Objects.requireNonNull(options, "options");
+        lane.bus.checkWorkMayContinue(lane, "execute");
+        return lane.bus.commands().execute(lane, command, merge(own, options), origin, true);
+    }
+
+    static <R> CommandHandle<R> executeAsync(Lane lane, Binding origin, Headers own, Command<R> command) {
+        Objects.requireNonNull(command, "command");
+        lane.bus.checkWorkMayContinue(lane, "executeAsync");
+        return lane.bus.commands().start(lane, command, merge(own, ExecuteOptions.defaults()), origin, true);
+    }
+
+    private static ExecuteOptions merge(Headers own, ExecuteOptions options) {
+        return options.withHeaders(own.withAll(options.headers()));
+    }
+}
