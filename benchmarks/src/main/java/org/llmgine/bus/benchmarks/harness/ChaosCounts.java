@@ -25,7 +25,10 @@ final class ChaosCounts {
     final LongAdder filtered = new LongAdder();
     final LongAdder rejected = new LongAdder();
     final Map<RejectionReason, LongAdder> rejectedBy = new EnumMap<>(RejectionReason.class);
-    /** Publishes that threw because the bus or session was closing: not counted by the bus either. */
+    /**
+     * Publishes rejected because the bus or session was closing or closed (BUS_CLOSED,
+     * SESSION_CLOSED); also in {@link #rejected}, as the bus counts them.
+     */
     final LongAdder refusedClosed = new LongAdder();
     final LongAdder handlerThrows = new LongAdder();
     final LongAdder handlerInterrupted = new LongAdder();
@@ -47,6 +50,10 @@ final class ChaosCounts {
     final LongAdder commandRejected = new LongAdder();
     final LongAdder commandNoHandler = new LongAdder();
     final LongAdder commandOther = new LongAdder();
+    /**
+     * Executions refused as Unavailable by a closing or closed scope: never started, so neither in
+     * the command results nor in the bus's executed count, but in its refused count.
+     */
     final LongAdder commandRefusedClosed = new LongAdder();
 
     final ConcurrentBitSet acceptedSet = new ConcurrentBitSet(MAX_EVENTS);
@@ -88,7 +95,7 @@ final class ChaosCounts {
         Map<String, Object> reasons = new LinkedHashMap<>();
         rejectedBy.forEach((reason, n) -> reasons.put(reason.name(), n.sum()));
         json.put("rejected_by_reason", reasons);
-        json.put("refused_closed_not_counted", refusedClosed.sum());
+        json.put("refused_closed", refusedClosed.sum());
         json.put("handled_distinct", seenSet.count());
         json.put("dropped_observed", droppedObserved.sum());
         json.put("returned_in_close_report", returnedSet.count());
@@ -111,7 +118,7 @@ final class ChaosCounts {
         commands.put("rejected", commandRejected.sum());
         commands.put("no_handler", commandNoHandler.sum());
         commands.put("other", commandOther.sum());
-        commands.put("refused_closed_not_counted", commandRefusedClosed.sum());
+        commands.put("refused_closed", commandRefusedClosed.sum());
         json.put("commands", commands);
         return json;
     }

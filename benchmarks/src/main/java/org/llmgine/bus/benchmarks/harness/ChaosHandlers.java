@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
-import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.MessageBus;
 import org.llmgine.bus.Session;
 import org.llmgine.bus.benchmarks.harness.ChaosMessages.ChaosCommand;
@@ -15,9 +14,8 @@ import org.llmgine.bus.handler.EventContext;
 import org.llmgine.bus.handler.EventListener;
 import org.llmgine.bus.handler.HandlerOptions;
 import org.llmgine.bus.handler.Priority;
-import org.llmgine.bus.message.Event;
-import org.llmgine.bus.message.Headers;
 import org.llmgine.bus.spi.BusObserver;
+import org.llmgine.bus.spi.MessageView;
 
 /**
  * What the chaos harness plugs into a bus, each recording into {@link ChaosCounts}:
@@ -174,8 +172,8 @@ final class ChaosHandlers {
     /** Counts the events DROP_OLDEST evicts, as the bus reports them to observers. */
     private final class DropCounter implements BusObserver {
         @Override
-        public void onDropped(Event event, long eventId, @Nullable String sessionId, Headers headers) {
-            if (event instanceof ChaosEvent e) {
+        public void onDropped(MessageView event) {
+            if (event.message() instanceof ChaosEvent e) {
                 counts.droppedObserved.increment();
                 if (!counts.droppedSet.add(e.seq())) {
                     counts.duplicateDrops.increment();

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -14,12 +13,14 @@ import org.llmgine.bus.BusClosedException;
 import org.llmgine.bus.BusState;
 import org.llmgine.bus.BusStats;
 import org.llmgine.bus.CloseReport;
+import org.llmgine.bus.CommandHandle;
 import org.llmgine.bus.MessageBus;
 import org.llmgine.bus.MessageScope;
 import org.llmgine.bus.OverflowStrategy;
 import org.llmgine.bus.PublishOutcome;
-import org.llmgine.bus.ReturnedEvent;
+import org.llmgine.bus.RejectionReason;
 import org.llmgine.bus.Session;
+import org.llmgine.bus.UnfinishedEvent;
 import org.llmgine.bus.benchmarks.harness.ChaosMessages.ChaosCommand;
 import org.llmgine.bus.benchmarks.harness.ChaosMessages.ChaosEvent;
 import org.llmgine.bus.message.CommandResult;
@@ -96,9 +97,9 @@ final class ChaosRun {
         long start = System.nanoTime();
         go.countDown();
         Thread.sleep((long) (seconds * 1000));
-        CompletableFuture<CommandResult<Long>> hung = hangBeforeClose(b);
+        CommandHandle<Long> hung = hangBeforeClose(b);
         CloseReport report = b.close(CLOSE_DEADLINE);
-        recordCommand(hung.join(), -1);
+        recordCommand(hung.result().join(), -1);
         stop = true;
         long stuck = 0;
         for (Thread thread : threads) {
@@ -110,7 +111,7 @@ final class ChaosRun {
             }
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
-        for (ReturnedEvent returned : report.returned()) {
+        for (UnfinishedEvent returned : report.returned()) {
             if (returned.event() instanceof ChaosEvent e && !counts.returnedSet.add(e.seq())) {
                 counts.problem("event " + e.seq() + " returned twice in the close report");
             }
@@ -123,7 +124,7 @@ final class ChaosRun {
      * handler with events queued behind it (to be cancelled and returned) and a hanging command (to
      * be cancelled).
      */
-    private CompletableFuture<CommandResult<Long>> hangBeforeClose(MessageBus b) throws InterruptedException {
+    private CommandHandle<Long> hangBeforeClose(MessageBus b) throws InterruptedException {
         Session session = b.openSession("closing");
         handlers.watch(session);
         // The queue may be full (REJECT_NEW rejects) or evict the hanging event (DROP_OLDEST): retry
@@ -137,7 +138,7 @@ final class ChaosRun {
             publishUntilAccepted(session, new ChaosEvent(nextClosingSeq.getAndIncrement(), OWNERS, false,
                     ChaosMessages.NORMAL));
         }
-        CompletableFuture<CommandResult<Long>> hung = b.executeAsync(new ChaosCommand(-1, ChaosMessages.HANG));
+        CommandHandle<Long> hung = b.executeAsync(new ChaosCommand(-1, ChaosMessages.HANG));
         handlers.awaitHangingCommand(1000);
         return hung;
     }
@@ -196,14 +197,15 @@ final class ChaosRun {
             ChaosEvent event = new ChaosEvent(seq, owner, random.nextInt(100) == 0, behavior);
             int target = random.nextInt(SESSIONS + 1);
             MessageScope scope = target == SESSIONS ? b : sessions[target];
-            try {
-                record(event, scope.publish(event));
-            } catch (BusClosedException e) {
+            PublishOutcome outcome = scope.publish(event);
+            record(event, outcome);
+            if (refusedClosed(outcome)) {
+                // A closed bus or session rejects the publish (counted as published and rejected).
                 counts.refusedClosed.increment();
                 if (closing(b)) {
                     return;
                 }
-                counts.problem("publish threw " + e + " while the bus was running");
+                counts.problem("publish was refused as closed (" + outcome + ") while the bus was running");
             }
             try {
                 if (random.nextInt(500) == 0) {
@@ -212,8 +214,11 @@ final class ChaosRun {
                     counts.sessionsClosed.increment();
                     sessions[i] = open(b, owner, opened++);
                 }
-                if (random.nextInt(200) == 0) {
-                    execute(sessions[random.nextInt(SESSIONS)], random);
+                if (random.nextInt(200) == 0 && !execute(sessions[random.nextInt(SESSIONS)], random)) {
+                    if (closing(b)) {
+                        return;
+                    }
+                    counts.problem("a session's execute was refused as unavailable while the bus was running");
                 }
             } catch (BusClosedException e) {
                 if (closing(b)) {
@@ -228,6 +233,12 @@ final class ChaosRun {
         Session session = b.openSession("owner-" + owner + "-" + n);
         handlers.watch(session);
         return session;
+    }
+
+    /** Tells whether a publish was rejected because its bus or session is closing or closed. */
+    private static boolean refusedClosed(PublishOutcome outcome) {
+        return outcome instanceof PublishOutcome.Rejected rejected
+                && (rejected.reason() == RejectionReason.BUS_CLOSED || rejected.reason() == RejectionReason.SESSION_CLOSED);
     }
 
     private void record(ChaosEvent event, PublishOutcome outcome) {
@@ -249,7 +260,8 @@ final class ChaosRun {
             case PublishOutcome.Rejected rejected -> {
                 counts.rejected.increment();
                 counts.rejectedBy.get(rejected.reason()).increment();
-                if (event.declined()) {
+                // A closed scope refuses before the filters run (as the throw of a closed scope once did).
+                if (event.declined() && !refusedClosed(rejected)) {
                     counts.problem("declined event " + event.seq() + " got past the filter: " + rejected);
                 }
             }
@@ -260,29 +272,33 @@ final class ChaosRun {
     private void call(MessageBus b, int caller) {
         SplittableRandom random = new SplittableRandom(seed * 7_000_003 + caller);
         while (!stop) {
-            try {
-                execute(b, random);
-            } catch (BusClosedException e) {
+            if (!execute(b, random)) {
                 if (closing(b)) {
                     return;
                 }
-                counts.problem("execute threw " + e + " while the bus was running");
+                counts.problem("execute was refused as unavailable while the bus was running");
             }
         }
     }
 
-    private void execute(MessageScope scope, SplittableRandom random) {
+    /**
+     * Executes one command and records its result.
+     *
+     * @return false if the scope refused it as unavailable (closing or closed): such an execution
+     *     never started, so the bus counts it as refused, not executed, and the harness keeps it out
+     *     of its results too
+     */
+    private boolean execute(MessageScope scope, SplittableRandom random) {
         long seq = nextCommand.getAndIncrement();
         double r = random.nextDouble();
         int behavior = r < 0.10 ? ChaosMessages.FAIL : r < 0.20 ? ChaosMessages.SLOW : ChaosMessages.NORMAL;
-        CommandResult<Long> result;
-        try {
-            result = scope.execute(new ChaosCommand(seq, behavior), Duration.ofMillis(5));
-        } catch (BusClosedException e) {
+        CommandResult<Long> result = scope.execute(new ChaosCommand(seq, behavior), Duration.ofMillis(5));
+        if (result instanceof CommandResult.Failure<Long> failure && failure.cause() instanceof FailureCause.Unavailable) {
             counts.commandRefusedClosed.increment();
-            throw e;
+            return false;
         }
         recordCommand(result, seq);
+        return true;
     }
 
     private void recordCommand(CommandResult<Long> result, long seq) {
@@ -303,6 +319,13 @@ final class ChaosRun {
                     case FailureCause.NoHandler noHandler -> counts.commandNoHandler.increment();
                     case FailureCause.ApprovalDenied denied -> counts.commandOther.increment();
                     case FailureCause.ApprovalExpired expired -> counts.commandOther.increment();
+                    // Refusals are kept out of the results by execute; no resilience is configured.
+                    case FailureCause.Unavailable unavailable -> counts.commandOther.increment();
+                    case FailureCause.CircuitOpen open -> counts.commandOther.increment();
+                    case FailureCause.BulkheadFull full -> counts.commandOther.increment();
+                    case FailureCause.RateLimited limited -> counts.commandOther.increment();
+                    case FailureCause.RetriesExhausted exhausted -> counts.commandOther.increment();
+                    case FailureCause.Other other -> counts.commandOther.increment();
                 }
             }
         }
@@ -316,7 +339,7 @@ final class ChaosRun {
             return;
         }
         while (!stop) {
-            int size = b.stats().queueSize();
+            int size = b.stats().queue().size();
             maxQueueSampled.accumulateAndGet(size, Math::max);
             if (size > CAPACITY) {
                 counts.queueAboveCapacity.increment();

@@ -48,7 +48,7 @@ final class ChaosScenario {
                 rows.add(verdict.row());
                 buses.add(verdict.toJson());
                 breaches.addAll(verdict.breaches());
-                events += outcome.stats().published();
+                events += outcome.stats().events().published();
                 commands += outcome.run().counts.commandResults.sum();
             }
         } finally {

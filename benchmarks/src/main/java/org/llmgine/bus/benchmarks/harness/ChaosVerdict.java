@@ -28,19 +28,22 @@ final class ChaosVerdict {
      */
     ChaosVerdict(ChaosRun.Outcome outcome) {
         this.outcome = outcome;
-        BusStats s = outcome.stats();
+        BusStats stats = outcome.stats();
+        BusStats.Events s = stats.events();
+        BusStats.Queue q = stats.queue();
+        BusStats.Commands c = stats.commands();
         ChaosCounts h = outcome.run().counts;
-        String bus = s.name() + ": ";
+        String bus = stats.name() + ": ";
         lost = s.published() - s.filtered() - s.rejected() - s.delivered() - s.dropped() - s.cancelled()
-                - s.returned() - s.queueSize();
+                - s.returned() - q.size();
         expect(lost == 0, bus + "lost = published - filtered - rejected - delivered - dropped - cancelled - returned"
                 + " - queueSize = " + lost);
-        long acceptedTerminal = s.delivered() + s.cancelled() + s.returned() + s.dropped() + s.queueSize();
+        long acceptedTerminal = s.delivered() + s.cancelled() + s.returned() + s.dropped() + q.size();
         expect(s.accepted() == acceptedTerminal, bus + "accepted " + s.accepted()
                 + " != delivered + cancelled + returned + dropped + queueSize " + acceptedTerminal);
         expect(s.published() == s.filtered() + s.rejected() + s.accepted(), bus + "published " + s.published()
                 + " != filtered + rejected + accepted " + (s.filtered() + s.rejected() + s.accepted()));
-        expect(s.queueSize() == 0, bus + "queueSize after close is " + s.queueSize());
+        expect(q.size() == 0, bus + "queueSize after close is " + q.size());
         same(bus, "published", s.published(), h.published.sum());
         same(bus, "accepted", s.accepted(), h.accepted.sum());
         same(bus, "filtered", s.filtered(), h.filtered.sum());
@@ -48,11 +51,14 @@ final class ChaosVerdict {
         same(bus, "dropped (observer)", s.dropped(), h.droppedObserved.sum());
         same(bus, "returned (close report)", s.returned(), outcome.report().returned().size());
         same(bus, "handlerFailures (handler throws)", s.handlerFailures(), h.handlerThrows.sum());
-        same(bus, "commandsExecuted (results)", s.commandsExecuted(), h.commandResults.sum());
+        same(bus, "commandsExecuted (results)", c.executed(), h.commandResults.sum());
         long commandFailures = h.commandResults.sum() - h.commandSuccess.sum();
-        same(bus, "commandsFailed (failure results)", s.commandsFailed(), commandFailures);
-        expect(s.largestQueueSize() <= s.queueCapacity(), bus + "largestQueueSize " + s.largestQueueSize()
-                + " above capacity " + s.queueCapacity());
+        same(bus, "commandsFailed (failure results)", c.failed(), commandFailures);
+        // Executions a closing or closed scope refused (Unavailable) never started: the bus counts them
+        // as refused instead of executed, the harness apart from its results.
+        same(bus, "commandsRefused (Unavailable results)", c.refused(), h.commandRefusedClosed.sum());
+        expect(q.largestSize() <= q.capacity(), bus + "largestQueueSize " + q.largestSize()
+                + " above capacity " + q.capacity());
         expect(h.queueAboveCapacity.sum() == 0, bus + h.queueAboveCapacity.sum()
                 + " samples of queueSize above capacity (max " + outcome.maxQueueSampled() + ")");
         expect(h.duplicates.sum() == 0, bus + h.duplicates.sum() + " events reached a handler twice");
@@ -61,7 +67,7 @@ final class ChaosVerdict {
         expect(h.duplicateDrops.sum() == 0, bus + h.duplicateDrops.sum() + " events dropped twice");
         expect(h.commandWrongValue.sum() == 0, bus + h.commandWrongValue.sum() + " commands answered a wrong value");
         expect(h.commandNoHandler.sum() == 0 && h.commandOther.sum() == 0, bus + "unexpected command failures: "
-                + h.commandNoHandler.sum() + " NoHandler, " + h.commandOther.sum() + " approval causes");
+                + h.commandNoHandler.sum() + " NoHandler, " + h.commandOther.sum() + " approval or other causes");
         expect(outcome.report().threadsStillRunning() == 0, bus + outcome.report().threadsStillRunning()
                 + " bus threads still running after close");
         expect(outcome.stuckThreads() == 0, bus + outcome.stuckThreads() + " harness threads stuck after close");
@@ -77,7 +83,7 @@ final class ChaosVerdict {
     }
 
     /** Every accepted event is handled, dropped or returned (or cancelled before its witness ran). */
-    private long checkSets(String bus, BusStats s, ChaosCounts h) {
+    private long checkSets(String bus, BusStats.Events s, ChaosCounts h) {
         long none = 0;
         long multiple = 0;
         long notAccepted = 0;
@@ -130,12 +136,13 @@ final class ChaosVerdict {
      * @return the row
      */
     Map<String, Object> row() {
-        BusStats s = outcome.stats();
+        BusStats.Events s = outcome.stats().events();
+        BusStats.Queue q = outcome.stats().queue();
         ChaosCounts h = outcome.run().counts;
         return Row.of("strategy", outcome.run().strategy.name(), "published", s.published(), "filtered", s.filtered(),
                 "rejected", s.rejected(), "delivered", s.delivered(), "dropped", s.dropped(), "cancelled", s.cancelled(),
-                "returned", s.returned(), "queueSize", s.queueSize(), "lost", lost, "commands", h.commandResults.sum(),
-                "high_water_hits", s.highWaterHits(), "throttled", s.throttled(), "breaches", breaches.size());
+                "returned", s.returned(), "queueSize", q.size(), "lost", lost, "commands", h.commandResults.sum(),
+                "high_water_hits", q.highWaterHits(), "throttled", q.throttled(), "breaches", breaches.size());
     }
 
     /**
@@ -149,14 +156,14 @@ final class ChaosVerdict {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("strategy", outcome.run().strategy.name());
         json.put("seconds", outcome.seconds());
-        json.put("published", s.published());
+        json.put("published", s.events().published());
         json.put("lost", lost);
         json.put("accepted_unhandled_cancelled", unaccounted);
         json.put("max_queue_size_sampled", outcome.maxQueueSampled());
         json.put("stats", statsJson(s));
         json.put("harness", outcome.run().counts.toJson());
         json.put("close_report", Row.of("drained", report.drained(), "waited_ms", report.waited().toMillis(),
-                "returned", report.returned().size(), "cancelled_events", report.cancelledEvents(),
+                "returned", report.returned().size(), "cancelled_events", report.cancelled().size(),
                 "cancelled_commands", report.cancelledCommands(), "threads_still_running",
                 report.threadsStillRunning()));
         json.put("breaches", breaches());
@@ -164,22 +171,32 @@ final class ChaosVerdict {
     }
 
     /**
-     * Returns every component of a {@link BusStats} snapshot, by name.
+     * Returns every component of a {@link BusStats} snapshot, by name; the components of its groups
+     * (records such as {@link BusStats.Events}) are flattened under the group's name, for example
+     * {@code events.delivered} and {@code queue.size}.
      *
      * @param stats the snapshot
      * @return its fields in declaration order
      */
     static Map<String, Object> statsJson(BusStats stats) {
         Map<String, Object> json = new LinkedHashMap<>();
-        for (RecordComponent component : BusStats.class.getRecordComponents()) {
+        putComponents(json, "", stats);
+        return json;
+    }
+
+    private static void putComponents(Map<String, Object> json, String prefix, Record record) {
+        for (RecordComponent component : record.getClass().getRecordComponents()) {
+            String name = prefix + component.getName();
             try {
-                Object value = component.getAccessor().invoke(stats);
-                json.put(component.getName(), value instanceof Number || value instanceof Boolean ? value
-                        : String.valueOf(value));
+                Object value = component.getAccessor().invoke(record);
+                if (value instanceof Record group) {
+                    putComponents(json, name + ".", group);
+                } else {
+                    json.put(name, value instanceof Number || value instanceof Boolean ? value : String.valueOf(value));
+                }
             } catch (ReflectiveOperationException e) {
-                json.put(component.getName(), "unreadable: " + e);
+                json.put(name, "unreadable: " + e);
             }
         }
-        return json;
     }
 }

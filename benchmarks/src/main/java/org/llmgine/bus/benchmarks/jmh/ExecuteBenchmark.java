@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
+import org.llmgine.bus.DeliveryOutcome;
 import org.llmgine.bus.MessageBus;
 import org.llmgine.bus.benchmarks.peer.Tick;
 import org.llmgine.bus.message.Command;
@@ -98,7 +99,11 @@ public class ExecuteBenchmark {
                 return new RoundTrip() {
                     @Override
                     public long call(long n) throws InterruptedException {
-                        return bus.publishAndWait(new Tick(0, 0, 0)).handlersInvoked();
+                        DeliveryOutcome outcome = bus.publishAndWait(new Tick(0, 0, 0));
+                        if (outcome instanceof DeliveryOutcome.Delivered delivered) {
+                            return delivered.handlersInvoked();
+                        }
+                        throw new IllegalStateException("publishAndWait did not deliver: " + outcome);
                     }
 
                     @Override

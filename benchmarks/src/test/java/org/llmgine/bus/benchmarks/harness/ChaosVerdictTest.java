@@ -5,14 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.llmgine.bus.BusState;
 import org.llmgine.bus.BusStats;
 import org.llmgine.bus.CloseReport;
 import org.llmgine.bus.OverflowStrategy;
-import org.llmgine.bus.ReturnedEvent;
+import org.llmgine.bus.UnfinishedEvent;
 import org.llmgine.bus.benchmarks.harness.ChaosMessages.ChaosEvent;
 import org.llmgine.bus.message.Headers;
+import org.llmgine.bus.message.MessageId;
 
 /**
  * The chaos verdict on hand-made runs: ten events accepted, eight handled, one cancelled before its
@@ -20,11 +22,16 @@ import org.llmgine.bus.message.Headers;
  */
 final class ChaosVerdictTest {
 
+    private static final UUID ORIGIN = MessageId.newOrigin(0);
+
     private static BusStats stats(long published, long accepted, long delivered, long cancelled, long returned,
             int queueSize) {
-        return new BusStats("chaos-test", BusState.CLOSED, queueSize, ChaosRun.CAPACITY, 100, false, 1, published,
-                accepted, 0, 0, published - accepted, delivered, cancelled, returned, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0,
-                0, 0, 0, 0, 0, 0);
+        return new BusStats("chaos-test", BusState.CLOSED,
+                new BusStats.Queue(queueSize, ChaosRun.CAPACITY, 100, false, 1, 0),
+                new BusStats.Events(published, accepted, 0, 0, published - accepted, delivered, 0, cancelled, returned,
+                        0, 0),
+                new BusStats.Commands(1, 0, 1, 0, 0, 0), new BusStats.Scheduled(0, 0, 0, 0, 0, 0),
+                new BusStats.Approvals(0, 0, 0, 0, 0), new BusStats.Sessions(0, 0, 0, 0, 0));
     }
 
     private static ChaosRun consistentRun() {
@@ -44,8 +51,12 @@ final class ChaosVerdictTest {
     }
 
     private static CloseReport report() {
-        return new CloseReport(false, Duration.ofMillis(25), List.of(new ReturnedEvent(9, "s",
-                new ChaosEvent(9, 0, false, ChaosMessages.NORMAL), Headers.empty())), 1, 1, 0, 0, List.of());
+        return new CloseReport(false, Duration.ofMillis(25), List.of(unfinished(9)), List.of(unfinished(8)), 1, 0, 0);
+    }
+
+    private static UnfinishedEvent unfinished(long seq) {
+        return new UnfinishedEvent(new MessageId(ORIGIN, MessageId.Kind.EVENT, seq + 1), "s",
+                new ChaosEvent(seq, 0, false, ChaosMessages.NORMAL), Headers.empty());
     }
 
     @Test

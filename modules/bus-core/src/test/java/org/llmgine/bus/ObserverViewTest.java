@@ -1,0 +1,170 @@
+package org.llmgine.bus;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.llmgine.bus.handler.HandlerInfo;
+import org.llmgine.bus.message.Command;
+import org.llmgine.bus.message.CommandResult;
+import org.llmgine.bus.message.Event;
+import org.llmgine.bus.message.Headers;
+import org.llmgine.bus.message.LifecycleEvent;
+import org.llmgine.bus.message.MessageId;
+import org.llmgine.bus.message.SessionStarted;
+import org.llmgine.bus.spi.BusObserver;
+import org.llmgine.bus.spi.MessageView;
+
+/** The observer SPI v2: what each callback carries (id, session, headers, timings, bus identity). */
+final class ObserverViewTest {
+
+    record Ping(int n) implements Event {}
+
+    record Ask(String q) implements Command<String> {}
+
+    /** Keeps immutable snapshots of every view it is given, by callback. */
+    static final class Recorder implements BusObserver {
+        final List<MessageView.Snapshot> accepted = new CopyOnWriteArrayList<>();
+        final List<MessageView.Snapshot> delivered = new CopyOnWriteArrayList<>();
+        final List<long[]> timings = new CopyOnWriteArrayList<>();
+        final List<MessageView.Snapshot> handled = new CopyOnWriteArrayList<>();
+        final List<MessageView.Snapshot> commands = new CopyOnWriteArrayList<>();
+        final List<MessageView.Snapshot> cancelled = new CopyOnWriteArrayList<>();
+        final List<MessageView.Snapshot> returned = new CopyOnWriteArrayList<>();
+        final List<LifecycleEvent> lifecycle = new CopyOnWriteArrayList<>();
+        final CompletableFuture<CloseReport> closed = new CompletableFuture<>();
+
+        @Override
+        public void onAccepted(MessageView event, int queueSize) {
+            accepted.add(event.snapshot());
+        }
+
+        @Override
+        public void onHandlerCompleted(MessageView event, HandlerInfo handler, long durationNanos, Throwable failure) {
+            handled.add(event.snapshot());
+        }
+
+        @Override
+        public void onDelivered(MessageView event, int handlersInvoked, long processingNanos, long endToEndNanos,
+                int queueSize) {
+            delivered.add(event.snapshot());
+            timings.add(new long[] {handlersInvoked, processingNanos, endToEndNanos});
+        }
+
+        @Override
+        public void onCancelled(MessageView event) {
+            cancelled.add(event.snapshot());
+        }
+
+        @Override
+        public void onReturned(MessageView event) {
+            returned.add(event.snapshot());
+        }
+
+        @Override
+        public void onLifecycleEvent(MessageView event, LifecycleEvent kind) {
+            lifecycle.add(kind);
+        }
+
+        @Override
+        public void onCommandCompleted(MessageView command, long durationNanos, CommandResult<?> result) {
+            commands.add(command.snapshot());
+        }
+
+        @Override
+        public void onClose(MessageBus bus, CloseReport report) {
+            closed.complete(report);
+        }
+    }
+
+    @Test
+    void callbacksCarryTheRightIdSessionHeadersAndTimings() throws Exception {
+        var recorder = new Recorder();
+        var ticks = new java.util.concurrent.atomic.AtomicLong();
+        var handlerIds = new CopyOnWriteArrayList<MessageId>();
+        try (var bus = MessageBus.builder().name("viewed").ticker(() -> ticks.addAndGet(1_000))
+                .addObserver(recorder).start()) {
+            bus.subscribe(SessionStarted.class, e -> { });
+            bus.registerEventHandler(Ping.class, (p, ctx) -> handlerIds.add(ctx.messageId()));
+            bus.registerCommand(Ask.class, (a, ctx) -> "answer");
+            try (var session = bus.openSession("chat-1")) {
+                var outcome = session.publishAndWait(new Ping(1),
+                        PublishOptions.defaults().withHeader("trace", "t-1").withPriority(10), Duration.ofSeconds(5));
+                var delivered = assertInstanceOf(DeliveryOutcome.Delivered.class, outcome);
+                session.execute(new Ask("q"), ExecuteOptions.defaults().withHeader("trace", "t-2"));
+
+                MessageView.Snapshot accepted = recorder.accepted.stream()
+                        .filter(v -> v.message() instanceof Ping).findFirst().orElseThrow();
+                assertEquals(delivered.eventId(), accepted.id());
+                assertEquals(handlerIds.get(0), accepted.id(), "observer and handler see the same id");
+                assertEquals(bus.instanceId(), accepted.id().origin());
+                assertEquals("chat-1", accepted.sessionId());
+                assertEquals(10, accepted.priority());
+                assertEquals(Headers.of("trace", "t-1"), accepted.headers());
+                assertEquals("viewed", accepted.busName());
+                assertEquals(Ping.class, accepted.type());
+
+                MessageView.Snapshot done = recorder.delivered.stream()
+                        .filter(v -> v.message() instanceof Ping).findFirst().orElseThrow();
+                assertEquals(accepted.id(), done.id());
+                long[] timing = recorder.timings.get(recorder.delivered.indexOf(done));
+                assertEquals(1, timing[0], "one handler ran");
+                assertTrue(timing[1] > 0 && timing[2] >= timing[1], "processing " + timing[1] + " <= end to end " + timing[2]);
+
+                assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
+                MessageView.Snapshot command = recorder.commands.get(0);
+                assertEquals(MessageId.Kind.COMMAND, command.id().kind());
+                assertEquals("chat-1", command.sessionId());
+                assertEquals(Headers.of("trace", "t-2"), command.headers());
+                assertTrue(recorder.lifecycle.contains(new SessionStarted("chat-1")), recorder.lifecycle.toString());
+            }
+        }
+        assertTrue(recorder.closed.get(5, TimeUnit.SECONDS).clean(), "onClose got the close report");
+    }
+
+    @Test
+    void cancelledAndReturnedEvents_areReported_andListedInTheCloseReport() throws Exception {
+        var recorder = new Recorder();
+        var running = new CountDownLatch(1);
+        var bus = MessageBus.builder().name("cut").addObserver(recorder).start();
+        bus.subscribe(Ping.class, p -> {
+            running.countDown();
+            new CountDownLatch(1).await(); // until close interrupts it
+        });
+        bus.publish(new Ping(1));
+        assertTrue(running.await(5, TimeUnit.SECONDS));
+        bus.publish(new Ping(2));
+
+        CloseReport report = bus.close(Duration.ofMillis(20));
+
+        assertEquals(List.of(new Ping(1)), report.cancelled().stream().map(UnfinishedEvent::event).toList());
+        assertEquals(List.of(new Ping(2)), report.returned().stream().map(UnfinishedEvent::event).toList());
+        assertEquals(List.of(report.cancelled().get(0).eventId()), recorder.cancelled.stream().map(MessageView::id).toList());
+        assertEquals(List.of(report.returned().get(0).eventId()), recorder.returned.stream().map(MessageView::id).toList());
+        assertEquals(report, recorder.closed.get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void oneObserverOnTwoBuses_tellsThemApart() throws Exception {
+        var recorder = new Recorder();
+        try (var a = MessageBus.builder().name("a").addObserver(recorder).start();
+                var b = MessageBus.builder().name("b").addObserver(recorder).start()) {
+            a.publishAndWait(new Ping(1));
+            b.publishAndWait(new Ping(1));
+            assertNotEquals(a.instanceId(), b.instanceId());
+            assertEquals(List.of("a", "b"), recorder.accepted.stream().map(MessageView::busName).toList());
+            assertEquals(List.of(a.instanceId(), b.instanceId()),
+                    recorder.accepted.stream().map(v -> v.id().origin()).toList());
+            assertTrue(recorder.accepted.stream().allMatch(v -> !v.acceptedAt().isAfter(Instant.now())));
+        }
+    }
+}
