@@ -101,7 +101,7 @@ final class CloseTest {
     }
 
     @Test
-    void close_cancelsRunningCommands_andWaitingPublishersGetBusClosed() throws Exception {
+    void close_cancelsRunningCommands_andWaitingPublishersGetCancelled() throws Exception {
         var bus = MessageBus.builder().name("cut-commands").start();
         var started = new CountDownLatch(2);
         bus.registerCommand(Work.class, (cmd, ctx) -> {
@@ -185,7 +185,7 @@ final class CloseTest {
     }
 
     @Test
-    void close_returnsAQueuedEventBehindAStuckOne_andItsWaiterGetsBusClosed() throws Exception {
+    void close_returnsAQueuedEventBehindAStuckOne_andItsWaiterGetsReturned() throws Exception {
         var bus = MessageBus.builder().name("returned-waiter").start();
         var started = new CountDownLatch(1);
         bus.subscribe(Job.class, j -> {

@@ -79,4 +79,24 @@ final class LoggingTest {
         assertTrue(records.stream().filter(r -> r.getLevel().intValue() >= Level.INFO.intValue())
                 .allMatch(r -> r.getLevel() == Level.WARNING));
     }
+
+    @Test
+    void eventsWaitingOnANeverStartedBus_areWarnedAboutOnce() throws Exception {
+        try (var idle = MessageBus.builder().name("forgotten").unstartedWarning(Duration.ofMillis(50)).build()) {
+            idle.publish(new Secret("a"));
+            idle.publish(new Secret("b"));
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (records.stream().noneMatch(r -> String.valueOf(r.getMessage()).contains("was never started"))) {
+                assertTrue(System.nanoTime() < deadline, "no warning about the never-started bus: " + records);
+                Thread.onSpinWait();
+            }
+            LogRecord warning = records.stream().filter(r -> String.valueOf(r.getMessage()).contains("was never started"))
+                    .findFirst().orElseThrow();
+            assertEquals(Level.WARNING, warning.getLevel());
+            assertTrue(warning.getMessage().contains("'forgotten'") && warning.getMessage().contains("2 events"),
+                    warning.getMessage());
+            assertEquals(1, records.stream().filter(r -> String.valueOf(r.getMessage()).contains("was never started"))
+                    .count(), "warned once");
+        }
+    }
 }

@@ -355,12 +355,59 @@ final class ScheduledStoreTest {
         }
     }
 
+    /** The in-memory store, counting the claims the bus makes. */
+    static final class CountingStore implements org.llmgine.bus.spi.ScheduledEventStore {
+        final InMemoryScheduledEventStore inner = new InMemoryScheduledEventStore();
+        final java.util.concurrent.atomic.AtomicInteger claims = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger finds = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public void add(StoredScheduledEvent entry) {
+            inner.add(entry);
+        }
+
+        @Override
+        public boolean claim(MessageId id, UUID owner, Instant now, Instant until) {
+            boolean claimed = inner.claim(id, owner, now, until);
+            claims.incrementAndGet();
+            return claimed;
+        }
+
+        @Override
+        public void complete(MessageId id) {
+            inner.complete(id);
+        }
+
+        @Override
+        public boolean cancel(MessageId id) {
+            return inner.cancel(id);
+        }
+
+        @Override
+        public List<StoredScheduledEvent> pending() {
+            return inner.pending();
+        }
+
+        @Override
+        public java.util.Optional<StoredScheduledEvent> find(MessageId id) {
+            var found = inner.find(id);
+            finds.incrementAndGet();
+            return found;
+        }
+
+        @Override
+        public List<StoredScheduledEvent> bySession(String sessionId) {
+            return inner.bySession(sessionId);
+        }
+    }
+
     @Test
     void anEntryClaimedByAnotherInstance_isNotFiredByThisBus() throws Exception {
         var clock = new ManualClock(T0);
-        var store = new InMemoryScheduledEventStore();
+        var counting = new CountingStore();
+        var store = counting.inner;
         List<Seen> seen = new CopyOnWriteArrayList<>();
-        try (var bus = MessageBus.builder().name("claimed").clock(clock).scheduledEventStore(store).start()) {
+        try (var bus = MessageBus.builder().name("claimed").clock(clock).scheduledEventStore(counting).start()) {
             recordOnBus(bus, seen);
             ScheduledEvent claimed = bus.schedule(new Reminder("claimed elsewhere"), Duration.ofMinutes(1));
             ScheduledEvent free = bus.schedule(new Reminder("free"), Duration.ofMinutes(1));
@@ -384,7 +431,113 @@ final class ScheduledStoreTest {
             assertEquals(0, stats.cancelled(), stats.toString());
             assertTrue(store.claim(claimed.id(), otherInstance, T0, T0.plus(Duration.ofDays(1))), "still the other's");
             assertFalse(store.claim(claimed.id(), bus.instanceId(), T0, T0.plus(Duration.ofDays(1))));
+
+            // After a lease the bus looks again: the holder's claim still stands, so it stays the holder's.
+            int claimsSoFar = counting.claims.get(); // the free entry's and the refused one
+            assertEquals(2, claimsSoFar);
+            clock.advance(Duration.ofMinutes(6));
+            awaitUntil("the bus to try the claim again", () -> counting.claims.get() == claimsSoFar + 1);
+            awaitUntil("it to be left to the holder again", () -> claimed.state() == ScheduledEvent.State.STORED);
+            assertEquals(Set.of(claimed.id()), storedIds(store));
+            // then the holder completes it; the next look finds it done, claims nothing and fires nothing.
+            int findsSoFar = counting.finds.get();
+            store.complete(claimed.id());
+            clock.advance(Duration.ofMinutes(6));
+            awaitUntil("the bus to look again", () -> counting.finds.get() == findsSoFar + 1);
+            clock.advance(Duration.ofMinutes(6));
+            awaitIdle(bus);
+            assertEquals(ScheduledEvent.State.STORED, claimed.state());
+            assertEquals(claimsSoFar + 1, counting.claims.get(), "no claim once it is done");
+            assertEquals(List.of(new Seen("bus", "free", null)), seen);
+            assertEquals(1, bus.stats().scheduled().fired());
+            assertEquals(1, bus.stats().scheduled().stored());
         }
+    }
+
+    @Test
+    void aSuccessorStartedWithinADeadInstancesLease_firesTheEntryOnceTheLeaseLapses() throws Exception {
+        var clock = new ManualClock(T0);
+        var store = new InMemoryScheduledEventStore();
+        MessageId id;
+        try (var first = MessageBus.builder().name("first").clock(clock).scheduledEventStore(store).start()) {
+            id = first.schedule(new Reminder("at least once"), T0.plus(Duration.ofMinutes(1))).id();
+        }
+        // An instance claimed it at its due time to fire it (a five-minute lease, as a bus takes) and
+        // died before completing it.
+        UUID dead = UUID.randomUUID();
+        assertTrue(store.claim(id, dead, T0.plus(Duration.ofMinutes(1)), T0.plus(Duration.ofMinutes(6))));
+
+        List<Seen> seen = new CopyOnWriteArrayList<>();
+        try (var successor = MessageBus.builder().name("successor").clock(clock).scheduledEventStore(store).start()) {
+            recordOnBus(successor, seen);
+            ScheduledEvent restored = successor.scheduledEvent(id).orElseThrow();
+
+            clock.advance(Duration.ofMinutes(2)); // due, but the dead claim still stands
+            awaitState(restored, ScheduledEvent.State.STORED);
+            awaitIdle(successor);
+            assertEquals(List.of(), seen);
+            assertEquals(1, successor.stats().scheduled().stored());
+
+            clock.advance(Duration.ofMinutes(6)); // the dead claim lapsed at 0:06; the bus looks again at 0:07
+            awaitState(restored, ScheduledEvent.State.FIRED);
+            awaitIdle(successor);
+
+            assertEquals(List.of(new Seen("bus", "at least once", null)), seen);
+            assertInstanceOf(PublishOutcome.Accepted.class, restored.outcome().orElseThrow());
+            assertEquals(Set.of(), storedIds(store), "completed once fired");
+            BusStats.Scheduled stats = successor.stats().scheduled();
+            assertEquals(1, stats.fired(), stats.toString());
+            assertEquals(0, stats.stored(), stats.toString());
+            assertEquals(0, stats.pending(), stats.toString());
+        }
+    }
+
+    @Test
+    void aDeadInstancesLapsedClaim_doesNotStopTheSuccessorFromFiringTheEntryAgain() throws Exception {
+        var clock = new ManualClock(T0);
+        var store = new InMemoryScheduledEventStore();
+        MessageId id;
+        try (var first = MessageBus.builder().name("died-mid-fire").clock(clock).scheduledEventStore(store).start()) {
+            id = first.openSession("chat").schedule(new Reminder("again"), T0.plus(Duration.ofMinutes(1))).id();
+        }
+        // As if an instance claimed it to fire and died before completing it: its lease ends at 0:02.
+        UUID dead = UUID.randomUUID();
+        assertTrue(store.claim(id, dead, T0.plus(Duration.ofMinutes(1)), T0.plus(Duration.ofMinutes(2))));
+
+        List<Seen> seen = new CopyOnWriteArrayList<>();
+        try (var successor = MessageBus.builder().name("successor").clock(clock).scheduledEventStore(store).start()) {
+            recordOnBus(successor, seen);
+            ScheduledEvent restored = successor.scheduledEvent(id).orElseThrow();
+            clock.advance(Duration.ofMinutes(3)); // past the due time and past the dead claim's lease
+
+            awaitState(restored, ScheduledEvent.State.FIRED);
+            awaitIdle(successor);
+            assertEquals(List.of(new Seen("bus", "again", "chat")), seen);
+            assertEquals(Set.of(), storedIds(store));
+        }
+    }
+
+    @Test
+    void aSessionOpenWhenTheBusCloses_reportsItsPendingEventsAsKept() throws Exception {
+        var clock = new ManualClock(T0);
+        var store = new InMemoryScheduledEventStore();
+        var bus = MessageBus.builder().name("closing-with-sessions").clock(clock).scheduledEventStore(store).start();
+        Session session = bus.openSession("chat");
+        session.schedule(new Reminder("one"), Duration.ofMinutes(1));
+        session.schedule(new Reminder("two"), Duration.ofMinutes(2));
+        bus.schedule(new Reminder("bus"), Duration.ofMinutes(3));
+
+        CloseReport busReport = bus.close(WAIT);
+
+        assertEquals(3, busReport.scheduledStored());
+        assertFalse(session.isOpen());
+        SessionCloseReport report = session.close(WAIT);
+        assertEquals(2, report.scheduledKept(), "its events stay in the store for the next bus: " + report);
+        assertEquals(0, report.scheduledCancelled());
+        assertFalse(report.drained(), "the bus closed it without draining it");
+        assertEquals(0, bus.stats().sessions().active());
+        assertEquals(1, bus.stats().sessions().closed());
+        assertEquals(2, store.bySession("chat").size());
     }
 
     @Test

@@ -117,9 +117,10 @@ final class Approvals {
             outcome = request.decision.get();
         } catch (InterruptedException e) {
             decide(commandId, request, new Outcome(Decision.CANCELLED, "the command was cancelled while it awaited approval"));
+            Outcome won = request.decision.join(); // the cancel, or a decision that came first
             if (bus.hasHandlers(lane, ApprovalDecided.class)) {
-                bus.publisher().lifecycle(lane, new ApprovalDecided(commandId, command, Decision.CANCELLED,
-                        "the command was cancelled while it awaited approval"), headers);
+                bus.publisher().lifecycle(lane, new ApprovalDecided(commandId, command, won.decision(), won.reason()),
+                        headers);
             }
             throw e;
         } catch (ExecutionException e) {

@@ -34,11 +34,21 @@ import org.llmgine.bus.spi.MessageView;
  *
  * <p>Exactly one result wins: the thread's own (success, failure, cancellation by close) or the
  * one of whoever stops it first from outside (the caller's timeout or interrupt, a cancel through
- * the handle or by id). {@code state} decides by compare-and-set, and the winner completes
- * {@code future}; the loser's result is dropped. The handler thread is interrupted only after the
- * outside CAS succeeded. The thread publishes itself before it reads the state, and the canceller
- * writes the state before it reads the thread, so a run stopped from outside either gets its
- * interrupt or does not start its handler.
+ * the handle or by id). Among those who stop it, {@code stopped} decides by compare-and-set; against
+ * the run's thread, {@code state} does, and the winner completes {@code future}; the loser's result
+ * is dropped. A stopper sets {@code stopped} before {@code state}, so a thread that lost finds the
+ * winning failure there. The handler thread is interrupted only after the outside CAS succeeded.
+ * The thread publishes itself before it reads the state, and the canceller writes the state before
+ * it reads the thread, so a run stopped from outside either gets its interrupt or does not start its
+ * handler.
+ *
+ * <p>While the run awaits approval, a stopper leaves completing {@code future} to the run's thread,
+ * which first withdraws the request (the interrupt wakes it at once): whoever sees the Cancelled
+ * result no longer finds the approval pending, and cannot approve it any more. The stopper writes
+ * the state before it reads {@code awaitingApproval}; the thread sets that flag before it first
+ * reads the state (so a stopper that saw it clear finds no request registered, ever) and clears it
+ * before it reads the state again after the approval, so either the stopper completes the future
+ * itself or the thread, seeing the state, skips the handler and completes it at once.
  */
 final class CommandRun extends Binding implements CommandContext, MessageView, Runnable {
 
@@ -47,10 +57,17 @@ final class CommandRun extends Binding implements CommandContext, MessageView, R
     private static final int DONE = 1;
     private static final int ABANDONED = 2;
     private static final VarHandle STATE;
+    private static final VarHandle STOPPED;
+    private static final VarHandle INVOCATIONS;
+    private static final VarHandle REPORTED_ATTEMPT;
 
     static {
         try {
-            STATE = MethodHandles.lookup().findVarHandle(CommandRun.class, "state", int.class);
+            var lookup = MethodHandles.lookup();
+            STATE = lookup.findVarHandle(CommandRun.class, "state", int.class);
+            STOPPED = lookup.findVarHandle(CommandRun.class, "stopped", CommandResult.class);
+            INVOCATIONS = lookup.findVarHandle(CommandRun.class, "invocations", int.class);
+            REPORTED_ATTEMPT = lookup.findVarHandle(CommandRun.class, "reportedAttempt", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -69,11 +86,22 @@ final class CommandRun extends Binding implements CommandContext, MessageView, R
     final ResultFuture future = new ResultFuture(this);
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state = RUNNING;
+    /** The failure of whoever stopped the run from outside, set before {@code state} becomes ABANDONED. */
+    @SuppressWarnings("unused") // accessed through STOPPED
+    private volatile @Nullable CommandResult<Object> stopped;
+    /** Set while the run's thread awaits an approval decision: a stopper then lets it complete the future. */
+    private volatile boolean awaitingApproval;
     private volatile @Nullable Thread thread;
     /** Set once the middleware chain and handler returned: the context refuses further work. */
     private volatile boolean handlerReturned;
-    /** Handler calls made (a middleware may proceed more than once) and the highest attempt reported. */
+    /**
+     * Handler calls made (a middleware may proceed more than once, also from threads of its own) and
+     * the highest attempt reported; updated atomically through {@code INVOCATIONS} and
+     * {@code REPORTED_ATTEMPT}, since a retry or hedging decorator may call from several threads.
+     */
+    @SuppressWarnings("unused") // accessed through INVOCATIONS
     private volatile int invocations;
+    @SuppressWarnings("unused") // accessed through REPORTED_ATTEMPT
     private volatile int reportedAttempt;
 
     CommandRun(DefaultMessageBus bus, Command<?> command, CommandEntry entry, Lane lane, ExecuteOptions options,
@@ -111,11 +139,12 @@ final class CommandRun extends Binding implements CommandContext, MessageView, R
                     + command.getClass().getSimpleName() + " (id=" + messageId() + ")", t);
             CommandResult<Object> result = CommandResult.failure(new FailureCause.Rejected("bus '" + bus.name()
                     + "' could not start a thread for command " + command.getClass().getName() + ": " + t));
-            state = DONE;
             handlerReturned = true;
-            future.complete(result);
+            // A cancel (by id, once the run is in the table) may have decided first: it is the result.
+            CommandResult<Object> outcome = STATE.compareAndSet(this, RUNNING, DONE) ? result : stoppedResult();
+            future.settle(outcome);
             try {
-                bus.commands().finished(this, result, 0L);
+                bus.commands().finished(this, outcome, 0L);
             } catch (Throwable late) {
                 // Never rethrown: the caller would end the count a second time (it ends below).
                 LOG.log(Level.ERROR, "bus '" + bus.name() + "' failed recording command "
@@ -133,14 +162,28 @@ final class CommandRun extends Binding implements CommandContext, MessageView, R
         Binding.enterCommand(this);
         long start = bus.ticker().read();
         CommandResult<Object> result;
+        if (command instanceof ApprovalCommand<?>) {
+            awaitingApproval = true; // before the state is read: see the class comment
+        }
         try {
             if (state != RUNNING) {
                 // Stopped from outside before this thread ran (it saw no thread to interrupt, this
                 // thread then saw its state): do not start the handler.
                 throw new java.util.concurrent.CancellationException("the run was stopped before it began");
             }
-            CommandResult<Object> refused = command instanceof ApprovalCommand<?> approval
-                    ? bus.approvals().await(this, approval) : null;
+            CommandResult<Object> refused = null;
+            if (command instanceof ApprovalCommand<?> approval) {
+                try {
+                    refused = bus.approvals().await(this, approval);
+                } finally {
+                    awaitingApproval = false;
+                }
+            }
+            if (refused == null && state != RUNNING) {
+                // Approved, but cancelled or timed out meanwhile (an approve racing a cancel lets the
+                // approval wait return normally): a cancelled command's handler must not begin.
+                throw new java.util.concurrent.CancellationException("the run was stopped while it awaited approval");
+            }
             result = refused != null ? refused : middleware.length == 0 ? invokeHandler() : new Step(0).proceed();
             if (result == null) {
                 result = CommandResult.failure(new FailureCause.HandlerThrew(new NullPointerException(
@@ -159,14 +202,15 @@ final class CommandRun extends Binding implements CommandContext, MessageView, R
                 result = CommandResult.failure(new FailureCause.HandlerThrew(t));
             }
         } finally {
+            awaitingApproval = false;
             handlerReturned = true;
         }
         long duration = bus.ticker().read() - start;
         // If someone stopped it first (timeout, interrupt, cancel), that failure is the result; else
         // ours. The caller gets the result before the accounting, so a timeout is never overrun by
         // it; the run still counts as running until the accounting (and CommandCompleted) is done.
-        CommandResult<Object> outcome = STATE.compareAndSet(this, RUNNING, DONE) ? result : future.join();
-        future.complete(outcome);
+        CommandResult<Object> outcome = STATE.compareAndSet(this, RUNNING, DONE) ? result : stoppedResult();
+        future.settle(outcome);
         try {
             bus.commands().finished(this, outcome, duration);
         } finally {
@@ -175,7 +219,7 @@ final class CommandRun extends Binding implements CommandContext, MessageView, R
     }
 
     private CommandResult<Object> invokeHandler() throws Exception {
-        invocations++;
+        INVOCATIONS.getAndAdd(this, 1);
         @SuppressWarnings("unchecked") // the entry was found by the command's exact class
         Command<Object> typed = (Command<Object>) command;
         Object value = entry.handler.handle(typed, this);
@@ -193,14 +237,16 @@ final class CommandRun extends Binding implements CommandContext, MessageView, R
     }
 
     /**
-     * Waits for the result, at most {@code nanos} (forever if negative). On timeout or interrupt
-     * the caller's failure wins if the handler has not finished, and the handler is interrupted.
+     * Waits for the result, at most {@code timeout} (forever if null). On timeout or interrupt the
+     * caller's failure wins if the handler has not finished, and the handler is interrupted. A
+     * timeout too long for a {@code long} of nanoseconds (about 292 years) waits forever.
      */
-    CommandResult<Object> await(long nanos) {
+    CommandResult<Object> await(@Nullable Duration timeout) {
+        long wait = timeout == null ? Long.MAX_VALUE : saturatedNanos(timeout);
         try {
-            return nanos < 0 ? future.get() : future.get(nanos, TimeUnit.NANOSECONDS);
+            return wait == Long.MAX_VALUE ? future.get() : future.get(wait, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            return timedOut(Duration.ofNanos(nanos));
+            return timedOut(java.util.Objects.requireNonNull(timeout));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return abandon(new FailureCause.Cancelled("the thread waiting for command "
@@ -208,6 +254,35 @@ final class CommandRun extends Binding implements CommandContext, MessageView, R
         } catch (ExecutionException e) {
             throw new IllegalStateException("command future completed exceptionally, which the bus never does", e);
         }
+    }
+
+    /** The duration in nanoseconds, or {@link Long#MAX_VALUE} when it does not fit. */
+    static long saturatedNanos(Duration duration) {
+        try {
+            return duration.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /**
+     * Stops the run with {@code TimedOut(timeout)} once {@code timeout} elapsed, unless it finished
+     * first (the {@code executeAsync} deadline, {@code orTimeout} of its future). The delayed task
+     * holds the run only weakly: a finished run is not kept alive until a long timeout elapses (a
+     * run still going is held by its thread and the bus's table of running commands).
+     */
+    void timeOutAfter(Duration timeout) {
+        long delay = saturatedNanos(timeout);
+        if (future.isDone() || delay == Long.MAX_VALUE) {
+            return;
+        }
+        var self = new java.lang.ref.WeakReference<>(this);
+        java.util.concurrent.CompletableFuture.delayedExecutor(delay, TimeUnit.NANOSECONDS).execute(() -> {
+            CommandRun run = self.get();
+            if (run != null) {
+                run.stop(new FailureCause.TimedOut(timeout)); // not timedOut: no pool thread waits for the run
+            }
+        });
     }
 
     CommandResult<Object> timedOut(Duration timeout) {
@@ -225,27 +300,39 @@ final class CommandRun extends Binding implements CommandContext, MessageView, R
     }
 
     private boolean stop(FailureCause cause) {
-        if (STATE.compareAndSet(this, RUNNING, ABANDONED)) {
-            future.complete(CommandResult.failure(cause));
-            Thread running = thread;
-            if (running != null) {
-                running.interrupt();
-            }
-            return true;
+        CommandResult<Object> failure = CommandResult.failure(cause);
+        if (state != RUNNING || !STOPPED.compareAndSet(this, null, failure)
+                || !STATE.compareAndSet(this, RUNNING, ABANDONED)) {
+            return false; // finished, or another stopper came first
         }
-        return false;
+        if (!awaitingApproval) {
+            future.settle(failure);
+        }
+        Thread running = thread;
+        if (running != null) {
+            running.interrupt();
+        }
+        return true;
+    }
+
+    /** The failure that stopped the run, for its thread after it lost the state's compare-and-set. */
+    @SuppressWarnings("unchecked") // STOPPED holds a CommandResult<Object>
+    private CommandResult<Object> stoppedResult() {
+        return java.util.Objects.requireNonNull((CommandResult<Object>) STOPPED.getVolatile(this),
+                "a run is ABANDONED only after its stopper set the failure");
     }
 
     /** Records an attempt a retry decorator reported through {@code withAttempt}. */
     void attemptReported(int attempt) {
-        if (attempt > reportedAttempt) {
-            reportedAttempt = attempt;
+        int known = (int) REPORTED_ATTEMPT.getVolatile(this);
+        while (attempt > known && !REPORTED_ATTEMPT.compareAndSet(this, known, attempt)) {
+            known = (int) REPORTED_ATTEMPT.getVolatile(this);
         }
     }
 
     /** How many times the handler was called, or the highest attempt reported, whichever is more. */
     int attempts() {
-        return Math.max(invocations, reportedAttempt);
+        return Math.max((int) INVOCATIONS.getVolatile(this), (int) REPORTED_ATTEMPT.getVolatile(this));
     }
 
     long sequence() {

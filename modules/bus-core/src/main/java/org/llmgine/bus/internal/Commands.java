@@ -2,9 +2,7 @@ package org.llmgine.bus.internal;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
@@ -111,26 +109,33 @@ final class Commands {
         return run != null && run.cancel(reason);
     }
 
-    /** Executes and waits, at most the options' timeout. */
+    /**
+     * Executes and waits, at most the options' timeout. The run's parent binding (what it works
+     * for, in deadlock detection and slot holding) is {@code origin}, a context's, else the calling
+     * thread's: the caller waits for it.
+     */
     <R> CommandResult<R> execute(Lane lane, Command<R> command, ExecuteOptions options, @Nullable Binding origin,
             boolean fromWork) {
-        Object begun = begin(lane, command, options, origin, fromWork);
+        Object begun = begin(lane, command, options, origin != null ? origin : Binding.current(), fromWork);
         if (begun instanceof CommandRun run) {
-            Duration timeout = options.timeout();
-            return cast(run.await(timeout == null ? -1L : timeout.toNanos()));
+            return cast(run.await(options.timeout()));
         }
         return cast(((Known) begun).result());
     }
 
-    /** Starts without waiting; a timeout in the options stops the run with TimedOut when it elapses. */
+    /**
+     * Starts without waiting; a timeout in the options stops the run with TimedOut when it elapses.
+     * The run has no parent binding: nobody waits for it by starting it (a handler that awaits the
+     * handle later is not blocked by the start), so it marks no lane as blocked and inherits no
+     * held slot. Its admission as in-flight work still follows {@code fromWork}.
+     */
     <R> CommandHandle<R> start(Lane lane, Command<R> command, ExecuteOptions options, @Nullable Binding origin,
             boolean fromWork) {
-        Object begun = begin(lane, command, options, origin, fromWork);
+        Object begun = begin(lane, command, options, null, fromWork);
         if (begun instanceof CommandRun run) {
             Duration timeout = options.timeout();
-            if (timeout != null && !run.future.isDone()) {
-                CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS)
-                        .execute(() -> run.timedOut(timeout));
+            if (timeout != null) {
+                run.timeOutAfter(timeout);
             }
             return new Handle<>(run.messageId(), run, run.future);
         }
@@ -152,7 +157,7 @@ final class Commands {
      * a {@link Known} result when there is none to run: Unavailable (the scope does not run commands
      * now), NoHandler, or TimedOut for a zero timeout.
      */
-    private Object begin(Lane lane, Command<?> command, ExecuteOptions options, @Nullable Binding origin,
+    private Object begin(Lane lane, Command<?> command, ExecuteOptions options, @Nullable Binding parent,
             boolean fromWork) {
         running.increment();
         if (lane.session != null) {
@@ -188,7 +193,7 @@ final class Commands {
                 return new Known(view.id(), result);
             }
             run = new CommandRun(bus, command, entry, lane, options, seq, bus.timestamps(),
-                    origin != null ? origin : Binding.current(), middleware);
+                    parent, middleware);
             runs.put(seq, run);
             if (observers.active) {
                 observers.commandStarted(run);

@@ -214,6 +214,6 @@ sealed class Delivery extends FanOutCount implements EventContext, MessageView p
 
     @Override
     public String toString() {
-        return "event " + event.getClass().getSimpleName() + " (id=" + id + ", session=" + lane.sessionId + ")";
+        return "event " + event.getClass().getSimpleName() + " (id=" + messageId() + ", session=" + lane.sessionId + ")";
     }
 }

@@ -65,8 +65,10 @@ final class Handle<R> implements CommandHandle<R> {
     @SuppressWarnings("unchecked")
     public CommandResult<R> await(Duration timeout) throws InterruptedException {
         Checks.notNegative("timeout", timeout);
+        long nanos = CommandRun.saturatedNanos(timeout); // a timeout beyond ~292 years waits forever
         try {
-            return (CommandResult<R>) (CommandResult<?>) future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return (CommandResult<R>) (CommandResult<?>) (nanos == Long.MAX_VALUE ? future.get()
+                    : future.get(nanos, TimeUnit.NANOSECONDS));
         } catch (TimeoutException e) {
             if (run != null) {
                 run.timedOut(timeout);

@@ -158,7 +158,7 @@ final class Publisher {
             }
         }
         if (adaptive && (source == Admission.FROM_CALLER || source == Admission.FROM_WORK)) {
-            pace();
+            pace(origin);
         }
         boolean notice = source == Admission.FROM_BUS;
         Delivery delivery = evictions != null && !notice ? new EvictableDelivery(event, lane, headers, priority, waiter)
@@ -254,11 +254,12 @@ final class Publisher {
 
     /**
      * ADAPTIVE: pauses the publisher according to how full the queue is, unless it holds a slot
-     * itself (slowing a handler would slow the very draining that relieves the queue).
+     * itself (slowing a handler would slow the very draining that relieves the queue), directly or
+     * through the context it publishes with ({@code origin}).
      */
-    private void pace() {
+    private void pace(@Nullable Binding origin) {
         long delay = AdaptivePacing.delayNanos(admission.size(), config.lowMark(), config.highMark(), adaptiveMaxNanos);
-        if (delay > 0 && !Binding.holdsSlot(bus)) {
+        if (delay > 0 && !(origin != null ? Binding.holdsSlotOf(origin, bus) : Binding.holdsSlot(bus))) {
             throttled.increment();
             if (observers.active) {
                 observers.throttled(delay);

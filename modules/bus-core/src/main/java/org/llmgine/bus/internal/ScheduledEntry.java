@@ -16,7 +16,9 @@ import org.llmgine.bus.spi.StoredScheduledEvent;
  * not by lane, so when it fires it goes to the session open under that id then. Its state moves
  * from PENDING to exactly one of FIRING (then FIRED), CANCELLED or STORED by compare-and-set, so a
  * cancel racing with the due time either wins (the event is never published) or loses (it returns
- * false).
+ * false). A firing whose claim another instance holds ends in LEFT (shown as STORED): the entry is
+ * that instance's, but if its claim lapses without the entry being done (it died mid-fire), a later
+ * look ({@link #retry}, through RETRYING) fires it after all.
  */
 final class ScheduledEntry extends Timer.Task implements ScheduledEvent {
 
@@ -25,6 +27,10 @@ final class ScheduledEntry extends Timer.Task implements ScheduledEvent {
     private static final int FIRED = 2;
     private static final int CANCELLED = 3;
     private static final int STORED = 4;
+    /** Left to another instance's claim (shown as STORED); {@link #retry} may still fire it. */
+    private static final int LEFT = 5;
+    /** Being looked at again after LEFT (shown as STORED until it fires). */
+    private static final int RETRYING = 6;
 
     private final Schedules owner;
     private final StoredScheduledEvent stored;
@@ -42,7 +48,16 @@ final class ScheduledEntry extends Timer.Task implements ScheduledEvent {
         if (state.compareAndSet(PENDING, FIRING)) {
             PublishOutcome result = owner.fire(this);
             outcome = result;
-            state.set(result != null ? FIRED : STORED);
+            state.set(result != null ? FIRED : LEFT);
+        }
+    }
+
+    /** Looks again at an entry left to another instance (on the timer thread); fires it if it is now this bus's. */
+    void retry() {
+        if (state.compareAndSet(LEFT, RETRYING)) {
+            PublishOutcome result = owner.retry(this);
+            outcome = result;
+            state.set(result != null ? FIRED : LEFT);
         }
     }
 

@@ -52,6 +52,8 @@ final class Schedules {
     private final LongAdder stored = new LongAdder();
     private final LongAdder storeFailures = new LongAdder();
     private final ConcurrentHashMap<String, Lane> detached = new ConcurrentHashMap<>();
+    /** Per session id, the entries {@link #stop} left in the store (for the reports of sessions the bus closes). */
+    private final ConcurrentHashMap<String, Integer> storedAtStop = new ConcurrentHashMap<>();
 
     Schedules(DefaultMessageBus bus, Timer timer, ScheduledEventStore store) {
         this.bus = bus;
@@ -95,20 +97,50 @@ final class Schedules {
      * store may hold it), publishes it through the normal path without waiting for room, and
      * completes it in the store.
      *
+     * <p>If another instance holds the claim, the entry is left to it (STORED, counted in
+     * {@code stored}), but watched: a live holder completes it within its lease; one that died
+     * mid-fire (claimed, then crashed before completing) leaves it pending with a lease that lapses.
+     * So after a lease the bus looks again ({@link #retry}): gone from the store, it is done; still
+     * there, it claims it again and, once the claim is its own, fires it (at least once).
+     *
      * @return the publish outcome, or null if another instance holds the entry (it stays in the store)
      */
     @Nullable PublishOutcome fire(ScheduledEntry entry) {
         entries.remove(entry.id(), entry);
         pending.decrementAndGet();
+        return attempt(entry, false);
+    }
+
+    /**
+     * Looks again at an entry left to another instance's claim, on the timer thread (see
+     * {@link #fire}).
+     *
+     * @return the publish outcome, or null if it is not this bus's to fire (yet, or any more)
+     */
+    @Nullable PublishOutcome retry(ScheduledEntry entry) {
+        return attempt(entry, true);
+    }
+
+    private @Nullable PublishOutcome attempt(ScheduledEntry entry, boolean retry) {
         Instant now = bus.config().clock().instant();
         try {
+            if (retry && store.find(entry.id()).isEmpty()) {
+                LOG.log(Level.DEBUG, () -> "bus '" + bus.name() + "': " + entry + " was done by the instance that held it");
+                return null; // completed (or cancelled) by its holder: stays STORED, no longer watched
+            }
             if (!store.claim(entry.id(), bus.instanceId(), now, now.plus(CLAIM_LEASE))) {
                 LOG.log(Level.DEBUG, () -> "bus '" + bus.name() + "' skipped " + entry + ": another instance holds it");
-                stored.increment();
+                if (!retry) {
+                    stored.increment();
+                }
+                timer.schedule(new Watch(entry, now.plus(CLAIM_LEASE))); // refused once the bus is stopped
                 return null;
             }
         } catch (Exception e) {
-            storeFailed("claim", entry, e); // fired anyway: at least once
+            storeFailed(retry ? "find or claim" : "claim", entry, e); // fired anyway: at least once
+        }
+        if (retry) {
+            stored.decrement(); // no longer left to another instance: it fires here
         }
         fired.increment();
         PublishOutcome outcome = bus.publisher().due(laneFor(entry.sessionId()), entry.event(), entry.headers(),
@@ -123,6 +155,21 @@ final class Schedules {
             storeFailed("complete", entry, e);
         }
         return outcome;
+    }
+
+    /** A timer task that looks again, after a lease, at an entry another instance held. */
+    private static final class Watch extends Timer.Task {
+        private final ScheduledEntry entry;
+
+        Watch(ScheduledEntry entry, Instant due) {
+            super(due);
+            this.entry = entry;
+        }
+
+        @Override
+        void run() {
+            entry.retry();
+        }
     }
 
     void cancelled(ScheduledEntry entry) {
@@ -188,10 +235,19 @@ final class Schedules {
                 entries.remove(entry.id(), entry);
                 pending.decrementAndGet();
                 count++;
+                String sessionId = entry.sessionId();
+                if (sessionId != null) {
+                    storedAtStop.merge(sessionId, 1, Integer::sum);
+                }
             }
         }
         stored.add(count);
         return count;
+    }
+
+    /** How many entries of a session {@link #stop} left in the store (0 before the bus closes). */
+    int storedAtStop(String sessionId) {
+        return storedAtStop.getOrDefault(sessionId, 0);
     }
 
     /** The pending entry with this id. */

@@ -4,6 +4,8 @@ import java.lang.System.Logger.Level;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -26,9 +28,11 @@ import org.llmgine.bus.message.SessionEnded;
  * handlers with its own.
  *
  * <p>States: OPEN, then CLOSING (the lane drains; only the session's own in-flight work may still
- * publish into it), then CLOSED. The first close moves OPEN to CLOSING by compare-and-set and runs
- * the close; every other close waits for its report ({@code closed}), except one made from the
- * session's own work, which cannot wait for a close that waits for it. Closing removes every
+ * publish into it), then CLOSED. While OPEN it is first being started ({@link #started} not yet
+ * complete: its id is taken but lookups skip it), then usable. The first close moves OPEN to
+ * CLOSING by compare-and-set and runs the close; every other close waits for its report
+ * ({@code closed}), except one made from the session's own work, which cannot wait for a close that
+ * waits for it. Closing removes every
  * handler in one step of the {@link ScopeTable} and only then publishes {@link SessionEnded}.
  */
 final class SessionImpl extends AbstractScope implements Session {
@@ -38,10 +42,12 @@ final class SessionImpl extends AbstractScope implements Session {
     private static final int CLOSING = 1;
     private static final int CLOSED = 2;
     private static final VarHandle STATE;
+    private static final VarHandle TOUCHED;
 
     static {
         try {
             STATE = MethodHandles.lookup().findVarHandle(SessionImpl.class, "state", int.class);
+            TOUCHED = MethodHandles.lookup().findVarHandle(SessionImpl.class, "touched", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -57,15 +63,34 @@ final class SessionImpl extends AbstractScope implements Session {
     private volatile int state = OPEN;
     /** Completed with the report when the close finished. */
     final CompletableFuture<SessionCloseReport> closed = new CompletableFuture<>();
-    /** Idle expiry: whether an execute or schedule happened since the last check, and the lane's offers then. */
-    private volatile boolean touched = true;
+    /**
+     * Completed when the registry finished opening the session (SessionStarted published, or the open
+     * failed because the bus closed). Until then the session is in the registry's map, so that its
+     * id is taken, but lookups do not return it and get-or-open waits for it: nobody can use (or
+     * close) a session before its SessionStarted is queued.
+     */
+    final CompletableFuture<Void> started = new CompletableFuture<>();
+    /** Idle expiry: whether an execute or schedule happened since the last check (any thread sets it). */
+    @SuppressWarnings("unused") // accessed through TOUCHED
+    private volatile boolean touched;
+    /** Idle expiry: the lane's offers once the session was started (SessionStarted included); -1 before. */
+    private volatile int offersAtStart = -1;
+    /** Idle expiry, timer thread only: the lane's offers at the last check, -1 before the first. */
     private int offersAtCheck = -1;
+    /**
+     * Idle expiry, timer thread only: the latest time the session is known to have been in use (its
+     * open, or a check that found it used); it expires once the clock is an idle timeout past it.
+     */
+    private Instant lastUsed;
+    /** Idle expiry, timer thread only: a check already decided to close it. */
+    private boolean expiring;
 
     SessionImpl(DefaultMessageBus bus, String id, AtomicInteger registeredCounter) {
         this.bus = bus;
         this.id = id;
         this.table = new ScopeTable(id, registeredCounter, bus.sessionTablesLock());
         this.lane = new Lane(bus, this);
+        this.lastUsed = bus.config().clock().instant();
     }
 
     @Override
@@ -76,6 +101,17 @@ final class SessionImpl extends AbstractScope implements Session {
     @Override
     public boolean isOpen() {
         return state == OPEN;
+    }
+
+    /** Tells whether the registry finished opening it (see {@link #started}). */
+    boolean isStarted() {
+        return started.isDone();
+    }
+
+    /** The registry finished opening it: the baseline of idle expiry, then lookups may return it. */
+    void markStarted() {
+        offersAtStart = lane.offers();
+        started.complete(null);
     }
 
     @Override
@@ -172,15 +208,38 @@ final class SessionImpl extends AbstractScope implements Session {
     }
 
     /**
-     * Idle expiry, from the bus's sweep: true if nothing touched the session since the last sweep
-     * and it has no work left (then the sweep closes it).
+     * Idle expiry, from the bus's sweep on the timer thread: true (once) if the session is open and
+     * has not been used for at least {@code timeout}; then the sweep closes it.
+     *
+     * <p>Used means: an event accepted into its lane, an execute or schedule, or work still
+     * unfinished. A check that finds it used dates that use to the clock read just after it looked,
+     * the latest the use can have happened: a sweep that runs late (the timer was busy, or the clock
+     * jumped over several sweeps) therefore never closes a session used less than {@code timeout} ago.
      */
-    boolean idleSinceLastCheck() {
+    boolean idleSinceLastCheck(InstantSource clock, Duration timeout) {
+        if (expiring || !isOpen()) {
+            return false;
+        }
+        if (offersAtCheck < 0) {
+            int baseline = offersAtStart;
+            if (baseline < 0) {
+                return false; // still being opened
+            }
+            offersAtCheck = baseline;
+        }
         int offers = lane.offers();
-        boolean idle = !touched && offers == offersAtCheck && lane.isQuiet() && isOpen();
-        touched = false;
+        boolean used = (boolean) TOUCHED.getAndSet(this, false) | offers != offersAtCheck | !lane.isQuiet();
         offersAtCheck = offers;
-        return idle;
+        Instant now = clock.instant(); // read after looking: a use seen above happened before it
+        if (used) {
+            lastUsed = now;
+            return false;
+        }
+        if (now.isBefore(lastUsed.plus(timeout))) {
+            return false;
+        }
+        expiring = true;
+        return true;
     }
 
     @Override
@@ -224,12 +283,18 @@ final class SessionImpl extends AbstractScope implements Session {
             state = CLOSED;
             var report = new SessionCloseReport(id, drained, Duration.ofNanos(bus.ticker().read() - begin),
                     approvalsCancelled, scheduledCancelled, scheduledKept, expired);
-            bus.sessions().closed(this, expired);
-            closed.complete(report);
-            if (bus.state() == BusState.RUNNING || bus.state() == BusState.NEW) {
-                if (bus.hasHandlers(lane, SessionEnded.class)) {
-                    bus.publisher().lifecycle(lane, new SessionEnded(id), Headers.empty());
+            try {
+                // SessionEnded is queued before the id is free and before other closes get the report,
+                // so whoever sees the close finished (a waiting close or get-or-open, the counters)
+                // finds it queued, ahead of the SessionStarted of a session reopened under the id.
+                if (bus.state() == BusState.RUNNING || bus.state() == BusState.NEW) {
+                    if (bus.hasHandlers(lane, SessionEnded.class)) {
+                        bus.publisher().lifecycle(lane, new SessionEnded(id), Headers.empty());
+                    }
                 }
+            } finally {
+                bus.sessions().closed(this, expired);
+                closed.complete(report);
             }
         }
         return closed.join();
@@ -264,12 +329,20 @@ final class SessionImpl extends AbstractScope implements Session {
         }
     }
 
-    /** Closes without draining or publishing SessionEnded; used when the bus closes. */
-    void closeWithBus() {
+    /**
+     * Closes without draining or publishing SessionEnded; used when the bus closes (or an open that
+     * lost the race with the bus's close). The report counts as kept the session's scheduled events
+     * the bus left in its store.
+     *
+     * @return true if the session was open (a close already under way counts itself)
+     */
+    boolean closeWithBus() {
+        boolean wasOpen = STATE.compareAndSet(this, OPEN, CLOSED);
         state = CLOSED;
         table.closeAll();
         closed.complete(new SessionCloseReport(id, false, Duration.ZERO, 0, 0,
-                bus.schedules().list(id, false).size(), false));
+                bus.schedules().list(id, false).size() + bus.schedules().storedAtStop(id), false));
+        return wasOpen;
     }
 
     @Override

@@ -21,8 +21,10 @@ import org.llmgine.bus.message.SessionStarted;
  *
  * <p>A session stays in the map from its open until its close finished, so an id is never open
  * twice and a get-or-open that finds a closing session waits for that close and then opens a new
- * one. Lookup returns open sessions only. The map is concurrent; {@code putIfAbsent} decides which
- * of two concurrent opens wins.
+ * one. Lookup returns open sessions only, and only once their open finished (SessionStarted is
+ * queued): a get-or-open that finds a session still being opened waits for that, so no caller can
+ * use or close a session before its start, and SessionEnded never precedes SessionStarted. The map
+ * is concurrent; {@code putIfAbsent} decides which of two concurrent opens wins.
  */
 final class SessionRegistry {
 
@@ -53,24 +55,43 @@ final class SessionRegistry {
         return started(session);
     }
 
+    /**
+     * Finishes the open of a session that won its id: publishes SessionStarted and only then lets
+     * lookups return it. Whatever happens, the session's {@code started} completes, so a get-or-open
+     * waiting for it goes on.
+     */
     private Session started(SessionImpl session) {
-        BusState now = bus.state();
-        if (now == BusState.CLOSING || now == BusState.CLOSED) {
-            sessions.remove(session.id(), session);
-            session.closeWithBus();
-            throw bus.closedError("open a session");
-        }
-        active.incrementAndGet();
-        opened.increment();
-        if (bus.hasHandlers(session.lane(), SessionStarted.class)) {
-            bus.publisher().lifecycle(session.lane(), new SessionStarted(session.id()), Headers.empty());
+        try {
+            // Counted active first: a bus close racing with this open (closeAll) finds it in the map
+            // and uncounts it if it closes it; whichever closes it does the counting.
+            active.incrementAndGet();
+            BusState now = bus.state();
+            if (now == BusState.CLOSING || now == BusState.CLOSED) {
+                sessions.remove(session.id(), session);
+                if (session.closeWithBus()) {
+                    active.decrementAndGet(); // never opened
+                } else {
+                    opened.increment(); // closeAll closed it first and counted it closed
+                }
+                throw bus.closedError("open a session");
+            }
+            opened.increment();
+            if (bus.hasHandlers(session.lane(), SessionStarted.class)) {
+                bus.publisher().lifecycle(session.lane(), new SessionStarted(session.id()), Headers.empty());
+            }
+        } finally {
+            session.markStarted();
         }
         return session;
     }
 
+    /** The session under this id if it is open and its open finished. */
+    private static @Nullable SessionImpl usable(@Nullable SessionImpl session) {
+        return session != null && session.isOpen() && session.isStarted() ? session : null;
+    }
+
     Optional<Session> find(String id) {
-        SessionImpl session = sessions.get(java.util.Objects.requireNonNull(id, "id"));
-        return session != null && session.isOpen() ? Optional.of(session) : Optional.empty();
+        return Optional.ofNullable(usable(sessions.get(java.util.Objects.requireNonNull(id, "id"))));
     }
 
     Session getOrOpen(String id) {
@@ -80,6 +101,10 @@ final class SessionRegistry {
             SessionImpl existing = sessions.get(id);
             if (existing != null) {
                 if (existing.isOpen()) {
+                    if (!existing.isStarted()) {
+                        existing.started.join(); // another thread is opening it: wait for its SessionStarted
+                        continue; // the open may have failed (bus closed), or a close begun since
+                    }
                     return existing;
                 }
                 if (Binding.relationTo(existing.lane()) != 0) {
@@ -97,14 +122,13 @@ final class SessionRegistry {
     }
 
     @Nullable SessionImpl openNamed(String id) {
-        SessionImpl session = sessions.get(id);
-        return session != null && session.isOpen() ? session : null;
+        return usable(sessions.get(id));
     }
 
     List<String> openIds() {
         var ids = new ArrayList<String>();
         sessions.forEach((id, session) -> {
-            if (session.isOpen()) {
+            if (usable(session) != null) {
                 ids.add(id);
             }
         });
@@ -128,11 +152,11 @@ final class SessionRegistry {
     /** The bus closes: every session is closed without draining. */
     void closeAll() {
         for (SessionImpl session : sessions.values()) {
-            if (session.isOpen()) {
+            // counted here only if this call closed it: a close under way counts itself when it ends
+            if (session.closeWithBus()) {
                 active.decrementAndGet();
                 closedCount.increment();
             }
-            session.closeWithBus();
         }
         sessions.clear();
     }
@@ -159,7 +183,10 @@ final class SessionRegistry {
                 bus.config().clock().instant().plus(idle))));
     }
 
-    /** Every idle timeout: closes the sessions untouched since the previous sweep, each on its own thread. */
+    /**
+     * Every idle timeout: closes the sessions unused for at least the idle timeout, each on its own
+     * thread. A session therefore expires between one and two idle timeouts after its last use.
+     */
     private final class Sweep extends Timer.Task {
         private final Timer timer;
         private final Duration idle;
@@ -173,7 +200,7 @@ final class SessionRegistry {
         @Override
         void run() {
             for (SessionImpl session : sessions.values()) {
-                if (session.idleSinceLastCheck()) {
+                if (session.idleSinceLastCheck(bus.config().clock(), idle)) {
                     try {
                         bus.threads().startTracked("expire-" + session.id(),
                                 () -> session.close(bus.config().closeTimeout(), true));
