@@ -124,7 +124,8 @@ public record BusStats(String name, BusState state, Queue queue, Events events, 
      * @param fired published when due
      * @param rejected the part of {@code fired} that the queue did not accept
      * @param cancelled cancelled before they were due
-     * @param stored still pending when the bus closed, left in the store
+     * @param stored left in the store: pending when the bus closed, or held by another instance's
+     *     claim when due (the count goes down again if this bus later fires such an entry)
      * @param storeFailures store calls that failed after the entry was scheduled (claim, complete,
      *     cancel); each is logged at ERROR with the entry's id
      */

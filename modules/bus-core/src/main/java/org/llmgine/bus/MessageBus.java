@@ -129,8 +129,8 @@ public interface MessageBus extends MessageScope, AutoCloseable {
     /**
      * Returns the open session with this id, or opens one; atomic with respect to other calls and to
      * the session's close (if a session with the id is closing, this waits for that close to finish
-     * and then opens a new one). Services that map a conversation id to a session need no map of
-     * their own.
+     * and then opens a new one; if another thread is opening it, this waits for that open). Services
+     * that map a conversation id to a session need no map of their own.
      *
      * @param id the session id
      * @return the open session

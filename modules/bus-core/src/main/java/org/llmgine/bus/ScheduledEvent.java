@@ -27,8 +27,10 @@ public interface ScheduledEvent {
         /** Cancelled before it was due (counted in {@code cancelled}). */
         CANCELLED,
         /**
-         * Still pending when the bus closed (counted in {@code stored}): it stays in the bus's
-         * {@code ScheduledEventStore}, and a bus started on that store schedules it again.
+         * Left in the bus's {@code ScheduledEventStore} (counted in {@code stored}): still pending
+         * when the bus closed (a bus started on that store schedules it again), or held by the claim
+         * of another bus instance sharing the store when it fell due (if that claim lapses without
+         * being completed, this bus fires it after all and it becomes {@link #FIRED}).
          */
         STORED
     }

@@ -267,6 +267,36 @@ final class SessionLookupTest {
     }
 
     @Test
+    void getOrOpen_fromAFilterOfTheSessionsOwnStart_failsInsteadOfWaitingForItself() throws Exception {
+        var busRef = new java.util.concurrent.atomic.AtomicReference<MessageBus>();
+        var fromFilter = new CompletableFuture<Object>();
+        org.llmgine.bus.filter.EventFilter reentrant = (event, sessionId, headers) -> {
+            if (event instanceof SessionStarted started && started.sessionId().equals("self")) {
+                try {
+                    fromFilter.complete(busRef.get().getOrOpenSession("self"));
+                } catch (RuntimeException e) {
+                    fromFilter.complete(e);
+                }
+            }
+            return true;
+        };
+        try (var bus = MessageBus.builder().name("reentrant-open").filterLifecycleEvents(true).addFilter(reentrant)
+                .start()) {
+            busRef.set(bus);
+            bus.subscribe(SessionStarted.class, e -> { });
+            var opened = new CompletableFuture<Session>();
+            Thread opener = Thread.ofVirtual().start(() -> opened.complete(bus.getOrOpenSession("self")));
+            join(opener);
+
+            var refused = assertInstanceOf(IllegalStateException.class, fromFilter.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+            assertTrue(refused.getMessage().contains("would wait for itself"), refused.getMessage());
+            Session session = opened.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertTrue(session.isOpen());
+            assertSame(session, bus.getOrOpenSession("self"));
+        }
+    }
+
+    @Test
     void getOrOpen_whileTheSessionIsClosing_waitsForThatCloseThenOpensAFreshOne() throws Exception {
         var running = new CountDownLatch(1);
         var release = new CountDownLatch(1);

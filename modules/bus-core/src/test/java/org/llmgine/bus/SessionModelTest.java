@@ -74,7 +74,7 @@ final class SessionModelTest {
 
     @Test
     void busAgreesWithTheModel_underRandomSessionAndScheduleOperations() {
-        qt().withFixedSeed(20260101L).withExamples(80).withShrinkCycles(30)
+        qt().withFixedSeed(20260101L).withExamples(100).withShrinkCycles(30)
                 .forAll(lists().of(integers().between(0, 9_999)).ofSizeBetween(1, 20), booleans().all())
                 .checkAssert(SessionModelTest::replay);
     }

@@ -82,6 +82,9 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     private final LongAdder handlerFailures = new LongAdder();
     private final AtomicLong registrationSeq = new AtomicLong();
     private final LifecyclePublisher lifecycle;
+    /** Lanes of session ids with no open session, for scheduled and module events (see {@link #laneOf}). */
+    private final ConcurrentHashMap<String, Lane> detached = new ConcurrentHashMap<>();
+    private static final int DETACHED_KEPT = 64;
 
     private final AtomicReference<BusState> state = new AtomicReference<>(BusState.NEW);
     private volatile boolean cancelling;
@@ -409,13 +412,25 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         return lane.session == null ? table : lane.session.table();
     }
 
-    /** The lane of the open session with this id, else the bus lane (for a null id) or a detached one. */
+    /**
+     * The lane for a message of {@code sessionId} that is not published through a session (a due
+     * scheduled event, a module's lifecycle event): the bus lane for a null id, the lane of the
+     * session open under the id, else a detached lane for the id (only bus-scope handlers see its
+     * events). Detached lanes are kept one per id while they have work, so a closed session's
+     * events keep their order; idle ones are dropped once more than {@value #DETACHED_KEPT} exist.
+     */
     Lane laneOf(@Nullable String sessionId) {
         if (sessionId == null) {
             return busLane;
         }
         SessionImpl open = sessions.openNamed(sessionId);
-        return open != null ? open.lane() : Lane.detached(this, sessionId);
+        if (open != null) {
+            return open.lane();
+        }
+        if (detached.size() > DETACHED_KEPT) {
+            detached.values().removeIf(Lane::isIdleDetached);
+        }
+        return detached.computeIfAbsent(sessionId, id -> Lane.detached(this, id));
     }
 
     // ---------------------------------------------------------------- approvals, commands, schedules

@@ -51,7 +51,6 @@ final class Schedules {
     private final LongAdder cancelled = new LongAdder();
     private final LongAdder stored = new LongAdder();
     private final LongAdder storeFailures = new LongAdder();
-    private final ConcurrentHashMap<String, Lane> detached = new ConcurrentHashMap<>();
     /** Per session id, the entries {@link #stop} left in the store (for the reports of sessions the bus closes). */
     private final ConcurrentHashMap<String, Integer> storedAtStop = new ConcurrentHashMap<>();
 
@@ -214,17 +213,9 @@ final class Schedules {
         timer.start(threads);
     }
 
-    /** The lane a due event of {@code sessionId} goes to now. */
+    /** The lane a due event of {@code sessionId} goes to now (see {@link DefaultMessageBus#laneOf}). */
     private Lane laneFor(@Nullable String sessionId) {
-        if (sessionId == null) {
-            return bus.lane();
-        }
-        SessionImpl open = bus.openSessionNamed(sessionId);
-        if (open != null) {
-            return open.lane();
-        }
-        detached.values().removeIf(Lane::isIdleDetached);
-        return detached.computeIfAbsent(sessionId, id -> Lane.detached(bus, id));
+        return bus.laneOf(sessionId);
     }
 
     /** Stops the timer (waiting up to {@code grace} for a due event being published); returns how many stay in the store. */

@@ -70,6 +70,8 @@ final class SessionImpl extends AbstractScope implements Session {
      * close) a session before its SessionStarted is queued.
      */
     final CompletableFuture<Void> started = new CompletableFuture<>();
+    /** The thread opening it, until it is started (a filter or observer it calls must not wait for it). */
+    volatile @Nullable Thread opener = Thread.currentThread();
     /** Idle expiry: whether an execute or schedule happened since the last check (any thread sets it). */
     @SuppressWarnings("unused") // accessed through TOUCHED
     private volatile boolean touched;
@@ -111,6 +113,7 @@ final class SessionImpl extends AbstractScope implements Session {
     /** The registry finished opening it: the baseline of idle expiry, then lookups may return it. */
     void markStarted() {
         offersAtStart = lane.offers();
+        opener = null;
         started.complete(null);
     }
 

@@ -102,6 +102,11 @@ final class SessionRegistry {
             if (existing != null) {
                 if (existing.isOpen()) {
                     if (!existing.isStarted()) {
+                        if (existing.opener == Thread.currentThread()) {
+                            throw new IllegalStateException("getOrOpenSession('" + id + "') while this thread opens"
+                                    + " that session (from a filter or observer of its SessionStarted) would wait for"
+                                    + " itself");
+                        }
                         existing.started.join(); // another thread is opening it: wait for its SessionStarted
                         continue; // the open may have failed (bus closed), or a close begun since
                     }
