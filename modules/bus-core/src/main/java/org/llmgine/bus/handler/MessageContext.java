@@ -30,11 +30,16 @@ import org.llmgine.bus.message.MessageId;
  * part of the handler's work for deadlock detection, and both are admitted while the bus or session
  * drains.
  *
- * <p><b>Lifetime.</b> A context is valid until its handler returned: for an event, until every
- * handler of the event finished; for a command, until its handler (and middleware) returned.
- * Publishing, scheduling or executing through it later throws {@link IllegalStateException} naming
- * the message; so does work after the bus or session closed for good
- * ({@link org.llmgine.bus.BusClosedException}, {@link org.llmgine.bus.SessionClosedException}).
+ * <p><b>Lifetime.</b> A command's context is valid until its handler (and middleware) returned:
+ * publishing, scheduling or executing through it later throws {@link IllegalStateException} naming
+ * the command. An event's context stays usable after its handlers returned, for as long as its
+ * scope is open: a callback a handler left behind (a token stream, a tool's progress) may go on
+ * publishing follow-ups into the event's session with its headers; that work keeps the context's
+ * rights (it never waits for queue room: it is rejected at once when the queue is full). Marking
+ * every event's context as finished would cost a write to its envelope from the worker on every
+ * event, which measured at a fifth of the publish rate; so the rule for events is the scope's
+ * life, not the handler's. Work through any context after its bus or session closed for good
+ * throws {@link org.llmgine.bus.BusClosedException} or {@link org.llmgine.bus.SessionClosedException}.
  * Reading the envelope stays allowed.
  */
 public interface MessageContext {
@@ -118,7 +123,7 @@ public interface MessageContext {
      *
      * @param event the event
      * @return whether the event was accepted
-     * @throws IllegalStateException if the handler already returned
+     * @throws IllegalStateException if this is a command's context and its handler already returned
      */
     PublishOutcome publish(Event event);
 
@@ -129,7 +134,7 @@ public interface MessageContext {
      * @param event the event
      * @param options the priority and extra headers
      * @return whether the event was accepted
-     * @throws IllegalStateException if the handler already returned
+     * @throws IllegalStateException if this is a command's context and its handler already returned
      */
     PublishOutcome publish(Event event, PublishOptions options);
 
@@ -140,7 +145,7 @@ public interface MessageContext {
      * @param event the event
      * @param delay from now, on the bus's clock; not negative
      * @return its handle
-     * @throws IllegalStateException if the handler already returned
+     * @throws IllegalStateException if this is a command's context and its handler already returned
      */
     ScheduledEvent schedule(Event event, Duration delay);
 
@@ -151,7 +156,7 @@ public interface MessageContext {
      * @param command the command
      * @param <R> the result type
      * @return the result, never null
-     * @throws IllegalStateException if the handler already returned
+     * @throws IllegalStateException if this is a command's context and its handler already returned
      */
     <R> CommandResult<R> execute(Command<R> command);
 
@@ -163,7 +168,7 @@ public interface MessageContext {
      * @param timeout the deadline
      * @param <R> the result type
      * @return the result, never null
-     * @throws IllegalStateException if the handler already returned
+     * @throws IllegalStateException if this is a command's context and its handler already returned
      */
     <R> CommandResult<R> execute(Command<R> command, Duration timeout);
 
@@ -174,7 +179,7 @@ public interface MessageContext {
      * @param options headers, timeout, priority
      * @param <R> the result type
      * @return the result, never null
-     * @throws IllegalStateException if the handler already returned
+     * @throws IllegalStateException if this is a command's context and its handler already returned
      */
     <R> CommandResult<R> execute(Command<R> command, ExecuteOptions options);
 
@@ -185,7 +190,7 @@ public interface MessageContext {
      * @param command the command
      * @param <R> the result type
      * @return a handle on the result
-     * @throws IllegalStateException if the handler already returned
+     * @throws IllegalStateException if this is a command's context and its handler already returned
      */
     <R> CommandHandle<R> executeAsync(Command<R> command);
 }

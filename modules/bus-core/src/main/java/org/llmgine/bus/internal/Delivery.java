@@ -48,8 +48,6 @@ sealed class Delivery extends FanOutCount implements EventContext, MessageView p
     /** The ticker reading at acceptance: the timestamp's source on the system clock, and the start of the dispatch lag. */
     long nanos;
     long id;
-    /** Set when the delivery settled: its context refuses further work (read on any thread; best effort). */
-    boolean finished;
 
     Delivery(Event event, Lane lane, Headers headers, int priority, boolean lifecycle, @Nullable Waiter waiter) {
         this.event = event;
@@ -180,13 +178,11 @@ sealed class Delivery extends FanOutCount implements EventContext, MessageView p
 
     @Override
     public PublishOutcome publish(Event next, PublishOptions options) {
-        ContextWork.checkLive(finished, this, "publish");
         return ContextWork.publish(lane, lane.binding(), headers(), next, options);
     }
 
     @Override
     public ScheduledEvent schedule(Event next, Duration delay) {
-        ContextWork.checkLive(finished, this, "schedule");
         return ContextWork.schedule(lane, headers(), next, delay);
     }
 
@@ -202,13 +198,11 @@ sealed class Delivery extends FanOutCount implements EventContext, MessageView p
 
     @Override
     public <R> CommandResult<R> execute(Command<R> command, ExecuteOptions options) {
-        ContextWork.checkLive(finished, this, "execute");
         return ContextWork.execute(lane, lane.binding(), headers(), command, options);
     }
 
     @Override
     public <R> CommandHandle<R> executeAsync(Command<R> command) {
-        ContextWork.checkLive(finished, this, "executeAsync");
         return ContextWork.executeAsync(lane, lane.binding(), headers(), command);
     }
 

@@ -347,7 +347,6 @@ final class EventDispatch {
      * then the counts and the slot, then the waiter, so whoever is woken sees everything.
      */
     void settle(Delivery delivery, boolean cut, int invoked) {
-        delivery.finished = true;
         if (observers.active) {
             try {
                 if (cut) {

@@ -68,7 +68,6 @@ final class Shutdown {
         }
         admission.release(Admission.RETURNED, returned.size(), notices);
         for (Delivery delivery : returned) {
-            delivery.finished = true;
             bus.observeReturned(delivery);
             Waiter waiter = delivery.waiter();
             if (waiter != null) {
