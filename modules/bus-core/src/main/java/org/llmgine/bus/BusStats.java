@@ -112,7 +112,9 @@ public record BusStats(String name, BusState state, Queue queue, Events events, 
      * @param failed executions that ended in a failure (any cause)
      * @param cancelled the part of {@code failed} that was cancelled (handle, id, interrupt, close)
      * @param running executions running now
-     * @param refused executions refused before they started: the scope was not running (Unavailable)
+     * @param refused executions refused before they started: the scope was not running (Unavailable);
+     *     not part of {@code executed} (observers still see them, as started and completed with that
+     *     failure), unlike a refused publish, which counts as published and rejected
      */
     public record Commands(long executed, long succeeded, long failed, long cancelled, int running, long refused) {
     }

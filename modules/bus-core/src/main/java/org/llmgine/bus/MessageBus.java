@@ -591,10 +591,18 @@ public interface MessageBus extends MessageScope, AutoCloseable {
 
         /** The implementation's factory, looked up once. */
         private static final class Factory {
+            /** The implementation's class: no other provider of the service is ever taken. */
+            private static final String IMPLEMENTATION = "org.llmgine.bus.internal.DefaultBusFactory";
+
             static final BusFactory INSTANCE = ServiceLoader.load(BusFactory.class, BusFactory.class.getClassLoader())
+                    .stream()
+                    .filter(provider -> provider.type().getName().equals(IMPLEMENTATION)
+                            && provider.type().getModule() == BusFactory.class.getModule())
                     .findFirst()
-                    .orElseThrow(() -> new IllegalStateException("no " + BusFactory.class.getName()
-                            + " found; the org.llmgine.bus module provides one: is it complete on the module or class path?"));
+                    .map(ServiceLoader.Provider::get)
+                    .orElseThrow(() -> new IllegalStateException("no " + IMPLEMENTATION + " found as a provider of "
+                            + BusFactory.class.getName() + "; is the org.llmgine.bus jar complete on the module or class"
+                            + " path?"));
         }
     }
 }

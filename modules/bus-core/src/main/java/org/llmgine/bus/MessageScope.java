@@ -193,6 +193,18 @@ public interface MessageScope {
     ScheduledEvent schedule(Event event, Instant at, PublishOptions options);
 
     /**
+     * Schedules an event after {@code delay} with headers and a priority; see
+     * {@link #schedule(Event, Instant)}.
+     *
+     * @param event the event
+     * @param delay how long from now, on the bus's clock; not negative
+     * @param options the headers and priority it is published with
+     * @return a handle to follow or cancel it
+     * @throws BusClosedException if this scope is closed
+     */
+    ScheduledEvent schedule(Event event, Duration delay, PublishOptions options);
+
+    /**
      * Returns the pending scheduled events of this scope (for the bus: of every scope), including
      * those restored from the store at start, in due order.
      *

@@ -20,7 +20,10 @@ import java.time.Duration;
  *   <li>removes all its handlers at once, then publishes
  *       {@link org.llmgine.bus.message.SessionEnded}, which only bus-scope handlers see.</li>
  * </ol>
- * A second close, concurrent or later, waits for the first to finish and returns the same report.
+ * A second close, concurrent or later, waits (up to its own timeout) for the first to finish and
+ * returns the same report; if its timeout elapses first, or it is called from the session's own
+ * work (which the first close may be waiting for), it returns at once with a report that says not
+ * drained. A session closed by the bus's close reports what it left in the store.
  * From the moment close begins, {@link MessageBus#session(String)} no longer returns this session
  * and a new session with the same id can be opened once the close finished.
  */

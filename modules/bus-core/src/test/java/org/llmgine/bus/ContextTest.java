@@ -305,8 +305,12 @@ final class ContextTest {
             assertTrue(ctx.deadline().isEmpty());
 
             session.close();
-            var error = assertThrows(SessionClosedException.class, () -> ctx.publish(new Reply("too late")));
-            assertTrue(error.getMessage().contains("'s'"), error.getMessage());
+            var refused = assertInstanceOf(PublishOutcome.Rejected.class, ctx.publish(new Reply("too late")));
+            assertEquals(RejectionReason.SESSION_CLOSED, refused.reason());
+            assertTrue(refused.detail().contains("'s'"), refused.detail());
+            var unavailable = assertInstanceOf(CommandResult.Failure.class, ctx.execute(new Ask("too late")));
+            assertInstanceOf(FailureCause.Unavailable.class, unavailable.cause());
+            assertThrows(SessionClosedException.class, () -> ctx.schedule(new Reminder("too late"), Duration.ZERO));
             assertEquals(List.of("late"), replies);
         }
     }

@@ -273,8 +273,7 @@ final class SessionTest {
             session.registerCommand(End.class, (cmd, ctx) -> {
                 release.await();
                 try {
-                    ctx.publish(new Note("too late"));
-                    outcome.complete("published");
+                    outcome.complete(ctx.publish(new Note("too late")));
                 } catch (RuntimeException e) {
                     outcome.complete(e);
                 }
@@ -285,7 +284,8 @@ final class SessionTest {
             session.close(); // gives up waiting for the command after 10 ms
             release.countDown();
 
-            assertInstanceOf(SessionClosedException.class, outcome.get(5, TimeUnit.SECONDS));
+            var refused = assertInstanceOf(PublishOutcome.Rejected.class, outcome.get(5, TimeUnit.SECONDS));
+            assertEquals(RejectionReason.SESSION_CLOSED, refused.reason());
             assertEquals(true, result.get(5, TimeUnit.SECONDS).orThrow());
         }
     }

@@ -38,8 +38,10 @@ import org.llmgine.bus.message.MessageId;
  * rights (it never waits for queue room: it is rejected at once when the queue is full). Marking
  * every event's context as finished would cost a write to its envelope from the worker on every
  * event, which measured at a fifth of the publish rate; so the rule for events is the scope's
- * life, not the handler's. Work through any context after its bus or session closed for good
- * throws {@link org.llmgine.bus.BusClosedException} or {@link org.llmgine.bus.SessionClosedException}.
+ * life, not the handler's. After its bus or session closed for good (work that outlived the close
+ * timeout), a context's publish returns {@code Rejected(BUS_CLOSED | SESSION_CLOSED)} and its
+ * execute {@code Unavailable}, as for any caller; only {@code schedule} throws
+ * ({@link org.llmgine.bus.BusClosedException}, {@link org.llmgine.bus.SessionClosedException}).
  * Reading the envelope stays allowed.
  */
 public interface MessageContext {
@@ -150,6 +152,18 @@ public interface MessageContext {
     ScheduledEvent schedule(Event event, Duration delay);
 
     /**
+     * Schedules an event in this message's scope with a priority and headers of its own (added to
+     * this message's).
+     *
+     * @param event the event
+     * @param delay from now, on the bus's clock; not negative
+     * @param options the priority and extra headers it is published with
+     * @return its handle
+     * @throws IllegalStateException if this is a command's context and its handler already returned
+     */
+    ScheduledEvent schedule(Event event, Duration delay, PublishOptions options);
+
+    /**
      * Executes a command in this message's scope, with this message's headers, and waits for its
      * result.
      *
@@ -193,4 +207,16 @@ public interface MessageContext {
      * @throws IllegalStateException if this is a command's context and its handler already returned
      */
     <R> CommandHandle<R> executeAsync(Command<R> command);
+
+    /**
+     * Starts a command in this message's scope with options (headers added to this message's; a
+     * timeout stops it with {@code TimedOut}) without waiting for it.
+     *
+     * @param command the command
+     * @param options headers, timeout, priority
+     * @param <R> the result type
+     * @return a handle on the result
+     * @throws IllegalStateException if this is a command's context and its handler already returned
+     */
+    <R> CommandHandle<R> executeAsync(Command<R> command, ExecuteOptions options);
 }

@@ -181,8 +181,13 @@ abstract sealed class AbstractScope implements MessageScope permits DefaultMessa
 
     @Override
     public final ScheduledEvent schedule(Event event, Duration delay) {
+        return schedule(event, delay, PublishOptions.defaults());
+    }
+
+    @Override
+    public final ScheduledEvent schedule(Event event, Duration delay, PublishOptions options) {
         Checks.notNegative("delay", delay);
-        return schedule(event, bus().config().clock().instant().plus(delay), PublishOptions.defaults());
+        return schedule(event, bus().config().clock().instant().plus(delay), options);
     }
 
     @Override

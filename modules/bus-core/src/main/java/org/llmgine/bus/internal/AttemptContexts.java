@@ -95,6 +95,11 @@ final class AttemptContexts {
         }
 
         @Override
+        public ScheduledEvent schedule(Event event, Duration delay, PublishOptions options) {
+            return original.schedule(event, delay, options);
+        }
+
+        @Override
         public <R> CommandResult<R> execute(Command<R> command) {
             return original.execute(command);
         }
@@ -112,6 +117,11 @@ final class AttemptContexts {
         @Override
         public <R> CommandHandle<R> executeAsync(Command<R> command) {
             return original.executeAsync(command);
+        }
+
+        @Override
+        public <R> CommandHandle<R> executeAsync(Command<R> command, ExecuteOptions options) {
+            return original.executeAsync(command, options);
         }
 
         @Override

@@ -184,7 +184,7 @@ final class CommandRun extends Binding implements CommandContext, MessageView, R
                 // approval wait return normally): a cancelled command's handler must not begin.
                 throw new java.util.concurrent.CancellationException("the run was stopped while it awaited approval");
             }
-            result = refused != null ? refused : middleware.length == 0 ? invokeHandler() : new Step(0).proceed();
+            result = refused != null ? refused : middleware.length == 0 ? invokeHandler(this) : new Step(0, this).proceed();
             if (result == null) {
                 result = CommandResult.failure(new FailureCause.HandlerThrew(new NullPointerException(
                         "a command middleware returned null for " + command.getClass().getName()
@@ -218,11 +218,11 @@ final class CommandRun extends Binding implements CommandContext, MessageView, R
         }
     }
 
-    private CommandResult<Object> invokeHandler() throws Exception {
+    private CommandResult<Object> invokeHandler(CommandContext context) throws Exception {
         INVOCATIONS.getAndAdd(this, 1);
         @SuppressWarnings("unchecked") // the entry was found by the command's exact class
         Command<Object> typed = (Command<Object>) command;
-        Object value = entry.handler.handle(typed, this);
+        Object value = entry.handler.handle(typed, context);
         if (value != null) {
             return CommandResult.success(value);
         }
@@ -424,8 +424,13 @@ final class CommandRun extends Binding implements CommandContext, MessageView, R
 
     @Override
     public ScheduledEvent schedule(Event event, Duration delay) {
+        return schedule(event, delay, PublishOptions.defaults());
+    }
+
+    @Override
+    public ScheduledEvent schedule(Event event, Duration delay, PublishOptions options) {
         ContextWork.checkLive(handlerReturned, this, "schedule");
-        return ContextWork.schedule(lane, headers, event, delay);
+        return ContextWork.schedule(lane, headers, event, delay, options);
     }
 
     @Override
@@ -446,8 +451,13 @@ final class CommandRun extends Binding implements CommandContext, MessageView, R
 
     @Override
     public <R> CommandHandle<R> executeAsync(Command<R> next) {
+        return executeAsync(next, ExecuteOptions.defaults());
+    }
+
+    @Override
+    public <R> CommandHandle<R> executeAsync(Command<R> next, ExecuteOptions options) {
         ContextWork.checkLive(handlerReturned, this, "executeAsync");
-        return ContextWork.executeAsync(lane, this, headers, next);
+        return ContextWork.executeAsync(lane, this, headers, next, options);
     }
 
     @Override
@@ -459,19 +469,27 @@ final class CommandRun extends Binding implements CommandContext, MessageView, R
     /** One step of the command middleware chain; a new step per level, so a middleware may proceed twice. */
     private final class Step implements CommandChain<Object> {
         private final int index;
+        private final CommandContext context;
 
-        Step(int index) {
+        Step(int index, CommandContext context) {
             this.index = index;
+            this.context = context;
         }
 
         @Override
         public CommandResult<Object> proceed() throws Exception {
+            return proceed(context);
+        }
+
+        @Override
+        public CommandResult<Object> proceed(CommandContext next) throws Exception {
+            java.util.Objects.requireNonNull(next, "context");
             if (index == middleware.length) {
-                return invokeHandler();
+                return invokeHandler(next);
             }
             @SuppressWarnings("unchecked") // the chain is typed by the command's own result type
             Command<Object> typed = (Command<Object>) command;
-            CommandResult<Object> result = middleware[index].handle(typed, CommandRun.this, new Step(index + 1));
+            CommandResult<Object> result = middleware[index].handle(typed, next, new Step(index + 1, next));
             if (result == null) {
                 return CommandResult.failure(new FailureCause.HandlerThrew(new NullPointerException("command middleware "
                         + middleware[index].getClass().getName() + " returned null for " + command.getClass().getName()

@@ -169,9 +169,17 @@ final class Commands {
             long seq = ids.incrementAndGet();
             if (unavailable != null) {
                 refused.increment();
+                CommandResult<Object> result = CommandResult.failure(unavailable);
+                var id = new MessageId(bus.instanceId(), MessageId.Kind.COMMAND, seq);
+                if (observers.active) {
+                    // Observers see a refused execution like any other (started, then completed with
+                    // its failure); the counters keep it apart, in refused, not executed.
+                    var view = new NotRun(command, id, lane, options, bus.config().clock().instant(), bus.name());
+                    observers.commandStarted(view);
+                    observers.commandCompleted(view, 0L, result);
+                }
                 endCount(lane);
-                return new Known(new MessageId(bus.instanceId(), MessageId.Kind.COMMAND, seq),
-                        CommandResult.failure(unavailable));
+                return new Known(id, result);
             }
             executed.increment();
             Class<?> type = command.getClass();

@@ -36,30 +36,37 @@ final class ContextWork {
     static PublishOutcome publish(Lane lane, Binding origin, Headers own, Event event, PublishOptions options) {
         Objects.requireNonNull(event, "event");
         Objects.requireNonNull(options, "options");
-        lane.bus.checkWorkMayContinue(lane, "publish");
+        var refusal = lane.bus.workRefusal(lane);
+        if (refusal != null) {
+            return lane.bus.publisher().refused(lane, event, refusal, "cannot publish " + event.getClass().getName()
+                    + " through a context: " + (refusal == org.llmgine.bus.RejectionReason.BUS_CLOSED
+                            ? "bus '" + lane.bus.name() + "' is CLOSED" : "session '" + lane.sessionId + "' is closed"));
+        }
         return lane.bus.publisher().fromWork(lane, event, own.withAll(options.headers()), options.priority(), origin);
     }
 
-    static ScheduledEvent schedule(Lane lane, Headers own, Event event, Duration delay) {
+    static ScheduledEvent schedule(Lane lane, Headers own, Event event, Duration delay, PublishOptions options) {
         Objects.requireNonNull(event, "event");
         Checks.notNegative("delay", delay);
+        Objects.requireNonNull(options, "options");
         lane.bus.checkWorkMayContinue(lane, "schedule");
         return lane.bus.schedules().schedule(lane, event, lane.bus.config().clock().instant().plus(delay),
-                PublishOptions.ofHeaders(own));
+                new PublishOptions(own.withAll(options.headers()), options.priority()));
     }
 
     static <R> CommandResult<R> execute(Lane lane, Binding origin, Headers own, Command<R> command,
             ExecuteOptions options) {
         Objects.requireNonNull(command, "command");
         Objects.requireNonNull(options, "options");
-        lane.bus.checkWorkMayContinue(lane, "execute");
+        // a closed bus or session is refused by the command's admission, as Unavailable
         return lane.bus.commands().execute(lane, command, merge(own, options), origin, true);
     }
 
-    static <R> CommandHandle<R> executeAsync(Lane lane, Binding origin, Headers own, Command<R> command) {
+    static <R> CommandHandle<R> executeAsync(Lane lane, Binding origin, Headers own, Command<R> command,
+            ExecuteOptions options) {
         Objects.requireNonNull(command, "command");
-        lane.bus.checkWorkMayContinue(lane, "executeAsync");
-        return lane.bus.commands().start(lane, command, merge(own, ExecuteOptions.defaults()), origin, true);
+        Objects.requireNonNull(options, "options");
+        return lane.bus.commands().start(lane, command, merge(own, options), origin, true);
     }
 
     private static ExecuteOptions merge(Headers own, ExecuteOptions options) {

@@ -223,6 +223,16 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         return registeredHandlers.get();
     }
 
+    /** Tells whether the bus has observers. */
+    boolean observed() {
+        return observers.active;
+    }
+
+    /** Tells observers an event was accepted; called by its lane before the event can be taken. */
+    void observeAccepted(Delivery delivery, int queueSize) {
+        observers.accepted(delivery, queueSize);
+    }
+
     /** Tells observers about an event close handed back. */
     void observeReturned(Delivery delivery) {
         if (observers.active) {
@@ -394,6 +404,18 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     @Override
     public List<String> sessionIds() {
         return sessions.openIds();
+    }
+
+    /**
+     * Why work of a closed bus or session (which outlived their close timeouts) may not publish or
+     * execute more, or null if it may.
+     */
+    @Nullable RejectionReason workRefusal(Lane lane) {
+        if (state.get() == BusState.CLOSED) {
+            return RejectionReason.BUS_CLOSED;
+        }
+        SessionImpl session = lane.session;
+        return session != null && session.isClosed() ? RejectionReason.SESSION_CLOSED : null;
     }
 
     /** Work of a closed bus or session (which outlived their close timeouts) may not start more. */

@@ -183,7 +183,12 @@ sealed class Delivery extends FanOutCount implements EventContext, MessageView p
 
     @Override
     public ScheduledEvent schedule(Event next, Duration delay) {
-        return ContextWork.schedule(lane, headers(), next, delay);
+        return schedule(next, delay, PublishOptions.defaults());
+    }
+
+    @Override
+    public ScheduledEvent schedule(Event next, Duration delay, PublishOptions options) {
+        return ContextWork.schedule(lane, headers(), next, delay, options);
     }
 
     @Override
@@ -203,7 +208,12 @@ sealed class Delivery extends FanOutCount implements EventContext, MessageView p
 
     @Override
     public <R> CommandHandle<R> executeAsync(Command<R> command) {
-        return ContextWork.executeAsync(lane, lane.binding(), headers(), command);
+        return executeAsync(command, ExecuteOptions.defaults());
+    }
+
+    @Override
+    public <R> CommandHandle<R> executeAsync(Command<R> command, ExecuteOptions options) {
+        return ContextWork.executeAsync(lane, lane.binding(), headers(), command, options);
     }
 
     @Override

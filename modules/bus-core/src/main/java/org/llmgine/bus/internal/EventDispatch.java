@@ -74,9 +74,7 @@ final class EventDispatch {
         boolean cut = false;
         try {
             dispatched(delivery);
-            if (plan == null || plan.handlerCount == 0) {
-                unhandled(delivery);
-            } else {
+            if (plan != null) {
                 for (HandlerEntry[] group : plan.groups) {
                     if (group.length == 1) {
                         if (group[0].active) {
@@ -155,8 +153,7 @@ final class EventDispatch {
      */
     void fanOut(Lane lane, HandlerEntry[] group, Delivery[] run, int count) {
         for (int k = 0; k < count; k++) {
-            run[k].expect(group.length);
-            dispatched(run[k]);
+            run[k].expect(group.length); // dispatch is reported when its first handler starts it
         }
         int last = group.length - 1;
         Thread[] forks = new Thread[last];
@@ -206,6 +203,9 @@ final class EventDispatch {
         for (int k = 0; k < count; k++) {
             Delivery delivery = run[k];
             try {
+                if (observers.active && delivery.firstStart()) {
+                    dispatched(delivery);
+                }
                 if (bus.isCancelling()) {
                     delivery.cut();
                 } else if (entry.active) {
@@ -295,7 +295,7 @@ final class EventDispatch {
             if (middleware.length == 0) {
                 entry.handler.handle(delivery.event, delivery);
             } else {
-                new Step(delivery, entry, 0).proceed();
+                new Step(delivery, delivery, entry, 0).proceed();
             }
         } catch (Throwable t) {
             failure = t;
@@ -347,6 +347,13 @@ final class EventDispatch {
      * then the counts and the slot, then the waiter, so whoever is woken sees everything.
      */
     void settle(Delivery delivery, boolean cut, int invoked) {
+        if (!cut && invoked == 0) {
+            try {
+                unhandled(delivery); // no handler, all deregistered, or every condition declined it
+            } catch (Throwable t) {
+                busFailure(delivery, t);
+            }
+        }
         if (observers.active) {
             try {
                 if (cut) {
@@ -413,21 +420,29 @@ final class EventDispatch {
     /** One step of the event middleware chain; a new step per level, so a middleware may proceed twice. */
     private final class Step implements EventChain {
         private final Delivery delivery;
+        private final org.llmgine.bus.handler.EventContext context;
         private final HandlerEntry entry;
         private final int index;
 
-        Step(Delivery delivery, HandlerEntry entry, int index) {
+        Step(Delivery delivery, org.llmgine.bus.handler.EventContext context, HandlerEntry entry, int index) {
             this.delivery = delivery;
+            this.context = context;
             this.entry = entry;
             this.index = index;
         }
 
         @Override
         public void proceed() throws Exception {
+            proceed(context);
+        }
+
+        @Override
+        public void proceed(org.llmgine.bus.handler.EventContext next) throws Exception {
+            java.util.Objects.requireNonNull(next, "context");
             if (index == middleware.length) {
-                entry.handler.handle(delivery.event, delivery);
+                entry.handler.handle(delivery.event, next);
             } else {
-                middleware[index].handle(delivery.event, delivery, entry.info, new Step(delivery, entry, index + 1));
+                middleware[index].handle(delivery.event, next, entry.info, new Step(delivery, next, entry, index + 1));
             }
         }
     }

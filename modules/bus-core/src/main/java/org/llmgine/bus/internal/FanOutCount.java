@@ -6,14 +6,15 @@ import java.lang.invoke.VarHandle;
 /**
  * What a fan-out run counts of one delivery, packed into one int its handler threads update
  * atomically: how many of them have not finished with it yet (the one that takes that to zero
- * settles the delivery), how many skipped it (a registration closed meanwhile), and whether close
- * cut the run short. A superclass of {@link Delivery}, so the count lives in the envelope itself
+ * settles the delivery), whether one of them started it (for the dispatch time observers see), how
+ * many skipped it (a registration closed meanwhile), and whether close cut the run short. A superclass of {@link Delivery}, so the count lives in the envelope itself
  * and a run allocates nothing per event.
  */
 abstract sealed class FanOutCount extends Mailbox.Node permits Delivery {
 
     private static final VarHandle FAN_OUT;
-    private static final int REMAINING_MASK = 0xFFFF;
+    private static final int REMAINING_MASK = 0x7FFF;
+    private static final int STARTED = 1 << 15;
     private static final int SKIPPED_UNIT = 1 << 16;
     private static final int SKIPPED_MASK = 0x7FFF;
     private static final int CUT = 1 << 31;
@@ -53,6 +54,21 @@ abstract sealed class FanOutCount extends Mailbox.Node permits Delivery {
             seen = (int) FAN_OUT.getVolatile(this);
         } while ((seen & REMAINING_MASK) != 0 && !FAN_OUT.compareAndSet(this, seen, seen & ~REMAINING_MASK));
         return seen & REMAINING_MASK;
+    }
+
+    /**
+     * Records that a handler thread of the run is starting this delivery; true for the first one
+     * only (used only when observers watch, to report the dispatch once, when it really begins).
+     */
+    boolean firstStart() {
+        int seen;
+        do {
+            seen = (int) FAN_OUT.getVolatile(this);
+            if ((seen & STARTED) != 0) {
+                return false;
+            }
+        } while (!FAN_OUT.compareAndSet(this, seen, seen | STARTED));
+        return true;
     }
 
     /** Records that a handler of a fan-out run was skipped (its registration closed meanwhile). */

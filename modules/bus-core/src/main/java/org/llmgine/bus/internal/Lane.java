@@ -57,6 +57,8 @@ final class Lane extends ReadyQueue.Node {
     private final Mailbox mailbox;
     private final Admission admission;
     private final boolean evictable;
+    /** Whether the bus has observers: then onAccepted is called here, before a worker can take the event. */
+    private final boolean observed;
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state = IDLE;
     /**
@@ -84,6 +86,7 @@ final class Lane extends ReadyQueue.Node {
         this.mailbox = new Mailbox(bus.config().starvationLimit());
         this.admission = bus.admission();
         this.evictable = bus.evictions() != null;
+        this.observed = bus.observed();
     }
 
     /**
@@ -167,6 +170,11 @@ final class Lane extends ReadyQueue.Node {
             size = admission.tryAcquire(delivery);
             if (size == 0) {
                 return Admission.FULL;
+            }
+            if (observed) {
+                // Before the delivery is takeable, so no observer hears of its dispatch or end
+                // before its acceptance (callbacks are short and must not publish: documented).
+                bus.observeAccepted(delivery, size);
             }
             mailbox.add(delivery);
         } finally {

@@ -178,12 +178,8 @@ final class Publisher {
         } else {
             admission.accepted(size);
         }
-        if (observers.active) {
-            if (refusal != null) {
-                observers.rejected(type, lane.sessionId, refusal.reason());
-            } else {
-                observers.accepted(delivery, size);
-            }
+        if (refusal != null && observers.active) {
+            observers.rejected(type, lane.sessionId, refusal.reason()); // onAccepted came from the lane
         }
         if (victims != null) {
             for (Delivery victim : victims) {

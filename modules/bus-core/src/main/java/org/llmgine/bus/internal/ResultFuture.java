@@ -51,7 +51,11 @@ final class ResultFuture extends CompletableFuture<CommandResult<Object>> {
      */
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
-        return run != null && run.cancel("the command's future was cancelled");
+        if (run == null || !run.cancel("the command's future was cancelled")) {
+            return false;
+        }
+        join(); // Future's contract: done once cancel returned true (a withdrawn approval settles at once)
+        return true;
     }
 
     /**

@@ -81,7 +81,10 @@ final class Schedules {
 
     private ScheduledEntry track(StoredScheduledEvent record) {
         var entry = new ScheduledEntry(this, record);
-        entries.put(record.id(), entry);
+        ScheduledEntry known = entries.putIfAbsent(record.id(), entry);
+        if (known != null) {
+            return known; // scheduled while start() loaded the store: tracked once
+        }
         pending.incrementAndGet();
         if (!timer.schedule(entry) && entry.markStored()) {
             entries.remove(record.id(), entry);
@@ -194,8 +197,9 @@ final class Schedules {
         try {
             restored = new ArrayList<>(store.pending());
         } catch (Exception e) {
+            storeFailures.increment();
             LOG.log(Level.ERROR, "bus '" + bus.name() + "' could not load its pending scheduled events from " + store
-                    + "; they stay in the store", e);
+                    + "; they stay in the store (counted in stats().scheduled().storeFailures())", e);
             restored = new ArrayList<>();
         }
         restored.sort(Comparator.comparing(StoredScheduledEvent::dueAt));

@@ -263,8 +263,34 @@ final class SessionImpl extends AbstractScope implements Session {
                 // Own work cannot wait for a close that waits for it: it gets the report if there is one.
                 return closed.getNow(new SessionCloseReport(id, false, Duration.ZERO, 0, 0, 0, expired));
             }
-            return closed.join();
+            try {
+                return closed.get(CommandRun.saturatedNanos(timeout), java.util.concurrent.TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                return new SessionCloseReport(id, false, timeout, 0, 0, 0, expired); // the first close goes on
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new SessionCloseReport(id, false, Duration.ZERO, 0, 0, 0, expired);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException("a session's close report completed exceptionally", e);
+            }
         }
+        return closeClaimed(timeout, expired);
+    }
+
+    /**
+     * Begins the close of an idle session on the sweep's thread: the OPEN to CLOSING step, so that
+     * from this moment lookups no longer return it and a get-or-open waits for the close to finish
+     * and opens a fresh session (the rest of the close runs on a thread of its own,
+     * {@link #closeClaimed}).
+     *
+     * @return true if this call began the close
+     */
+    boolean claimExpiry() {
+        return STATE.compareAndSet(this, OPEN, CLOSING);
+    }
+
+    /** The close after the OPEN to CLOSING step, by whoever made that step. */
+    SessionCloseReport closeClaimed(Duration timeout, boolean expired) {
         long begin = bus.ticker().read();
         boolean drained = false;
         int approvalsCancelled = 0;
@@ -340,12 +366,16 @@ final class SessionImpl extends AbstractScope implements Session {
      * @return true if the session was open (a close already under way counts itself)
      */
     boolean closeWithBus() {
-        boolean wasOpen = STATE.compareAndSet(this, OPEN, CLOSED);
-        state = CLOSED;
+        if (!STATE.compareAndSet(this, OPEN, CLOSED)) {
+            // A close of its own is under way: it finishes (the bus retired its lane, so its drain
+            // ends) and completes its own report, with what it cancelled.
+            table.closeAll();
+            return false;
+        }
         table.closeAll();
         closed.complete(new SessionCloseReport(id, false, Duration.ZERO, 0, 0,
                 bus.schedules().list(id, false).size() + bus.schedules().storedAtStop(id), false));
-        return wasOpen;
+        return true;
     }
 
     @Override

@@ -91,7 +91,11 @@ final class SessionRegistry {
     }
 
     Optional<Session> find(String id) {
-        return Optional.ofNullable(usable(sessions.get(java.util.Objects.requireNonNull(id, "id"))));
+        SessionImpl session = usable(sessions.get(java.util.Objects.requireNonNull(id, "id")));
+        if (session != null) {
+            session.touch(); // a session someone looked up is in use: idle expiry leaves it
+        }
+        return Optional.ofNullable(session);
     }
 
     Session getOrOpen(String id) {
@@ -110,6 +114,7 @@ final class SessionRegistry {
                         existing.started.join(); // another thread is opening it: wait for its SessionStarted
                         continue; // the open may have failed (bus closed), or a close begun since
                     }
+                    existing.touch(); // in use: idle expiry leaves it
                     return existing;
                 }
                 if (Binding.relationTo(existing.lane()) != 0) {
@@ -205,10 +210,10 @@ final class SessionRegistry {
         @Override
         void run() {
             for (SessionImpl session : sessions.values()) {
-                if (session.idleSinceLastCheck(bus.config().clock(), idle)) {
+                if (session.idleSinceLastCheck(bus.config().clock(), idle) && session.claimExpiry()) {
                     try {
                         bus.threads().startTracked("expire-" + session.id(),
-                                () -> session.close(bus.config().closeTimeout(), true));
+                                () -> session.closeClaimed(bus.config().closeTimeout(), true));
                     } catch (Throwable t) {
                         LOG.log(Level.ERROR, "bus '" + bus.name() + "' could not start the close of idle session '"
                                 + session.id() + "'", t);

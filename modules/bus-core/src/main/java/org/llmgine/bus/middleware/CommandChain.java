@@ -1,5 +1,6 @@
 package org.llmgine.bus.middleware;
 
+import org.llmgine.bus.handler.CommandContext;
 import org.llmgine.bus.message.CommandResult;
 
 /**
@@ -8,7 +9,6 @@ import org.llmgine.bus.message.CommandResult;
  *
  * @param <R> the command's result type
  */
-@FunctionalInterface
 public interface CommandChain<R> {
 
     /**
@@ -18,4 +18,15 @@ public interface CommandChain<R> {
      * @throws Exception what the next middleware or the handler threw
      */
     CommandResult<R> proceed() throws Exception;
+
+    /**
+     * Runs the rest of the chain with another context for it: what a retry middleware does to tell
+     * the handler which attempt it is ({@code chain.proceed(context.withAttempt(n))}).
+     *
+     * @param context the context the next middleware and the handler receive; one of this command's
+     *     (this middleware's, or a {@code withAttempt} view of it)
+     * @return the result
+     * @throws Exception what the next middleware or the handler threw
+     */
+    CommandResult<R> proceed(CommandContext context) throws Exception;
 }

@@ -1,9 +1,10 @@
 package org.llmgine.bus.middleware;
 
+import org.llmgine.bus.handler.EventContext;
+
 /**
  * The rest of an event handler invocation's middleware chain, ending in the handler.
  */
-@FunctionalInterface
 public interface EventChain {
 
     /**
@@ -12,4 +13,13 @@ public interface EventChain {
      * @throws Exception what the next middleware or the handler threw
      */
     void proceed() throws Exception;
+
+    /**
+     * Runs the rest of the chain with another context for it, for example
+     * {@code chain.proceed(context.withAttempt(n))} in a retry middleware.
+     *
+     * @param context the context the next middleware and the handler receive; one of this event's
+     * @throws Exception what the next middleware or the handler threw
+     */
+    void proceed(EventContext context) throws Exception;
 }

@@ -18,11 +18,16 @@ import org.llmgine.bus.message.LifecycleEvent;
  * {@link MessageBus#stats()} of the bus passed to {@link #onAttach(MessageBus)}.
  *
  * <p>Callbacks about an accepted message carry a {@link MessageView} (type, id, session, priority,
- * headers, accepted-at, bus name): the bus's own envelope, so nothing is allocated per callback,
- * and nothing at all when no observer is installed. Callbacks that concern no single message take
+ * headers, accepted-at, bus name): the bus's own envelope, so no view is made per callback, and
+ * nothing at all is allocated when no observer is installed. Callbacks that concern no single message take
  * the bus. Every accepted event ends in exactly one of {@link #onDelivered}, {@link #onDropped},
  * {@link #onCancelled} and {@link #onReturned}, so an observer can keep the same books as
  * {@code stats()}.
+ *
+ * <p>For one event the callbacks come in order: {@code onAccepted} (called while the event's lane
+ * is locked, before any worker can take it), then {@code onDispatched}, {@code onHandlerCompleted}
+ * per handler, and one end state. So an observer may keep in-flight gauges or maps by id. An
+ * observer must not publish or execute on the bus from its callbacks.
  *
  * <p>Callbacks run on the bus's threads, inline: keep them short and never block. What an observer
  * throws is logged and ignored.
