@@ -11,7 +11,9 @@ import org.jspecify.annotations.NullMarked;
  *   <li>{@code org.llmgine.bus.handler}: handler interfaces, their contexts and registrations;</li>
  *   <li>{@code org.llmgine.bus.middleware}: command and event middleware, with logging and timing;</li>
  *   <li>{@code org.llmgine.bus.filter}: event filters applied before an event is queued;</li>
- *   <li>{@code org.llmgine.bus.spi}: the observer SPI through which metrics bindings watch a bus.</li>
+ *   <li>{@code org.llmgine.bus.spi}: what other modules plug in: the observer SPI (metrics, dead
+ *       letters), the lifecycle channel of module events, the write-through store shape and the
+ *       scheduled event store, the observable clock, and the bus factory service.</li>
  * </ul>
  * Everything in {@code org.llmgine.bus.internal} is implementation and is not exported; so is
  * {@code org.llmgine.bus.base}, the leaf helpers both use. The builder reaches the implementation

@@ -8,9 +8,9 @@ import org.llmgine.bus.message.MessageId;
 /**
  * What became of an event published with {@code publishAndWait}: one sealed outcome for every
  * exit, so a caller handles them in one exhaustive {@code switch} instead of a family of
- * exceptions. Only two things throw: {@link ErrorPolicy#PROPAGATE}, the explicit throwing variant
- * ({@link EventDeliveryException} when handlers failed), and a wait that would deadlock
- * ({@link WouldDeadlockException}).
+ * exceptions. Besides bad arguments and an interrupt of the waiting caller, only two things throw:
+ * {@link ErrorPolicy#PROPAGATE}, the explicit throwing variant ({@link EventDeliveryException} when
+ * handlers failed), and a wait that would deadlock ({@link WouldDeadlockException}).
  *
  * <pre>{@code
  * switch (session.publishAndWait(new AnswerReady(text), Duration.ofSeconds(5))) {

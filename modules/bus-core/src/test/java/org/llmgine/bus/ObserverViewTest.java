@@ -167,4 +167,82 @@ final class ObserverViewTest {
             assertTrue(recorder.accepted.stream().allMatch(v -> !v.acceptedAt().isAfter(Instant.now())));
         }
     }
+
+    /** Records, per event id, the callbacks in the order they came. */
+    static final class Sequencer implements BusObserver {
+        final java.util.concurrent.ConcurrentHashMap<MessageId, List<String>> byId = new java.util.concurrent.ConcurrentHashMap<>();
+        final List<String> commands = new CopyOnWriteArrayList<>();
+
+        private void add(MessageView view, String step) {
+            byId.computeIfAbsent(view.id(), k -> new CopyOnWriteArrayList<>()).add(step);
+        }
+
+        @Override
+        public void onAccepted(MessageView event, int queueSize) {
+            add(event, "accepted");
+        }
+
+        @Override
+        public void onDispatched(MessageView event, long lagNanos) {
+            add(event, "dispatched");
+        }
+
+        @Override
+        public void onHandlerCompleted(MessageView event, HandlerInfo handler, long durationNanos, Throwable failure) {
+            add(event, "handler");
+        }
+
+        @Override
+        public void onDelivered(MessageView event, int handlersInvoked, long processingNanos, long endToEndNanos,
+                int queueSize) {
+            add(event, "delivered:" + handlersInvoked + (processingNanos <= endToEndNanos ? "" : " processing>e2e"));
+        }
+
+        @Override
+        public void onCommandCompleted(MessageView command, long durationNanos, CommandResult<?> result) {
+            commands.add(command.id().kind() + " " + (result instanceof CommandResult.Failure<?> f
+                    ? f.cause().getClass().getSimpleName() : "ok"));
+        }
+    }
+
+    @Test
+    void callbacksOfOneEventComeInOrder_inSingleEventsAndFanOutRuns() throws Exception {
+        var sequencer = new Sequencer();
+        try (var bus = MessageBus.builder().name("ordered").addObserver(sequencer).start()) {
+            bus.subscribe(Ping.class, p -> { });
+            try (var session = bus.openSession("fan")) {
+                session.subscribe(Ping.class, p -> { });
+                session.subscribe(Ping.class, p -> { }); // with the bus-scope one: a group of three, a fan-out run
+                for (int i = 0; i < 2_000; i++) {
+                    bus.publish(new Ping(i));
+                    session.publish(new Ping(i));
+                }
+                assertTrue(bus.awaitIdle(Duration.ofSeconds(30)));
+            }
+        }
+        assertEquals(4_000, sequencer.byId.size());
+        sequencer.byId.forEach((id, steps) -> {
+            int handlers = steps.size() - 3;
+            var expected = new java.util.ArrayList<String>(List.of("accepted", "dispatched"));
+            for (int h = 0; h < handlers; h++) {
+                expected.add("handler");
+            }
+            expected.add("delivered:" + handlers);
+            assertEquals(expected, steps, "callbacks of " + id);
+            assertTrue(handlers == 1 || handlers == 3, id + ": " + steps);
+        });
+    }
+
+    @Test
+    void aRefusedExecution_reachesObservers_asStartedAndCompletedWithUnavailable() {
+        var sequencer = new Sequencer();
+        try (var bus = MessageBus.builder().name("refusing").addObserver(sequencer).build()) {
+            bus.registerCommand(Ask.class, (a, ctx) -> "never");
+            var failure = assertInstanceOf(CommandResult.Failure.class, bus.execute(new Ask("q")));
+            assertInstanceOf(org.llmgine.bus.message.FailureCause.Unavailable.class, failure.cause());
+            assertEquals(List.of("COMMAND Unavailable"), sequencer.commands);
+            assertEquals(0, bus.stats().commands().executed());
+            assertEquals(1, bus.stats().commands().refused());
+        }
+    }
 }

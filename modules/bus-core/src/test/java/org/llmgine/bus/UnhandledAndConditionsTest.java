@@ -65,6 +65,20 @@ final class UnhandledAndConditionsTest {
     }
 
     @Test
+    void anEventEveryConditionDeclined_countsAsUnhandled() throws Exception {
+        var unhandled = new CopyOnWriteArrayList<EventUnhandled>();
+        try (var bus = MessageBus.builder().name("all-declined").publishUnhandled(true).start()) {
+            bus.subscribe(Answer.class, HandlerOptions.named("long").<Answer>when(a -> a.text().length() > 3), a -> { });
+            bus.subscribe(EventUnhandled.class, unhandled::add);
+            bus.publishAndWait(new Answer("no"));
+            bus.publishAndWait(new Answer("a long one"));
+            assertTrue(bus.awaitIdle(Duration.ofSeconds(5)));
+            assertEquals(1, bus.stats().events().unhandled());
+            assertEquals(List.of(new Answer("no")), unhandled.stream().map(EventUnhandled::event).toList());
+        }
+    }
+
+    @Test
     void duplicateHandlerNames_areRejected_derivedNamesStayUnique() {
         try (var bus = MessageBus.builder().name("names").start(); var session = bus.openSession("s")) {
             bus.subscribe(Answer.class, HandlerOptions.named("audit"), a -> { });

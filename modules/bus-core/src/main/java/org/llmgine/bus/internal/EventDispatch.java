@@ -203,8 +203,16 @@ final class EventDispatch {
         for (int k = 0; k < count; k++) {
             Delivery delivery = run[k];
             try {
-                if (observers.active && delivery.firstStart()) {
-                    dispatched(delivery);
+                if (observers.active) {
+                    if (delivery.firstStart()) {
+                        try {
+                            dispatched(delivery);
+                        } finally {
+                            delivery.startReported();
+                        }
+                    } else {
+                        delivery.awaitStartReported();
+                    }
                 }
                 if (bus.isCancelling()) {
                     delivery.cut();

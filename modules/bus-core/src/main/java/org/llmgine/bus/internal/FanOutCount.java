@@ -16,7 +16,8 @@ abstract sealed class FanOutCount extends Mailbox.Node permits Delivery {
     private static final int REMAINING_MASK = 0x7FFF;
     private static final int STARTED = 1 << 15;
     private static final int SKIPPED_UNIT = 1 << 16;
-    private static final int SKIPPED_MASK = 0x7FFF;
+    private static final int SKIPPED_MASK = 0x3FFF;
+    private static final int REPORTED = 1 << 30;
     private static final int CUT = 1 << 31;
 
     static {
@@ -32,7 +33,7 @@ abstract sealed class FanOutCount extends Mailbox.Node permits Delivery {
 
     /**
      * Sets how many handler threads of a fan-out run will finish with this delivery (before they
-     * start; a group has far fewer than 32,768 handlers).
+     * start; a group has far fewer than 16,384 handlers, the most the skip count holds).
      */
     void expect(int handlers) {
         FAN_OUT.setRelease(this, handlers);
@@ -58,7 +59,8 @@ abstract sealed class FanOutCount extends Mailbox.Node permits Delivery {
 
     /**
      * Records that a handler thread of the run is starting this delivery; true for the first one
-     * only (used only when observers watch, to report the dispatch once, when it really begins).
+     * only, which then reports the dispatch and calls {@link #startReported()}. Used only when
+     * observers watch, so that the dispatch is reported once, when it really begins.
      */
     boolean firstStart() {
         int seen;
@@ -69,6 +71,21 @@ abstract sealed class FanOutCount extends Mailbox.Node permits Delivery {
             }
         } while (!FAN_OUT.compareAndSet(this, seen, seen | STARTED));
         return true;
+    }
+
+    /** Records that the first starter reported the dispatch. */
+    void startReported() {
+        FAN_OUT.getAndBitwiseOr(this, REPORTED);
+    }
+
+    /**
+     * Waits (spinning: the first starter is inside one short observer callback) until the dispatch
+     * was reported, so no handler's completion is reported before it.
+     */
+    void awaitStartReported() {
+        while (((int) FAN_OUT.getVolatile(this) & REPORTED) == 0) {
+            Thread.onSpinWait();
+        }
     }
 
     /** Records that a handler of a fan-out run was skipped (its registration closed meanwhile). */

@@ -10,8 +10,9 @@ import java.util.UUID;
  * {@linkplain #sequence() sequence number} that the bus counts up per kind from 1.
  *
  * <p>Ids of one bus increase in the order the bus accepted the messages (events are numbered under
- * their lane's lock, so within a session they follow the session's order); ids of buses built later
- * sort after those of buses built earlier, by the origin's millisecond timestamp. A message keeps its
+ * their lane's lock, so within a session they follow the session's order); ids of a bus built in a
+ * later millisecond (on its clock) sort after those of a bus built earlier; two buses built in the
+ * same millisecond are ordered by the origins' random bits. A message keeps its
  * id wherever it travels: in the handler's context, in observer callbacks, in stores and across a
  * bridge. The text form ({@link #toString()}, read back by {@link #parse(String)}) is
  * {@code <origin>/<e|c|s><sequence>}, for example

@@ -93,6 +93,37 @@ final class MiddlewareTest {
     }
 
     @Test
+    void aRetryMiddleware_tellsTheHandlerTheAttempt_andCommandCompletedCountsThem() throws Exception {
+        var attempts = new CopyOnWriteArrayList<Integer>();
+        var completed = new java.util.concurrent.CompletableFuture<org.llmgine.bus.message.CommandCompleted>();
+        CommandMiddleware retryOnce = new CommandMiddleware() {
+            @Override
+            public <R> CommandResult<R> handle(Command<R> command, CommandContext context, CommandChain<R> chain)
+                    throws Exception {
+                try {
+                    return chain.proceed(context.withAttempt(1));
+                } catch (IllegalStateException transientFailure) { // what the handler threw
+                    return chain.proceed(context.withAttempt(2));
+                }
+            }
+        };
+        try (var bus = MessageBus.builder().name("retrying").addCommandMiddleware(retryOnce).start()) {
+            bus.subscribe(org.llmgine.bus.message.CommandCompleted.class, completed::complete);
+            bus.registerCommand(Ask.class, (cmd, ctx) -> {
+                attempts.add(ctx.attempt());
+                if (ctx.attempt() == 1) {
+                    throw new IllegalStateException("transient");
+                }
+                return "on attempt " + ctx.attempt();
+            });
+
+            assertEquals("on attempt 2", bus.execute(new Ask("x")).orThrow());
+            assertEquals(List.of(1, 2), attempts);
+            assertEquals(2, completed.get(5, java.util.concurrent.TimeUnit.SECONDS).attempts());
+        }
+    }
+
+    @Test
     void eventMiddleware_wrapsEachHandlerInvocation_inOrder() throws Exception {
         List<String> log = new CopyOnWriteArrayList<>();
         EventMiddleware outer = (event, context, handler, chain) -> {
