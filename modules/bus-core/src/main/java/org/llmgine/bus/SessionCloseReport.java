@@ -12,12 +12,14 @@ import java.util.Objects;
  *     handlers only) or the wait was skipped because the close came from the session's own handler
  * @param waited how long the close waited for the session's work
  * @param approvalsCancelled pending approvals it cancelled
+ * @param commandsCancelled commands of the session still running when the drain timed out: they are
+ *     cancelled (interrupted, result {@code Cancelled}) rather than left running without a session
  * @param scheduledCancelled pending scheduled events it cancelled ({@link ScheduledOnSessionClose#CANCEL})
  * @param scheduledKept pending scheduled events it left to fire later ({@link ScheduledOnSessionClose#KEEP})
  * @param expired true if the bus closed it because it was idle longer than its idle timeout
  */
 public record SessionCloseReport(String sessionId, boolean drained, Duration waited, int approvalsCancelled,
-        int scheduledCancelled, int scheduledKept, boolean expired) {
+        int commandsCancelled, int scheduledCancelled, int scheduledKept, boolean expired) {
 
     /**
      * Validates the report.
@@ -26,6 +28,7 @@ public record SessionCloseReport(String sessionId, boolean drained, Duration wai
      * @param drained whether it drained
      * @param waited the wait
      * @param approvalsCancelled cancelled approvals
+     * @param commandsCancelled commands cancelled after the drain timed out
      * @param scheduledCancelled cancelled scheduled events
      * @param scheduledKept kept scheduled events
      * @param expired whether idle expiry closed it

@@ -346,13 +346,16 @@ final class SessionLookupTest {
             Thread first = Thread.ofVirtual().start(() -> firstReport.complete(session.close(WAIT)));
             awaitUntil("the first close to begin", () -> !session.isOpen());
             Thread second = Thread.ofVirtual().start(() -> {
-                SessionCloseReport report = session.close(Duration.ofMillis(1));
+                SessionCloseReport report = session.close(WAIT);
                 log.add("second returned");
                 secondReport.complete(report);
             });
             awaitParked(second);
             assertFalse(secondReport.isDone(), "the second close must wait for the first");
             assertFalse(firstReport.isDone());
+            SessionCloseReport impatient = session.close(Duration.ofMillis(1)); // waits its own timeout only
+            assertFalse(impatient.drained(), impatient.toString());
+            assertFalse(firstReport.isDone(), "the first close goes on");
 
             release.countDown();
             SessionCloseReport a = firstReport.get(WAIT.toSeconds(), TimeUnit.SECONDS);
@@ -382,7 +385,7 @@ final class SessionLookupTest {
 
             Session clean = bus.openSession("clean");
             SessionCloseReport cleanReport = clean.close(WAIT);
-            assertEquals(new SessionCloseReport("clean", true, cleanReport.waited(), 0, 0, 0, false), cleanReport);
+            assertEquals(new SessionCloseReport("clean", true, cleanReport.waited(), 0, 0, 0, 0, false), cleanReport);
 
             Session withApprovals = bus.openSession("approvals");
             var one = withApprovals.executeAsync(new Dangerous("one")).result();

@@ -265,13 +265,21 @@ final class SessionTest {
     }
 
     @Test
-    void workThatOutlivesItsSessionsCloseTimeout_cannotPublishIntoIt() throws Exception {
+    void workThatOutlivesItsSessionsCloseTimeout_isCancelled_andCannotPublishIntoIt() throws Exception {
         try (var impatient = MessageBus.builder().name("impatient").closeTimeout(Duration.ofMillis(10)).start()) {
             var release = new CountDownLatch(1);
             var outcome = new CompletableFuture<Object>();
             Session session = impatient.openSession("short-lived");
+            var interrupted = new CompletableFuture<Boolean>();
             session.registerCommand(End.class, (cmd, ctx) -> {
-                release.await();
+                while (true) { // a tool call that ignores interruption
+                    try {
+                        release.await();
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted.complete(ctx.isCancelled());
+                    }
+                }
                 try {
                     outcome.complete(ctx.publish(new Note("too late")));
                 } catch (RuntimeException e) {
@@ -281,12 +289,16 @@ final class SessionTest {
             });
             var result = session.executeAsync(new End()).result();
 
-            session.close(); // gives up waiting for the command after 10 ms
-            release.countDown();
+            SessionCloseReport report = session.close(Duration.ofMillis(10)); // gives up waiting after 10 ms
 
+            assertFalse(report.drained());
+            assertEquals(1, report.commandsCancelled(), "a command still running is cancelled, not left behind");
+            assertEquals(true, interrupted.get(5, TimeUnit.SECONDS), "interrupted, and its context says cancelled");
+            var failure = assertInstanceOf(CommandResult.Failure.class, result.get(5, TimeUnit.SECONDS));
+            assertInstanceOf(FailureCause.Cancelled.class, failure.cause());
+            release.countDown();
             var refused = assertInstanceOf(PublishOutcome.Rejected.class, outcome.get(5, TimeUnit.SECONDS));
             assertEquals(RejectionReason.SESSION_CLOSED, refused.reason());
-            assertEquals(true, result.get(5, TimeUnit.SECONDS).orThrow());
         }
     }
 }

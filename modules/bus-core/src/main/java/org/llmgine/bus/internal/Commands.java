@@ -109,6 +109,17 @@ final class Commands {
         return run != null && run.cancel(reason);
     }
 
+    /** Cancels every running command of a lane (its session's close timed out); returns how many. */
+    int cancelLane(Lane lane, String reason) {
+        int count = 0;
+        for (CommandRun run : runs.values()) {
+            if (run.lane == lane && run.cancel(reason)) {
+                count++;
+            }
+        }
+        return count;
+    }
+
     /**
      * Executes and waits, at most the options' timeout. The run's parent binding (what it works
      * for, in deadlock detection and slot holding) is {@code origin}, a context's, else the calling

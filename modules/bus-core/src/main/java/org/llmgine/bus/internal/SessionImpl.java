@@ -79,6 +79,8 @@ final class SessionImpl extends AbstractScope implements Session {
     private volatile int offersAtStart = -1;
     /** Idle expiry, timer thread only: the lane's offers at the last check, -1 before the first. */
     private int offersAtCheck = -1;
+    /** Set by the close's drain when it cancelled running commands after its timeout (closing thread only). */
+    private int commandsCancelled;
     /**
      * Idle expiry, timer thread only: the latest time the session is known to have been in use (its
      * open, or a check that found it used); it expires once the clock is an idle timeout past it.
@@ -261,15 +263,15 @@ final class SessionImpl extends AbstractScope implements Session {
         if (!STATE.compareAndSet(this, OPEN, CLOSING)) {
             if (closed.isDone() || Binding.relationTo(lane) != 0) {
                 // Own work cannot wait for a close that waits for it: it gets the report if there is one.
-                return closed.getNow(new SessionCloseReport(id, false, Duration.ZERO, 0, 0, 0, expired));
+                return closed.getNow(new SessionCloseReport(id, false, Duration.ZERO, 0, 0, 0, 0, expired));
             }
             try {
                 return closed.get(CommandRun.saturatedNanos(timeout), java.util.concurrent.TimeUnit.NANOSECONDS);
             } catch (java.util.concurrent.TimeoutException e) {
-                return new SessionCloseReport(id, false, timeout, 0, 0, 0, expired); // the first close goes on
+                return new SessionCloseReport(id, false, timeout, 0, 0, 0, 0, expired); // the first close goes on
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return new SessionCloseReport(id, false, Duration.ZERO, 0, 0, 0, expired);
+                return new SessionCloseReport(id, false, Duration.ZERO, 0, 0, 0, 0, expired);
             } catch (java.util.concurrent.ExecutionException e) {
                 throw new IllegalStateException("a session's close report completed exceptionally", e);
             }
@@ -311,7 +313,7 @@ final class SessionImpl extends AbstractScope implements Session {
             table.closeAll();
             state = CLOSED;
             var report = new SessionCloseReport(id, drained, Duration.ofNanos(bus.ticker().read() - begin),
-                    approvalsCancelled, scheduledCancelled, scheduledKept, expired);
+                    approvalsCancelled, commandsCancelled, scheduledCancelled, scheduledKept, expired);
             try {
                 // SessionEnded is queued before the id is free and before other closes get the report,
                 // so whoever sees the close finished (a waiting close or get-or-open, the counters)
@@ -346,9 +348,14 @@ final class SessionImpl extends AbstractScope implements Session {
         }
         boolean commands = (relation & Binding.RUNS_COMMAND) == 0;
         try {
-            if (!lane.awaitIdle(timeout.toNanos(), commands)) {
+            if (!lane.awaitIdle(CommandRun.saturatedNanos(timeout), commands)) {
                 LOG.log(Level.WARNING, () -> "session '" + id + "' of bus '" + bus.name() + "' still had events or commands after "
-                        + timeout + "; they will reach bus-scope handlers only");
+                        + timeout + "; its commands still running are cancelled, its events will reach bus-scope"
+                        + " handlers only");
+                if (commands) {
+                    commandsCancelled = bus.commands().cancelLane(lane, "session '" + id + "' closed after waiting "
+                            + timeout + " for the command");
+                }
                 return false;
             }
             return true;
@@ -373,7 +380,7 @@ final class SessionImpl extends AbstractScope implements Session {
             return false;
         }
         table.closeAll();
-        closed.complete(new SessionCloseReport(id, false, Duration.ZERO, 0, 0,
+        closed.complete(new SessionCloseReport(id, false, Duration.ZERO, 0, 0, 0,
                 bus.schedules().list(id, false).size() + bus.schedules().storedAtStop(id), false));
         return true;
     }
