@@ -50,7 +50,7 @@ final class ObserverTest {
         }
 
         @Override
-        public void onPublished(MessageBus bus, Class<? extends Event> type, @Nullable String sessionId) {
+        public void onPublished(org.llmgine.bus.spi.EventOffer offer) {
             count("published");
         }
 
@@ -60,7 +60,7 @@ final class ObserverTest {
         }
 
         @Override
-        public void onFiltered(MessageBus bus, Class<? extends Event> type, @Nullable String sessionId, String filter) {
+        public void onFiltered(org.llmgine.bus.spi.EventOffer offer, String filter) {
             count("filtered");
         }
 
@@ -127,7 +127,7 @@ final class ObserverTest {
     void aThrowingObserver_neverBreaksTheBusOrReachesTheCaller() throws Exception {
         BusObserver broken = new BusObserver() {
             @Override
-            public void onPublished(MessageBus bus, Class<? extends Event> type, @Nullable String sessionId) {
+            public void onPublished(org.llmgine.bus.spi.EventOffer offer) {
                 throw new IllegalStateException("observer bug");
             }
 

@@ -245,4 +245,39 @@ final class ObserverViewTest {
             assertEquals(1, bus.stats().commands().refused());
         }
     }
+
+    @Test
+    void eventsRefusedBeforeAcceptance_areReportedWithTheirSessionHeadersAndPriority() throws Exception {
+        var offers = new CopyOnWriteArrayList<String>();
+        BusObserver observer = new BusObserver() {
+            @Override
+            public void onFiltered(org.llmgine.bus.spi.EventOffer offer, String filter) {
+                offers.add("filtered by " + filter + ": " + describe(offer));
+            }
+
+            @Override
+            public void onRejected(org.llmgine.bus.spi.EventOffer offer, RejectionReason reason) {
+                offers.add(reason + ": " + describe(offer));
+            }
+
+            private String describe(org.llmgine.bus.spi.EventOffer offer) {
+                return offer.type().getSimpleName() + "@" + offer.sessionId() + " " + offer.headers().asMap() + " p"
+                        + offer.priority() + " on " + offer.bus().name();
+            }
+        };
+        var bus = MessageBus.builder().name("offers").addObserver(observer)
+                .addFilter(org.llmgine.bus.filter.Filters.excludeTypes(Noise.class)).start();
+        var session = bus.openSession("chat");
+        session.publish(new Noise(), PublishOptions.defaults().withHeader("trace", "t-1").withPriority(10));
+        session.close();
+        session.publish(new Ping(1), PublishOptions.defaults().withHeader("trace", "t-2"));
+        bus.close();
+
+        assertEquals(2, offers.size(), offers.toString());
+        assertTrue(offers.get(0).startsWith("filtered by ") && offers.get(0).endsWith(": Noise@chat {trace=t-1} p10 on offers"),
+                offers.get(0));
+        assertEquals("SESSION_CLOSED: Ping@chat {trace=t-2} p50 on offers", offers.get(1));
+    }
+
+    record Noise() implements Event {}
 }

@@ -137,7 +137,8 @@ abstract sealed class AbstractScope implements MessageScope permits DefaultMessa
         Objects.requireNonNull(options, "options");
         var refused = refusal();
         if (refused != null) {
-            return bus().publisher().refused(lane(), event, refused, "cannot publish " + event.getClass().getName()
+            return bus().publisher().refused(lane(), event, options.headers(), options.priority(), refused,
+                    "cannot publish " + event.getClass().getName()
                     + ": " + closedError("publish").getMessage());
         }
         return bus().publisher().fromCaller(lane(), event, options);
@@ -167,7 +168,8 @@ abstract sealed class AbstractScope implements MessageScope permits DefaultMessa
             throws InterruptedException {
         var refused = refusal();
         if (refused != null) {
-            return new DeliveryOutcome.NotAccepted(bus().publisher().refused(lane(), event, refused,
+            return new DeliveryOutcome.NotAccepted(bus().publisher().refused(lane(), event, options.headers(),
+                    options.priority(), refused,
                     "cannot publishAndWait " + event.getClass().getName() + ": "
                             + closedError("publishAndWait").getMessage()));
         }

@@ -38,7 +38,8 @@ final class ContextWork {
         Objects.requireNonNull(options, "options");
         var refusal = lane.bus.workRefusal(lane);
         if (refusal != null) {
-            return lane.bus.publisher().refused(lane, event, refusal, "cannot publish " + event.getClass().getName()
+            return lane.bus.publisher().refused(lane, event, own.withAll(options.headers()), options.priority(), refusal,
+                    "cannot publish " + event.getClass().getName()
                     + " through a context: " + (refusal == org.llmgine.bus.RejectionReason.BUS_CLOSED
                             ? "bus '" + lane.bus.name() + "' is CLOSED" : "session '" + lane.sessionId + "' is closed"));
         }

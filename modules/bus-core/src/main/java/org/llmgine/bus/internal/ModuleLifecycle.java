@@ -32,7 +32,8 @@ final class ModuleLifecycle implements LifecyclePublisher {
         Objects.requireNonNull(headers, "headers");
         Lane lane = bus.laneOf(sessionId);
         if (bus.state() == org.llmgine.bus.BusState.CLOSED) {
-            return bus.publisher().refused(lane, event, RejectionReason.BUS_CLOSED,
+            return bus.publisher().refused(lane, event, headers, org.llmgine.bus.handler.Priority.NORMAL,
+                    RejectionReason.BUS_CLOSED,
                     "cannot publish " + event.getClass().getName() + ": bus '" + bus.name() + "' is CLOSED");
         }
         return bus.publisher().lifecycle(lane, event, headers);

@@ -13,6 +13,7 @@ import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.message.Event;
 import org.llmgine.bus.message.LifecycleEvent;
 import org.llmgine.bus.spi.BusObserver;
+import org.llmgine.bus.spi.EventOffer;
 import org.llmgine.bus.spi.MessageView;
 
 /**
@@ -59,8 +60,13 @@ final class Observers {
         each("onClose", o -> o.onClose(bus, report));
     }
 
-    void published(Class<? extends Event> type, @Nullable String sessionId) {
-        each("onPublished", o -> o.onPublished(bus, type, sessionId));
+    /** The offer every pre-acceptance callback of one publish shares (made only when observers are active). */
+    EventOffer offer(Event event, @Nullable String sessionId, org.llmgine.bus.message.Headers headers, int priority) {
+        return new EventOffer(bus, event, sessionId, headers, priority);
+    }
+
+    void published(EventOffer offer) {
+        each("onPublished", o -> o.onPublished(offer));
     }
 
     void accepted(MessageView event, int queueSize) {
@@ -70,12 +76,12 @@ final class Observers {
         }
     }
 
-    void rejected(Class<? extends Event> type, @Nullable String sessionId, RejectionReason reason) {
-        each("onRejected", o -> o.onRejected(bus, type, sessionId, reason));
+    void rejected(EventOffer offer, RejectionReason reason) {
+        each("onRejected", o -> o.onRejected(offer, reason));
     }
 
-    void filtered(Class<? extends Event> type, @Nullable String sessionId, String filter) {
-        each("onFiltered", o -> o.onFiltered(bus, type, sessionId, filter));
+    void filtered(EventOffer offer, String filter) {
+        each("onFiltered", o -> o.onFiltered(offer, filter));
     }
 
     void dispatched(MessageView event, long lagNanos) {

@@ -26,6 +26,7 @@ import org.llmgine.bus.message.EventDropped;
 import org.llmgine.bus.message.Headers;
 import org.llmgine.bus.message.LifecycleEvent;
 import org.llmgine.bus.message.MessageId;
+import org.llmgine.bus.spi.EventOffer;
 
 /**
  * The publish path of one bus: the published count, filters, ADAPTIVE pacing, the envelope, the
@@ -96,14 +97,16 @@ final class Publisher {
      * A publish into a scope that is closed (or closing, for outside callers): counted as published
      * and rejected like any refusal, so closing is reported the same way whatever the timing.
      */
-    PublishOutcome refused(Lane lane, Event event, RejectionReason reason, String detail) {
+    PublishOutcome refused(Lane lane, Event event, Headers headers, int priority, RejectionReason reason,
+            String detail) {
         published.increment();
-        if (observers.active) {
-            observers.published(event.getClass(), lane.sessionId);
+        EventOffer offer = observers.active ? observers.offer(event, lane.sessionId, headers, priority) : null;
+        if (offer != null) {
+            observers.published(offer);
         }
         admission.countRejected();
-        if (observers.active) {
-            observers.rejected(event.getClass(), lane.sessionId, reason);
+        if (offer != null) {
+            observers.rejected(offer, reason);
         }
         return new PublishOutcome.Rejected(reason, detail);
     }
@@ -148,11 +151,13 @@ final class Publisher {
             @Nullable Waiter waiter, @Nullable Binding origin) {
         published.increment();
         Class<? extends Event> type = event.getClass();
+        EventOffer offer = null;
         if (observers.active) {
-            observers.published(type, lane.sessionId);
+            offer = observers.offer(event, lane.sessionId, headers, priority);
+            observers.published(offer);
         }
         if (filters.length > 0 && (source != Admission.FROM_BUS || config.filterLifecycleEvents())) {
-            PublishOutcome declined = applyFilters(lane, event, headers);
+            PublishOutcome declined = applyFilters(lane, event, headers, offer);
             if (declined != null) {
                 return declined;
             }
@@ -179,7 +184,7 @@ final class Publisher {
             admission.accepted(size);
         }
         if (refusal != null && observers.active) {
-            observers.rejected(type, lane.sessionId, refusal.reason()); // onAccepted came from the lane
+            observers.rejected(java.util.Objects.requireNonNull(offer), refusal.reason()); // onAccepted: the lane
         }
         if (victims != null) {
             for (Delivery victim : victims) {
@@ -279,7 +284,7 @@ final class Publisher {
         }
     }
 
-    private @Nullable PublishOutcome applyFilters(Lane lane, Event event, Headers headers) {
+    private @Nullable PublishOutcome applyFilters(Lane lane, Event event, Headers headers, @Nullable EventOffer offer) {
         for (EventFilter filter : filters) {
             boolean accepted;
             try {
@@ -292,14 +297,14 @@ final class Publisher {
                 LOG.log(Level.WARNING, detail, e);
                 admission.countRejected();
                 if (observers.active) {
-                    observers.rejected(event.getClass(), lane.sessionId, RejectionReason.FILTER_FAILED);
+                    observers.rejected(java.util.Objects.requireNonNull(offer), RejectionReason.FILTER_FAILED);
                 }
                 return new PublishOutcome.Rejected(RejectionReason.FILTER_FAILED, detail);
             }
             if (!accepted) {
                 filtered.increment();
                 if (observers.active) {
-                    observers.filtered(event.getClass(), lane.sessionId, filter.name());
+                    observers.filtered(java.util.Objects.requireNonNull(offer), filter.name());
                 }
                 return new PublishOutcome.Filtered(filter.name());
             }
@@ -311,7 +316,8 @@ final class Publisher {
     DeliveryOutcome andWait(Lane lane, Event event, PublishOptions options, long timeoutNanos, @Nullable Duration timeout)
             throws InterruptedException {
         if (bus.state() == BusState.NEW) {
-            return new DeliveryOutcome.NotAccepted(refused(lane, event, RejectionReason.BUS_NOT_STARTED,
+            return new DeliveryOutcome.NotAccepted(refused(lane, event, options.headers(), options.priority(),
+                    RejectionReason.BUS_NOT_STARTED,
                     "publishAndWait on bus '" + bus.name() + "', which is not started: nothing would deliver the"
                             + " event; call start() first"));
         }

@@ -55,11 +55,9 @@ public interface BusObserver {
     /**
      * An event was offered to {@code publish} (before filters); it has no id yet.
      *
-     * @param bus the bus
-     * @param eventType the event's class
-     * @param sessionId its session, or null for the bus scope
+     * @param offer the event with its session, headers and priority
      */
-    default void onPublished(MessageBus bus, Class<? extends Event> eventType, @Nullable String sessionId) {
+    default void onPublished(EventOffer offer) {
     }
 
     /**
@@ -74,25 +72,19 @@ public interface BusObserver {
     /**
      * An event was rejected.
      *
-     * @param bus the bus
-     * @param eventType the event's class
-     * @param sessionId its session, or null
+     * @param offer the event with its session, headers and priority
      * @param reason why
      */
-    default void onRejected(MessageBus bus, Class<? extends Event> eventType, @Nullable String sessionId,
-            RejectionReason reason) {
+    default void onRejected(EventOffer offer, RejectionReason reason) {
     }
 
     /**
      * An event was declined by a filter.
      *
-     * @param bus the bus
-     * @param eventType the event's class
-     * @param sessionId its session, or null
+     * @param offer the event with its session, headers and priority
      * @param filter the filter's name
      */
-    default void onFiltered(MessageBus bus, Class<? extends Event> eventType, @Nullable String sessionId,
-            String filter) {
+    default void onFiltered(EventOffer offer, String filter) {
     }
 
     /**
