@@ -296,4 +296,41 @@ final class ContextRightsTest {
             assertInstanceOf(DeliveryOutcome.Delivered.class, bOutcome.get(2 * WAIT_SECONDS, TimeUnit.SECONDS));
         }
     }
+
+    record AwaitOwn() implements Event {}
+
+    record CallBack() implements Command<String> {}
+
+    @Test
+    void aHandlerAwaitingItsAsyncCommand_whileTheCommandWaitsOnTheHandlersSession_failsFast() throws Exception {
+        var outcome = new CompletableFuture<Object>();
+        var handlerThread = new CompletableFuture<Thread>();
+        try (var bus = MessageBus.builder().name("await-own").start(); var session = bus.openSession("A")) {
+            session.registerCommand(CallBack.class, (cmd, ctx) -> {
+                Thread waiting = handlerThread.get(WAIT_SECONDS, TimeUnit.SECONDS);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+                while (waiting.getState() != Thread.State.WAITING && waiting.getState() != Thread.State.TIMED_WAITING
+                        && System.nanoTime() < deadline) {
+                    Thread.onSpinWait(); // until the handler is inside its await
+                }
+                try {
+                    session.publishAndWait(new Extra("from the command"));
+                    return "no deadlock detected";
+                } catch (WouldDeadlockException e) {
+                    return "refused: " + e.getMessage();
+                }
+            });
+            session.registerEventHandler(AwaitOwn.class, (event, ctx) -> {
+                var handle = ctx.executeAsync(new CallBack());
+                handlerThread.complete(Thread.currentThread());
+                capture(outcome, () -> handle.await(Duration.ofSeconds(WAIT_SECONDS)).orThrow());
+            });
+
+            session.publish(new AwaitOwn());
+
+            Object result = outcome.get(WAIT_SECONDS * 2, TimeUnit.SECONDS);
+            assertTrue(String.valueOf(result).startsWith("refused: "), String.valueOf(result));
+            assertTrue(String.valueOf(result).contains("session"), String.valueOf(result));
+        }
+    }
 }

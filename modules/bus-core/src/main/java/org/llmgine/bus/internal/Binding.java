@@ -74,7 +74,8 @@ class Binding {
     /** As {@link #relationTo(Lane)}, for the work of {@code from} (a context's binding) on any thread. */
     static int relationOf(@Nullable Binding from, Lane lane) {
         int relation = 0;
-        for (Binding b = from; b != null; b = b.parent) {
+        int depth = 0;
+        for (Binding b = from; b != null && depth < MAX_DEPTH; b = b.parent(), depth++) {
             if (b.lane == lane) {
                 relation |= b.command ? RUNS_COMMAND : HANDLES_EVENTS;
             }
@@ -98,7 +99,8 @@ class Binding {
 
     /** As {@link #holdsSlot}, for the work of {@code from} (a context's binding) on any thread. */
     static boolean holdsSlotOf(@Nullable Binding from, DefaultMessageBus bus) {
-        for (Binding b = from; b != null; b = b.parent) {
+        int depth = 0;
+        for (Binding b = from; b != null && depth < MAX_DEPTH; b = b.parent(), depth++) {
             if (b.bus == bus && !b.command) {
                 return true;
             }
@@ -108,7 +110,8 @@ class Binding {
 
     /** Tells whether the current thread does work of {@code bus}, directly or for a waiting caller. */
     static boolean currentlyWithin(DefaultMessageBus bus) {
-        for (Binding b = CURRENT.get(); b != null; b = b.parent) {
+        int depth = 0;
+        for (Binding b = CURRENT.get(); b != null && depth < MAX_DEPTH; b = b.parent(), depth++) {
             if (b.bus == bus) {
                 return true;
             }
@@ -116,10 +119,17 @@ class Binding {
         return false;
     }
 
-    /** The parent binding: the binding of the caller waiting for this one, or null. */
+    /**
+     * The binding of the work waiting for this one, or null: the caller that executed and waits for a
+     * command run, or (for a run started with {@code executeAsync}, which has no caller) whoever
+     * awaits its handle right now ({@link CommandRun}).
+     */
     @Nullable Binding parent() {
         return parent;
     }
+
+    /** How far the chain is followed: chains are short; a longer one can only be a wait cycle. */
+    static final int MAX_DEPTH = 64;
 
     /** Tells whether this binding runs a command (else it handles its lane's events). */
     boolean isCommand() {

@@ -92,6 +92,8 @@ final class CommandRun extends Binding implements CommandContext, MessageView, R
     /** Set while the run's thread awaits an approval decision: a stopper then lets it complete the future. */
     private volatile boolean awaitingApproval;
     private volatile @Nullable Thread thread;
+    /** Who awaits this run's handle now (a run started with executeAsync has no parent of its own). */
+    private volatile @Nullable Binding awaitedBy;
     /** Set once the middleware chain and handler returned: the context refuses further work. */
     private volatile boolean handlerReturned;
     /**
@@ -320,6 +322,29 @@ final class CommandRun extends Binding implements CommandContext, MessageView, R
     private CommandResult<Object> stoppedResult() {
         return java.util.Objects.requireNonNull((CommandResult<Object>) STOPPED.getVolatile(this),
                 "a run is ABANDONED only after its stopper set the failure");
+    }
+
+    @Override
+    @Nullable Binding parent() {
+        Binding caller = super.parent();
+        return caller != null ? caller : awaitedBy;
+    }
+
+    /**
+     * Marks the current thread's work as waiting for this run's result (its handle is awaited), so
+     * deadlock detection and slot holding see the run as that work's; returns what to restore.
+     */
+    @Nullable Binding awaitedFrom(@Nullable Binding waiter) {
+        Binding before = awaitedBy;
+        if (super.parent() == null && waiter != null && waiter != this) {
+            awaitedBy = waiter;
+        }
+        return before;
+    }
+
+    /** Ends an {@link #awaitedFrom} wait. */
+    void awaitEnded(@Nullable Binding before) {
+        awaitedBy = before;
     }
 
     /** Records an attempt a retry decorator reported through {@code withAttempt}. */

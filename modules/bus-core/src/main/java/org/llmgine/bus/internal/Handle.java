@@ -54,10 +54,15 @@ final class Handle<R> implements CommandHandle<R> {
     @Override
     @SuppressWarnings("unchecked")
     public CommandResult<R> await() throws InterruptedException {
+        Binding before = run == null ? null : run.awaitedFrom(Binding.current());
         try {
             return (CommandResult<R>) (CommandResult<?>) future.get();
         } catch (ExecutionException e) {
             throw new IllegalStateException("command future completed exceptionally, which the bus never does", e);
+        } finally {
+            if (run != null) {
+                run.awaitEnded(before);
+            }
         }
     }
 
@@ -66,6 +71,7 @@ final class Handle<R> implements CommandHandle<R> {
     public CommandResult<R> await(Duration timeout) throws InterruptedException {
         Checks.notNegative("timeout", timeout);
         long nanos = CommandRun.saturatedNanos(timeout); // a timeout beyond ~292 years waits forever
+        Binding before = run == null ? null : run.awaitedFrom(Binding.current());
         try {
             return (CommandResult<R>) (CommandResult<?>) (nanos == Long.MAX_VALUE ? future.get()
                     : future.get(nanos, TimeUnit.NANOSECONDS));
@@ -76,6 +82,10 @@ final class Handle<R> implements CommandHandle<R> {
             return (CommandResult<R>) (CommandResult<?>) future.join();
         } catch (ExecutionException e) {
             throw new IllegalStateException("command future completed exceptionally, which the bus never does", e);
+        } finally {
+            if (run != null) {
+                run.awaitEnded(before);
+            }
         }
     }
 

@@ -107,7 +107,8 @@ final class WaitGraph {
     /** The lanes whose event handling the waiter's work holds up. */
     private static List<Lane> blockedBy(@Nullable Binding waiter) {
         List<Lane> blocked = List.of();
-        for (Binding b = waiter; b != null; b = b.parent()) {
+        int depth = 0;
+        for (Binding b = waiter; b != null && depth < Binding.MAX_DEPTH; b = b.parent(), depth++) {
             if (!b.isCommand()) {
                 if (blocked.isEmpty()) {
                     blocked = new ArrayList<>(2);
