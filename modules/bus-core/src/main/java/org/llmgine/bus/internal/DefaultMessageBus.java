@@ -10,7 +10,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
@@ -45,11 +44,8 @@ import org.llmgine.bus.spi.LifecyclePublisher;
  * {@link LaneRunner}'s and {@link EventDispatch}'s, statistics {@link StatsSnapshot}'s, and the close
  * procedure {@link Shutdown}'s.
  *
- * <p>Concurrency: {@code state} moves NEW -> RUNNING by compare-and-set in {@code start} (the
- * workers start only after the CAS succeeded), and to CLOSING and CLOSED in {@code close}, which
- * only one thread runs: {@code closeLock} serializes {@code start} and {@code close} calls so that
- * concurrent closers all return the first report; it is held for the whole close (which may
- * wait), and it is a ReentrantLock so a virtual thread waiting on it does not pin its carrier.
+ * <p>Concurrency: the state machine (NEW, RUNNING, CLOSING, CLOSED, one closer) is
+ * {@link BusLifecycle}'s; the workers start only after its NEW to RUNNING step succeeded.
  * Counters are {@link LongAdder}s and atomics, written from many threads without a lock.
  */
 public final class DefaultMessageBus extends AbstractScope implements MessageBus {
@@ -86,12 +82,9 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     private final ConcurrentHashMap<String, Lane> detached = new ConcurrentHashMap<>();
     private static final int DETACHED_KEPT = 64;
 
-    private final AtomicReference<BusState> state = new AtomicReference<>(BusState.NEW);
-    private volatile boolean cancelling;
-    private final ReentrantLock closeLock = new ReentrantLock();
+    private final BusLifecycle runState = new BusLifecycle();
     /** Serializes writers of every session's handler table (see {@link ScopeTable}). */
     private final ReentrantLock sessionTablesLock = new ReentrantLock();
-    private @Nullable CloseReport closeReport;
 
     /** Creates a bus in state NEW; {@link DefaultBusFactory} calls it for {@code MessageBus.builder()}. */
     DefaultMessageBus(BusConfig config) {
@@ -204,7 +197,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     }
 
     boolean isCancelling() {
-        return cancelling;
+        return runState.isCancelling();
     }
 
     long nextRegistrationSeq() {
@@ -291,28 +284,22 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
 
     @Override
     public BusState state() {
-        return state.get();
+        return runState.state();
     }
 
-    /** Starts under {@code closeLock}, so a concurrent close runs entirely before or after it. */
+    /** Starts under the lifecycle's close lock, so a concurrent close runs entirely before or after it. */
     @Override
     public MessageBus start() {
-        closeLock.lock();
-        try {
-            if (state.compareAndSet(BusState.NEW, BusState.RUNNING)) {
-                workers.start();
-                schedules.start(threads);
-                sessions.startExpiry(schedules.timer());
-                LOG.log(Level.DEBUG, () -> "bus '" + name() + "' started");
-                return this;
-            }
-        } finally {
-            closeLock.unlock();
+        boolean running = runState.start(() -> {
+            workers.start();
+            schedules.start(threads);
+            sessions.startExpiry(schedules.timer());
+            LOG.log(Level.DEBUG, () -> "bus '" + name() + "' started");
+        });
+        if (!running) {
+            throw closedError("start");
         }
-        if (state.get() == BusState.RUNNING) {
-            return this;
-        }
-        throw closedError("start");
+        return this;
     }
 
     /**
@@ -336,9 +323,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
      * from its own in-flight work (a context, or a bus thread calling the API).
      */
     private boolean admits(boolean fromWork) {
-        BusState current = state.get();
-        return current == BusState.NEW || current == BusState.RUNNING
-                || (current == BusState.CLOSING && (fromWork || Binding.currentlyWithin(this)));
+        return runState.admits(fromWork, !fromWork && Binding.currentlyWithin(this));
     }
 
     @Override
@@ -355,7 +340,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
 
     @Override
     RuntimeException closedError(String action) {
-        return new BusClosedException("cannot " + action + ": bus '" + name() + "' is " + state.get());
+        return new BusClosedException("cannot " + action + ": bus '" + name() + "' is " + runState.state());
     }
 
     /**
@@ -364,11 +349,11 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
      * @return null if admitted, else why not (the scope does not run commands now)
      */
     @Nullable FailureCause admitCommand(Lane lane, boolean fromWork) {
-        BusState now = state.get();
+        BusState now = runState.state();
         if (now == BusState.NEW) {
             return new FailureCause.Unavailable("bus '" + name() + "'", "NEW (not started; call start() first)");
         }
-        if (cancelling || !admits(fromWork)) {
+        if (runState.isCancelling() || !admits(fromWork)) {
             return new FailureCause.Unavailable("bus '" + name() + "'", now.name());
         }
         SessionImpl session = lane.session;
@@ -411,7 +396,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
      * execute more, or null if it may.
      */
     @Nullable RejectionReason workRefusal(Lane lane) {
-        if (state.get() == BusState.CLOSED) {
+        if (runState.state() == BusState.CLOSED) {
             return RejectionReason.BUS_CLOSED;
         }
         SessionImpl session = lane.session;
@@ -420,7 +405,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
 
     /** Work of a closed bus or session (which outlived their close timeouts) may not start more. */
     void checkWorkMayContinue(Lane lane, String action) {
-        if (state.get() == BusState.CLOSED) {
+        if (runState.state() == BusState.CLOSED) {
             throw closedError(action);
         }
         SessionImpl session = lane.session;
@@ -537,24 +522,18 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
             throw new WouldDeadlockException("close of bus '" + name() + "' from one of its own handlers or commands"
                     + " would wait for itself; close it from outside the bus");
         }
-        closeLock.lock();
-        try {
-            if (closeReport == null) {
-                CloseReport report = shutdown.run(timeout, state.getAndSet(BusState.CLOSING));
-                closeReport = report;
-                if (observers.active) {
-                    observers.closed(report);
-                }
+        return runState.close(before -> {
+            CloseReport report = shutdown.run(timeout, before);
+            if (observers.active) {
+                observers.closed(report);
             }
-            return closeReport;
-        } finally {
-            closeLock.unlock();
-        }
+            return report;
+        });
     }
 
     /** Cancels what still runs at close: workers stop before their next event, handlers are interrupted. */
     void cancel() {
-        cancelling = true;
+        runState.cancel();
         threads.interruptAll();
         threads.cancelCommands();
     }
@@ -564,11 +543,11 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         threads.endCommands();
         sessions.closeAll();
         table.closeAll();
-        state.set(BusState.CLOSED);
+        runState.closed();
     }
 
     @Override
     public String toString() {
-        return "MessageBus[" + name() + ", " + state.get() + ", " + instanceId + "]";
+        return "MessageBus[" + name() + ", " + runState.state() + ", " + instanceId + "]";
     }
 }
