@@ -120,6 +120,18 @@ public interface MessageContext {
     Optional<Instant> deadline();
 
     /**
+     * Waits {@code duration} on the bus's clock: what a retry decorator does between attempts. The
+     * wait is a task of the bus's timer, so with an injected {@link org.llmgine.bus.spi.ObservableClock}
+     * a test advances the clock instead of sleeping; on the system clock it is a real-time wait.
+     * Cancelling the work (or the bus's close) interrupts it.
+     *
+     * @param duration how long, not negative; zero returns at once
+     * @throws InterruptedException if the thread is interrupted while waiting, or the bus is closing
+     *     (its timer no longer runs)
+     */
+    void sleep(Duration duration) throws InterruptedException;
+
+    /**
      * Publishes an event in this message's scope (its session, or the bus scope), with this
      * message's headers and the default priority.
      *

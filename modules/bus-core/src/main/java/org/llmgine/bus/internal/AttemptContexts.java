@@ -80,6 +80,11 @@ final class AttemptContexts {
         }
 
         @Override
+        public void sleep(Duration duration) throws InterruptedException {
+            original.sleep(duration);
+        }
+
+        @Override
         public PublishOutcome publish(Event event) {
             return original.publish(event);
         }

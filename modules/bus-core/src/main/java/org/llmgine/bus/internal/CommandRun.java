@@ -193,7 +193,8 @@ final class CommandRun extends Binding implements CommandContext, MessageView, R
                                 + "; return chain.proceed() or a CommandResult")));
             }
         } catch (Throwable t) {
-            if (bus.isCancelling()) {
+            if (bus.isCancelling() || (t instanceof InterruptedException
+                    && bus.state() != org.llmgine.bus.BusState.RUNNING)) {
                 result = CommandResult.failure(new FailureCause.Cancelled("bus '" + bus.name()
                         + "' closed while command " + command.getClass().getSimpleName() + " (id=" + messageId()
                         + ") ran"));
@@ -434,6 +435,11 @@ final class CommandRun extends Binding implements CommandContext, MessageView, R
     @Override
     public Optional<Instant> deadline() {
         return Optional.ofNullable(deadline);
+    }
+
+    @Override
+    public void sleep(Duration duration) throws InterruptedException {
+        ContextWork.sleep(bus, duration);
     }
 
     @Override

@@ -33,6 +33,51 @@ final class ContextWork {
         }
     }
 
+    /** Waits on the bus's timer (see {@code MessageContext.sleep}). */
+    static void sleep(DefaultMessageBus bus, Duration duration) throws InterruptedException {
+        Checks.notNegative("duration", duration);
+        if (duration.isZero()) {
+            return;
+        }
+        java.time.Instant due;
+        try {
+            due = bus.config().clock().instant().plus(duration);
+        } catch (ArithmeticException | java.time.DateTimeException e) {
+            due = java.time.Instant.MAX;
+        }
+        var task = new Sleep(due);
+        Timer timer = bus.schedules().timer();
+        if (!timer.schedule(task)) {
+            throw new InterruptedException("bus '" + bus.name() + "' is closing: its timer no longer runs");
+        }
+        try {
+            task.woken.get();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
+            throw new InterruptedException("bus '" + bus.name() + "' closed while a handler slept");
+        } finally {
+            timer.remove(task);
+        }
+    }
+
+    /** A sleeping handler's timer task: completes its future when due; the bus's close cancels it. */
+    static final class Sleep extends Timer.Task {
+        final java.util.concurrent.CompletableFuture<Void> woken = new java.util.concurrent.CompletableFuture<>();
+
+        Sleep(java.time.Instant due) {
+            super(due);
+        }
+
+        @Override
+        void run() {
+            woken.complete(null);
+        }
+
+        /** The timer stopped (the bus is closing): the sleeper wakes with an InterruptedException. */
+        void cancel() {
+            woken.cancel(false);
+        }
+    }
+
     static PublishOutcome publish(Lane lane, Binding origin, Headers own, Event event, PublishOptions options) {
         Objects.requireNonNull(event, "event");
         Objects.requireNonNull(options, "options");

@@ -172,6 +172,11 @@ sealed class Delivery extends FanOutCount implements EventContext, MessageView p
     }
 
     @Override
+    public void sleep(Duration duration) throws InterruptedException {
+        ContextWork.sleep(lane.bus, duration);
+    }
+
+    @Override
     public PublishOutcome publish(Event next) {
         return publish(next, PublishOptions.defaults());
     }

@@ -226,7 +226,9 @@ final class Schedules {
     int stop(Duration grace) {
         int count = 0;
         for (Timer.Task task : timer.stop(grace)) {
-            if (task instanceof ScheduledEntry entry && entry.markStored()) {
+            if (task instanceof ContextWork.Sleep sleep) {
+                sleep.cancel(); // a handler sleeping on the bus's clock wakes now, interrupted
+            } else if (task instanceof ScheduledEntry entry && entry.markStored()) {
                 entries.remove(entry.id(), entry);
                 pending.decrementAndGet();
                 count++;
