@@ -139,7 +139,9 @@ public interface MessageContext {
      * @return whether the event was accepted
      * @throws IllegalStateException if this is a command's context and its handler already returned
      */
-    PublishOutcome publish(Event event);
+    default PublishOutcome publish(Event event) {
+        return publish(event, PublishOptions.defaults());
+    }
 
     /**
      * Publishes an event in this message's scope with a priority and headers of its own (added to
@@ -161,7 +163,9 @@ public interface MessageContext {
      * @return its handle
      * @throws IllegalStateException if this is a command's context and its handler already returned
      */
-    ScheduledEvent schedule(Event event, Duration delay);
+    default ScheduledEvent schedule(Event event, Duration delay) {
+        return schedule(event, delay, PublishOptions.defaults());
+    }
 
     /**
      * Schedules an event in this message's scope with a priority and headers of its own (added to
@@ -184,7 +188,9 @@ public interface MessageContext {
      * @return the result, never null
      * @throws IllegalStateException if this is a command's context and its handler already returned
      */
-    <R> CommandResult<R> execute(Command<R> command);
+    default <R> CommandResult<R> execute(Command<R> command) {
+        return execute(command, ExecuteOptions.defaults());
+    }
 
     /**
      * Executes a command in this message's scope and waits at most {@code timeout}; see
@@ -196,7 +202,9 @@ public interface MessageContext {
      * @return the result, never null
      * @throws IllegalStateException if this is a command's context and its handler already returned
      */
-    <R> CommandResult<R> execute(Command<R> command, Duration timeout);
+    default <R> CommandResult<R> execute(Command<R> command, Duration timeout) {
+        return execute(command, ExecuteOptions.defaults().withTimeout(timeout));
+    }
 
     /**
      * Executes a command in this message's scope with options (headers added to this message's).
@@ -218,7 +226,9 @@ public interface MessageContext {
      * @return a handle on the result
      * @throws IllegalStateException if this is a command's context and its handler already returned
      */
-    <R> CommandHandle<R> executeAsync(Command<R> command);
+    default <R> CommandHandle<R> executeAsync(Command<R> command) {
+        return executeAsync(command, ExecuteOptions.defaults());
+    }
 
     /**
      * Starts a command in this message's scope with options (headers added to this message's; a

@@ -85,18 +85,8 @@ final class AttemptContexts {
         }
 
         @Override
-        public PublishOutcome publish(Event event) {
-            return original.publish(event);
-        }
-
-        @Override
         public PublishOutcome publish(Event event, PublishOptions options) {
             return original.publish(event, options);
-        }
-
-        @Override
-        public ScheduledEvent schedule(Event event, Duration delay) {
-            return original.schedule(event, delay);
         }
 
         @Override
@@ -105,23 +95,8 @@ final class AttemptContexts {
         }
 
         @Override
-        public <R> CommandResult<R> execute(Command<R> command) {
-            return original.execute(command);
-        }
-
-        @Override
-        public <R> CommandResult<R> execute(Command<R> command, Duration timeout) {
-            return original.execute(command, timeout);
-        }
-
-        @Override
         public <R> CommandResult<R> execute(Command<R> command, ExecuteOptions options) {
             return original.execute(command, options);
-        }
-
-        @Override
-        public <R> CommandHandle<R> executeAsync(Command<R> command) {
-            return original.executeAsync(command);
         }
 
         @Override

@@ -443,19 +443,9 @@ final class CommandRun extends Binding implements CommandContext, MessageView, R
     }
 
     @Override
-    public PublishOutcome publish(Event event) {
-        return publish(event, PublishOptions.defaults());
-    }
-
-    @Override
     public PublishOutcome publish(Event event, PublishOptions options) {
         ContextWork.checkLive(handlerReturned, this, "publish");
         return ContextWork.publish(lane, this, headers, event, options);
-    }
-
-    @Override
-    public ScheduledEvent schedule(Event event, Duration delay) {
-        return schedule(event, delay, PublishOptions.defaults());
     }
 
     @Override
@@ -465,24 +455,9 @@ final class CommandRun extends Binding implements CommandContext, MessageView, R
     }
 
     @Override
-    public <R> CommandResult<R> execute(Command<R> next) {
-        return execute(next, ExecuteOptions.defaults());
-    }
-
-    @Override
-    public <R> CommandResult<R> execute(Command<R> next, Duration timeout) {
-        return execute(next, ExecuteOptions.defaults().withTimeout(timeout));
-    }
-
-    @Override
     public <R> CommandResult<R> execute(Command<R> next, ExecuteOptions options) {
         ContextWork.checkLive(handlerReturned, this, "execute");
         return ContextWork.execute(lane, this, headers, next, options);
-    }
-
-    @Override
-    public <R> CommandHandle<R> executeAsync(Command<R> next) {
-        return executeAsync(next, ExecuteOptions.defaults());
     }
 
     @Override

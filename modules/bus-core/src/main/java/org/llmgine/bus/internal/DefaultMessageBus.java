@@ -291,6 +291,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     @Override
     public MessageBus start() {
         boolean running = runState.start(() -> {
+            publisher.started();
             workers.start();
             schedules.start(threads);
             sessions.startExpiry(schedules.timer());

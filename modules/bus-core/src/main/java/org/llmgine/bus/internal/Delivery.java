@@ -177,18 +177,8 @@ sealed class Delivery extends FanOutCount implements EventContext, MessageView p
     }
 
     @Override
-    public PublishOutcome publish(Event next) {
-        return publish(next, PublishOptions.defaults());
-    }
-
-    @Override
     public PublishOutcome publish(Event next, PublishOptions options) {
         return ContextWork.publish(lane, lane.binding(), headers(), next, options);
-    }
-
-    @Override
-    public ScheduledEvent schedule(Event next, Duration delay) {
-        return schedule(next, delay, PublishOptions.defaults());
     }
 
     @Override
@@ -197,23 +187,8 @@ sealed class Delivery extends FanOutCount implements EventContext, MessageView p
     }
 
     @Override
-    public <R> CommandResult<R> execute(Command<R> command) {
-        return execute(command, ExecuteOptions.defaults());
-    }
-
-    @Override
-    public <R> CommandResult<R> execute(Command<R> command, Duration timeout) {
-        return execute(command, ExecuteOptions.defaults().withTimeout(timeout));
-    }
-
-    @Override
     public <R> CommandResult<R> execute(Command<R> command, ExecuteOptions options) {
         return ContextWork.execute(lane, lane.binding(), headers(), command, options);
-    }
-
-    @Override
-    public <R> CommandHandle<R> executeAsync(Command<R> command) {
-        return executeAsync(command, ExecuteOptions.defaults());
     }
 
     @Override

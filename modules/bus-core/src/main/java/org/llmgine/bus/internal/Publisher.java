@@ -58,6 +58,8 @@ final class Publisher {
     private final LongAdder lifecycleRejected = new LongAdder();
     private final AtomicBoolean lifecycleLossLogged = new AtomicBoolean();
     private final LongAdder throttled = new LongAdder();
+    /** Set once by start: until then an accepted event arms the never-started warning (one field read per publish). */
+    private volatile boolean started;
 
     Publisher(DefaultMessageBus bus, BusConfig config, Observers observers, EventFilter[] filters) {
         this.bus = bus;
@@ -70,6 +72,11 @@ final class Publisher {
         this.publishWaitNanos = config.overflowStrategy() == OverflowStrategy.BLOCK ? config.publishTimeout().toNanos() : 0L;
         this.adaptive = config.overflowStrategy() == OverflowStrategy.ADAPTIVE;
         this.adaptiveMaxNanos = config.adaptiveMaxDelay().toNanos();
+    }
+
+    /** The bus started: events no longer wait for it. */
+    void started() {
+        started = true;
     }
 
     long published() {
@@ -194,7 +201,7 @@ final class Publisher {
         if (refusal != null) {
             return refusal;
         }
-        if (bus.state() == BusState.NEW) {
+        if (!started) {
             bus.unstarted().eventWaiting();
         }
         return new PublishOutcome.Accepted(bus.instanceId(), delivery.id);

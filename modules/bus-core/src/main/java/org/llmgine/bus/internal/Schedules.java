@@ -145,7 +145,7 @@ final class Schedules {
             stored.decrement(); // no longer left to another instance: it fires here
         }
         fired.increment();
-        PublishOutcome outcome = bus.publisher().due(laneFor(entry.sessionId()), entry.event(), entry.headers(),
+        PublishOutcome outcome = bus.publisher().due(bus.laneOf(entry.sessionId()), entry.event(), entry.headers(),
                 entry.priority());
         if (outcome instanceof PublishOutcome.Rejected refusal) {
             rejected.increment();
@@ -215,11 +215,6 @@ final class Schedules {
             LOG.log(Level.DEBUG, () -> "bus '" + bus.name() + "' restored " + n + " scheduled events");
         }
         timer.start(threads);
-    }
-
-    /** The lane a due event of {@code sessionId} goes to now (see {@link DefaultMessageBus#laneOf}). */
-    private Lane laneFor(@Nullable String sessionId) {
-        return bus.laneOf(sessionId);
     }
 
     /** Stops the timer (waiting up to {@code grace} for a due event being published); returns how many stay in the store. */

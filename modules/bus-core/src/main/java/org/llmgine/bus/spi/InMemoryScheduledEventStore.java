@@ -16,7 +16,7 @@ import org.llmgine.bus.message.MessageId;
  * dropped without close) and a new bus built with the same store, in the same process. Every bus
  * has one by default.
  *
- * <p>Concurrency: one ReentrantLock guards the map (not {@code synchronized}, which would pin a
+ * <p>Concurrency: one ReentrantLock guards the map (not a monitor lock, which would pin a
  * virtual thread's carrier while it waits).
  */
 public final class InMemoryScheduledEventStore implements ScheduledEventStore {
