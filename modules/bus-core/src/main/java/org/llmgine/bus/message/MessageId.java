@@ -15,7 +15,7 @@ import java.util.UUID;
  * same millisecond are ordered by the origins' random bits. A message keeps its
  * id wherever it travels: in the handler's context, in observer callbacks, in stores and across a
  * bridge. The text form ({@link #toString()}, read back by {@link #parse(String)}) is
- * {@code <origin>/<e|c|s><sequence>}, for example
+ * {@code <origin>/<e|c|s|d><sequence>}, for example
  * {@code 0193a1c2-7d4e-7b2a-9f10-4c8e2d1a5b67/e42}.
  *
  * @param origin the id of the bus instance that created the message
@@ -31,7 +31,9 @@ public record MessageId(UUID origin, Kind kind, long sequence) implements Compar
         /** A command execution, numbered when it starts. */
         COMMAND('c'),
         /** A scheduled event's entry, numbered when it is scheduled (the event gets its own id when it fires). */
-        SCHEDULED('s');
+        SCHEDULED('s'),
+        /** A dead letter queue's entry, numbered by its queue (the message keeps its own id). */
+        DEAD_LETTER('d');
 
         private final char letter;
 
@@ -46,7 +48,7 @@ public record MessageId(UUID origin, Kind kind, long sequence) implements Compar
                 }
             }
             throw new IllegalArgumentException("message id '" + text + "' has kind '" + letter
-                    + "'; expected e (event), c (command) or s (scheduled)");
+                    + "'; expected e (event), c (command), s (scheduled) or d (dead letter)");
         }
     }
 
@@ -77,7 +79,7 @@ public record MessageId(UUID origin, Kind kind, long sequence) implements Compar
         Objects.requireNonNull(text, "text");
         int slash = text.indexOf('/');
         if (slash <= 0 || slash >= text.length() - 2) {
-            throw new IllegalArgumentException("message id '" + text + "' is not of the form <uuid>/<e|c|s><number>");
+            throw new IllegalArgumentException("message id '" + text + "' is not of the form <uuid>/<e|c|s|d><number>");
         }
         UUID origin;
         try {
@@ -128,7 +130,7 @@ public record MessageId(UUID origin, Kind kind, long sequence) implements Compar
     }
 
     /**
-     * Returns the text form, {@code <origin>/<e|c|s><sequence>}.
+     * Returns the text form, {@code <origin>/<e|c|s|d><sequence>}.
      *
      * @return the text form
      */

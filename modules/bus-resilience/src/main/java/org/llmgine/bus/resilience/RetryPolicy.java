@@ -41,6 +41,7 @@ public final class RetryPolicy {
     private final boolean jitter;
     private final @Nullable Duration maxTotalDuration;
     private final Predicate<FailureCause> retryOn;
+    private final Predicate<FailureCause> abortOn;
     private final Function<FailureCause, Optional<Duration>> delayFromCause;
 
     private RetryPolicy(Builder b) {
@@ -51,6 +52,7 @@ public final class RetryPolicy {
         this.jitter = b.jitter;
         this.maxTotalDuration = b.maxTotalDuration;
         this.retryOn = b.retryOn;
+        this.abortOn = b.abortOn;
         this.delayFromCause = b.delayFromCause;
     }
 
@@ -150,13 +152,43 @@ public final class RetryPolicy {
     }
 
     /**
-     * Tells whether a failure is worth another attempt, by the policy's predicate.
+     * Matches a handler that threw one of {@code types} (or a subclass), for {@code retryOn} and
+     * {@code abortOn}: {@code retryOn(RetryPolicy.thrown(IOException.class))}.
+     *
+     * @param types the exception classes (subclasses of Throwable)
+     * @return a predicate over failure causes
+     */
+    public static Predicate<FailureCause> thrown(Class<?>... types) {
+        Class<?>[] copy = types.clone();
+        for (Class<?> type : copy) {
+            Objects.requireNonNull(type, "an exception type is null");
+            if (!Throwable.class.isAssignableFrom(type)) {
+                throw new IllegalArgumentException("thrown(...) takes exception classes, but " + type.getName()
+                        + " is not a Throwable");
+            }
+        }
+        return cause -> {
+            if (cause instanceof FailureCause.HandlerThrew threw) {
+                for (Class<?> type : copy) {
+                    if (type.isInstance(threw.error())) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        };
+    }
+
+    /**
+     * Tells whether a failure is worth another attempt: the retry predicate holds and the abort
+     * predicate does not.
      *
      * @param cause the failure
      * @return true to retry (attempts and total time permitting)
      */
     public boolean retries(FailureCause cause) {
-        return retryOn.test(Objects.requireNonNull(cause, "cause"));
+        Objects.requireNonNull(cause, "cause");
+        return !abortOn.test(cause) && retryOn.test(cause);
     }
 
     /**
@@ -188,6 +220,7 @@ public final class RetryPolicy {
         private boolean jitter = true;
         private @Nullable Duration maxTotalDuration;
         private Predicate<FailureCause> retryOn = RetryPolicy::transientByDefault;
+        private Predicate<FailureCause> abortOn = cause -> false;
         private Function<FailureCause, Optional<Duration>> delayFromCause = RetryPolicy::retryAfterByDefault;
 
         private Builder() {
@@ -273,14 +306,25 @@ public final class RetryPolicy {
         }
 
         /**
-         * Sets which failures are retried (default {@link RetryPolicy#transientByDefault}); an abort
-         * predicate is its negation ({@code retryOn(c -> !isFatal(c))}).
+         * Sets which failures are retried (default {@link RetryPolicy#transientByDefault}).
          *
          * @param retryOn true for failures worth another attempt
          * @return this builder
          */
         public Builder retryOn(Predicate<FailureCause> retryOn) {
             this.retryOn = Objects.requireNonNull(retryOn, "retryOn");
+            return this;
+        }
+
+        /**
+         * Sets which failures end the retries at once even where {@code retryOn} holds, for example
+         * {@code abortOn(RetryPolicy.thrown(AuthenticationException.class))} (default: none).
+         *
+         * @param abortOn true for failures never worth another attempt
+         * @return this builder
+         */
+        public Builder abortOn(Predicate<FailureCause> abortOn) {
+            this.abortOn = Objects.requireNonNull(abortOn, "abortOn");
             return this;
         }
 

@@ -34,8 +34,9 @@ final class RetryTest {
     private volatile Thread runThread;
 
     private MessageBus bus(RetryPolicy policy, int failures) {
-        var bus = MessageBus.builder().name("retrying").clock(clock)
-                .addCommandMiddleware(Retry.of(policy).withClock(clock).forType(AskModel.class)).start();
+        var resilience = ResiliencePolicy.builder().clock(clock)
+                .commands(AskModel.class, Pipeline.builder().clock(clock).retry(policy).build()).build();
+        var bus = resilience.installOn(MessageBus.builder().name("retrying").clock(clock)).start();
         var count = new AtomicInteger();
         bus.registerCommand(AskModel.class, (cmd, ctx) -> {
             runThread = Thread.currentThread();
@@ -133,19 +134,21 @@ final class RetryTest {
     void aRateLimitsRetryAfter_isHonoured_overTheBackoff() throws Exception {
         var policy = RetryPolicy.builder().initialDelay(Duration.ofMillis(10)).jitter(false).build();
         var answered429 = new AtomicInteger();
-        // inside the retry: answers 429 once, the way a provider client's middleware would
-        var provider = new org.llmgine.bus.middleware.CommandMiddleware() {
+        // inside the retry: answers 429 once, the way a provider client's decorator would
+        Decorator provider = new Decorator() {
             @Override
-            public <R> CommandResult<R> handle(Command<R> command, org.llmgine.bus.handler.CommandContext context,
-                    org.llmgine.bus.middleware.CommandChain<R> chain) throws Exception {
+            public <R> CommandResult<R> decorate(org.llmgine.bus.message.Message message,
+                    org.llmgine.bus.handler.HandlerInfo handler, org.llmgine.bus.handler.MessageContext context,
+                    Call<R> next) throws InterruptedException {
                 runThread = Thread.currentThread();
                 return answered429.getAndIncrement() == 0
                         ? CommandResult.failure(new FailureCause.RateLimited("provider", Duration.ofMillis(300)))
-                        : chain.proceed();
+                        : next.call(context);
             }
         };
-        try (var bus = MessageBus.builder().name("rate-limited").clock(clock)
-                .addCommandMiddleware(Retry.of(policy).withClock(clock)).addCommandMiddleware(provider).start()) {
+        var resilience = ResiliencePolicy.builder().clock(clock)
+                .commands(AskModel.class, Pipeline.of(Retry.of(policy).withClock(clock), provider)).build();
+        try (var bus = resilience.installOn(MessageBus.builder().name("rate-limited").clock(clock)).start()) {
             bus.registerCommand(AskModel.class, (cmd, ctx) -> {
                 calls.add(clock.instant());
                 return "ok";

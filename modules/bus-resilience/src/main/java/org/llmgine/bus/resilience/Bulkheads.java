@@ -1,0 +1,151 @@
+package org.llmgine.bus.resilience;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+import org.llmgine.bus.handler.HandlerInfo;
+import org.llmgine.bus.handler.MessageContext;
+import org.llmgine.bus.message.CommandResult;
+import org.llmgine.bus.message.FailureCause;
+import org.llmgine.bus.message.Message;
+
+/**
+ * The bulkhead strategy of a {@link Pipeline}: at most N calls at the same time per key (per
+ * command type by default, or per handler, or per header value). A call that finds no permit
+ * waits up to the maximum wait (default: not at all), then fails with
+ * {@link FailureCause.BulkheadFull} without reaching the handler.
+ *
+ * <pre>{@code
+ * Bulkheads toolCalls = Bulkheads.builder(8).maxWait(Duration.ofMillis(200)).clock(busClock).build();
+ * }</pre>
+ *
+ * <p>Thread-safe; a call that gets a permit at once allocates nothing. The number of keys is bounded
+ * ({@link Builder#maxKeys}, default 1024).
+ */
+public final class Bulkheads implements Decorator {
+
+    private final String name;
+    private final int maxConcurrent;
+    private final long maxWaitMillis;
+    private final KeyBy keyBy;
+    private final Keyed<Bulkhead> bulkheads;
+
+    private Bulkheads(Builder b) {
+        this.name = b.name;
+        this.maxConcurrent = b.maxConcurrent;
+        this.maxWaitMillis = b.maxWait.toMillis();
+        this.keyBy = b.keyBy;
+        this.bulkheads = new Keyed<>(key -> new Bulkhead(b.instanceName(key), maxConcurrent, b.clock), b.maxKeys);
+    }
+
+    /**
+     * Allows {@code maxConcurrent} calls at the same time per command type, refusing the rest at once.
+     *
+     * @param maxConcurrent at least 1
+     * @return the strategy
+     */
+    public static Bulkheads of(int maxConcurrent) {
+        return builder(maxConcurrent).build();
+    }
+
+    /**
+     * Starts building bulkheads of {@code maxConcurrent} permits each.
+     *
+     * @param maxConcurrent at least 1
+     * @return a builder
+     */
+    public static Builder builder(int maxConcurrent) {
+        if (maxConcurrent < 1) {
+            throw new IllegalArgumentException("maxConcurrent must be at least 1, but was " + maxConcurrent);
+        }
+        return new Builder(maxConcurrent);
+    }
+
+    @Override
+    public <R> CommandResult<R> decorate(Message message, @Nullable HandlerInfo handler, MessageContext context,
+            Call<R> next) throws InterruptedException {
+        Object key = keyBy.key(message, handler, context);
+        Bulkhead bulkhead = bulkheads.get(key);
+        if (bulkhead == null) {
+            return CommandResult.failure(new FailureCause.Rejected("bulkheads '" + name + "' hold "
+                    + bulkheads.maxKeys() + " keys, the most they may; no bulkhead for key " + Keyed.name(key)));
+        }
+        if (!bulkhead.enter(maxWaitMillis)) {
+            return CommandResult.failure(new FailureCause.BulkheadFull(bulkhead.name(), maxConcurrent));
+        }
+        try {
+            return next.call(context);
+        } finally {
+            bulkhead.exit();
+        }
+    }
+
+    /**
+     * Returns the bulkhead of {@code key} if a call with that key has run.
+     *
+     * @param key a key as the key function returns it
+     * @return the bulkhead
+     */
+    public Optional<Bulkhead> bulkhead(Object key) {
+        return Optional.ofNullable(bulkheads.find(Objects.requireNonNull(key, "key")));
+    }
+
+    /**
+     * Returns every bulkhead made so far, by name.
+     *
+     * @return the bulkheads
+     */
+    public Map<String, Bulkhead> bulkheads() {
+        Map<String, Bulkhead> byName = new LinkedHashMap<>();
+        bulkheads.all().values().forEach(b -> byName.put(b.name(), b));
+        return byName;
+    }
+
+    @Override
+    public String toString() {
+        return "Bulkheads[" + maxConcurrent + " concurrent, wait " + maxWaitMillis + " ms]";
+    }
+
+    /** Builds {@link Bulkheads}; the name, clock, key function and key bound are set as for every keyed strategy. */
+    public static final class Builder extends KeyedBuilder<Builder> {
+
+        private final int maxConcurrent;
+        private Duration maxWait = Duration.ZERO;
+
+        private Builder(int maxConcurrent) {
+            this.maxConcurrent = maxConcurrent;
+        }
+
+        /**
+         * Sets how long a call may wait for a permit, on the clock (default zero: refused at once).
+         *
+         * @param maxWait not negative
+         * @return this builder
+         */
+        public Builder maxWait(Duration maxWait) {
+            Objects.requireNonNull(maxWait, "maxWait");
+            if (maxWait.isNegative()) {
+                throw new IllegalArgumentException("maxWait must not be negative, but was " + maxWait);
+            }
+            this.maxWait = maxWait;
+            return this;
+        }
+
+        @Override
+        Builder self() {
+            return this;
+        }
+
+        /**
+         * Builds the strategy.
+         *
+         * @return the bulkheads
+         */
+        public Bulkheads build() {
+            return new Bulkheads(this);
+        }
+    }
+}

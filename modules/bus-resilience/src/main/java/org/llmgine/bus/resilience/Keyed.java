@@ -1,0 +1,56 @@
+package org.llmgine.bus.resilience;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One instance per key, made on first use and kept, up to a bound: the registry behind every keyed
+ * strategy. The bound keeps a key taken from a header (a value the caller controls) from growing
+ * the map without end; past it {@link #get} returns null and the strategy fails the call with a
+ * typed rejection naming the bound.
+ */
+final class Keyed<T> {
+
+    private final ConcurrentHashMap<Object, T> byKey = new ConcurrentHashMap<>();
+    private final Function<Object, T> factory;
+    private final int maxKeys;
+
+    Keyed(Function<Object, T> factory, int maxKeys) {
+        this.factory = factory;
+        this.maxKeys = maxKeys;
+    }
+
+    /** The instance of {@code key}, made now if new; null if the key is new and the bound is reached. */
+    @Nullable T get(Object key) {
+        T existing = byKey.get(Objects.requireNonNull(key, "the key function returned null"));
+        if (existing != null) {
+            return existing;
+        }
+        if (byKey.size() >= maxKeys) {
+            return null;
+        }
+        return byKey.computeIfAbsent(key, factory);
+    }
+
+    /** The instance of {@code key} if it exists. */
+    @Nullable T find(Object key) {
+        return byKey.get(key);
+    }
+
+    /** A snapshot of the instances by key. */
+    Map<Object, T> all() {
+        return Map.copyOf(byKey);
+    }
+
+    int maxKeys() {
+        return maxKeys;
+    }
+
+    /** The key as text: a class by its simple name, anything else by {@code toString}. */
+    static String name(Object key) {
+        return key instanceof Class<?> type ? type.getSimpleName() : key.toString();
+    }
+}
