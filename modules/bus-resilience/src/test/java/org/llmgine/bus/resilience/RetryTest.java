@@ -180,4 +180,85 @@ final class RetryTest {
             assertEquals(1, calls.size(), "no attempt after the cancel");
         }
     }
+
+    @Test
+    void aFailedResult_isRetriedLikeAnException() throws Exception {
+        var failures = new AtomicInteger(2);
+        // a stage inside the retry that answers with a failure result instead of throwing, the way a
+        // provider client's decorator reports a 503
+        Decorator provider = new Decorator() {
+            @Override
+            public <R> CommandResult<R> decorate(org.llmgine.bus.message.Message message,
+                    org.llmgine.bus.handler.HandlerInfo handler, org.llmgine.bus.handler.MessageContext context,
+                    Call<R> next) throws InterruptedException {
+                runThread = Thread.currentThread();
+                attempts.add(context.attempt());
+                return failures.getAndDecrement() > 0
+                        ? CommandResult.failure(new FailureCause.HandlerThrew(new IllegalStateException("model 503")))
+                        : next.call(context);
+            }
+        };
+        var resilience = ResiliencePolicy.builder().clock(clock)
+                .commands(AskModel.class, Pipeline.of(Retry.of(exact(4)).withClock(clock), provider)).build();
+        try (var bus = resilience.installOn(MessageBus.builder().clock(clock)).start()) {
+            bus.registerCommand(AskModel.class, (cmd, ctx) -> "ok");
+            assertEquals("ok", drive(bus.executeAsync(new AskModel("hi"))).orThrow());
+            assertEquals(List.of(1, 2, 3), attempts);
+        }
+    }
+
+    @Test
+    void anAbortPredicate_endsTheRetriesAtOnce() throws Exception {
+        var policy = RetryPolicy.builder().initialDelay(Duration.ofMillis(10)).jitter(false)
+                .abortOn(RetryPolicy.thrown(SecurityException.class)).build();
+        var resilience = ResiliencePolicy.builder().clock(clock)
+                .commands(AskModel.class, Pipeline.builder().clock(clock).retry(policy).build()).build();
+        try (var bus = resilience.installOn(MessageBus.builder().clock(clock)).start()) {
+            bus.registerCommand(AskModel.class, (cmd, ctx) -> {
+                attempts.add(ctx.attempt());
+                throw new SecurityException("invalid API key");
+            });
+            var failure = assertInstanceOf(CommandResult.Failure.class, bus.execute(new AskModel("hi")));
+            assertInstanceOf(FailureCause.HandlerThrew.class, failure.cause(), "returned as it is, not exhausted");
+            assertEquals(List.of(1), attempts);
+        }
+    }
+
+    @Test
+    void twoCommandsRetryingConcurrently_eachKeepsItsOwnAttempts_andOneStartedAndCompletedPerExecute()
+            throws Exception {
+        var started = new CopyOnWriteArrayList<org.llmgine.bus.message.CommandStarted>();
+        var completed = new CopyOnWriteArrayList<CommandCompleted>();
+        var perPrompt = new java.util.concurrent.ConcurrentHashMap<String, List<Integer>>();
+        var threads = new CopyOnWriteArrayList<Thread>();
+        var resilience = ResiliencePolicy.builder().clock(clock)
+                .commands(AskModel.class, Pipeline.builder().clock(clock).retry(exact(4)).build()).build();
+        try (var bus = resilience.installOn(MessageBus.builder().clock(clock)).start()) {
+            bus.subscribe(org.llmgine.bus.message.CommandStarted.class, started::add);
+            bus.subscribe(CommandCompleted.class, completed::add);
+            bus.registerCommand(AskModel.class, (cmd, ctx) -> {
+                threads.addIfAbsent(Thread.currentThread());
+                var mine = perPrompt.computeIfAbsent(cmd.prompt(), p -> new CopyOnWriteArrayList<>());
+                mine.add(ctx.attempt());
+                if (mine.size() < 3) {
+                    throw new IllegalStateException("model 503");
+                }
+                return "answer to " + cmd.prompt();
+            });
+            var a = bus.executeAsync(new AskModel("a"));
+            var b = bus.executeAsync(new AskModel("b"));
+            ClockDriver.driveUntil(clock, Duration.ofMillis(1),
+                    () -> threads.stream().filter(ClockDriver::waiting).findFirst().orElse(null),
+                    () -> a.isDone() && b.isDone());
+
+            assertEquals("answer to a", a.await(Duration.ofSeconds(WAIT_SECONDS)).orThrow());
+            assertEquals("answer to b", b.await(Duration.ofSeconds(WAIT_SECONDS)).orThrow());
+            assertEquals(List.of(1, 2, 3), perPrompt.get("a"));
+            assertEquals(List.of(1, 2, 3), perPrompt.get("b"));
+            assertTrue(bus.awaitIdle(Duration.ofSeconds(WAIT_SECONDS)));
+            assertEquals(2, started.size(), "one CommandStarted per execute, not per attempt (B-21)");
+            assertEquals(2, completed.size(), "one CommandCompleted per execute");
+            assertTrue(completed.stream().allMatch(c -> c.attempts() == 3), "each reports its 3 attempts");
+        }
+    }
 }
