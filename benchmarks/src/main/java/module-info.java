@@ -14,11 +14,15 @@ import org.jspecify.annotations.NullMarked;
 @NullMarked
 module org.llmgine.bus.benchmarks {
     requires transitive org.llmgine.bus;
+    requires org.llmgine.bus.resilience;
     requires static org.jspecify;
     requires jmh.core;
     requires com.google.common;
     requires com.lmax.disruptor;
     requires HdrHistogram;
+    requires io.github.resilience4j.circuitbreaker;
+    requires io.github.resilience4j.retry;
+    requires io.github.resilience4j.bulkhead;
     requires jdk.management;
     requires java.logging;
 

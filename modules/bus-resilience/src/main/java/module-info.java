@@ -1,10 +1,9 @@
 import org.jspecify.annotations.NullMarked;
 
 /**
- * Resilience decorators over the handlers of an {@code org.llmgine.bus} message bus. So far: the
- * retry policy and its backoff ({@link org.llmgine.bus.resilience.RetryPolicy},
- * {@link org.llmgine.bus.resilience.Backoff}); circuit breakers, a dead letter queue, timeouts,
- * bulkheads and rate limits follow (issue 8).
+ * Resilience decorators over the handlers of an {@code org.llmgine.bus} message bus: retry with
+ * backoff, circuit breakers, timeouts, bulkheads, rate limiters, a dead letter queue and error
+ * statistics, applied to a whole bus by a {@link org.llmgine.bus.resilience.ResiliencePolicy}.
  */
 @NullMarked
 module org.llmgine.bus.resilience {
