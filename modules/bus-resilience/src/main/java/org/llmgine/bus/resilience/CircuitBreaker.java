@@ -8,12 +8,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
+import org.llmgine.bus.handler.HandlerInfo;
+import org.llmgine.bus.handler.MessageContext;
+import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.message.FailureCause;
+import org.llmgine.bus.message.Message;
 
 /**
  * One circuit breaker: the state machine that stops calling a failing handler or provider, then
  * probes it and closes again. {@link CircuitBreakers} makes one per key and runs calls through it;
- * this class is its state, its manual controls and its snapshot.
+ * on its own ({@link #of}) it is a decorator that guards every call it is given with one state.
  *
  * <p>CLOSED admits every call and records its outcome; a rule of the {@link CircuitBreakerConfig}
  * opens it. OPEN refuses every call with {@link FailureCause.CircuitOpen}, naming when it will try
@@ -29,7 +33,7 @@ import org.llmgine.bus.message.FailureCause;
  * rate windows, probes, transitions) is guarded by one ReentrantLock; listeners run after it is
  * released. Time comes from the injected clock, in milliseconds.
  */
-public final class CircuitBreaker {
+public final class CircuitBreaker implements Decorator {
 
     /** A breaker's state. */
     public enum State {
@@ -124,8 +128,8 @@ public final class CircuitBreaker {
     }
 
     /**
-     * Makes a breaker of its own, outside any {@link CircuitBreakers}: for code that guards a call
-     * by hand.
+     * Makes a breaker of its own, outside any {@link CircuitBreakers}: one state for every call it
+     * decorates, for a pipeline stage or for code that guards a call by hand.
      *
      * @param name its name, used in failures and events
      * @param config its configuration
@@ -212,11 +216,30 @@ public final class CircuitBreaker {
                 case FORCED_OPEN -> Instant.MAX;
                 default -> null;
             };
-            return new Snapshot(name, state, consecutive, w == null ? 0 : w.calls(now),
+            return new Snapshot(name, state, failuresInWindow(now), w == null ? 0 : w.calls(now),
                     w == null ? 0 : w.failureRate(now), w == null ? 0 : w.slowRate(now), retryAt, transitions);
         } finally {
             lock.unlock();
         }
+    }
+
+    @Override
+    public <R> CommandResult<R> decorate(Message message, @Nullable HandlerInfo handler, MessageContext context,
+            Call<R> next) throws InterruptedException {
+        int admission = admit();
+        if (admission == REFUSED) {
+            return CommandResult.failure(refusal());
+        }
+        long start = timesCalls() ? clock.millis() : 0;
+        CommandResult<R> result;
+        try {
+            result = next.call(context);
+        } catch (InterruptedException | RuntimeException | Error e) {
+            release(admission);
+            throw e;
+        }
+        record(admission, result instanceof CommandResult.Failure<R> failure ? failure.cause() : null, start);
+        return result;
     }
 
     /** The failure of a refused call. */
@@ -281,53 +304,64 @@ public final class CircuitBreaker {
      * @param startMillis when the call started, if {@link #timesCalls()}
      */
     void record(int admission, @Nullable FailureCause cause, long startMillis) {
-        if (admission == UNRECORDED) {
-            return;
-        }
-        boolean counted = cause == null || config.records(cause);
         if (cause == null && admission == PERMITTED && window == null && consecutive == 0 && !timesCalls()) {
-            return; // the fast path: a success with nothing to clear
+            return; // the fast path, small enough to inline: a success with nothing to clear
         }
+        if (admission != UNRECORDED) {
+            recordOutcome(admission, cause, startMillis);
+        }
+    }
+
+    private void recordOutcome(int admission, @Nullable FailureCause cause, long startMillis) {
+        boolean counted = cause == null || config.records(cause);
         boolean failed = cause != null && counted;
-        Transition change = null;
+        Transition change;
         lock.lock();
         try {
             long now = clock.millis();
             boolean slow = timesCalls() && now - startMillis >= slowMillis;
-            if (admission == PROBE) {
-                probesInFlight = Math.max(0, probesInFlight - 1);
-                if (state == State.HALF_OPEN && counted) {
-                    if (failed || slow) {
-                        change = open(now, failed ? "a probe failed" : "a probe was slow");
-                    } else if (++probeSuccesses >= config.successThreshold()) {
-                        change = move(State.CLOSED, now, probeSuccesses + " probes succeeded");
-                    }
-                }
-                return;
-            }
-            if (!counted || (state != State.CLOSED && state != State.METRICS_ONLY)) {
-                return; // ignored, or the call finished after the breaker left CLOSED
-            }
-            if (window != null) {
-                window.record(now, failed, slow);
-            }
-            if (config.consecutiveThreshold() > 0) {
-                if (failed) {
-                    addFailure(now);
-                } else {
-                    consecutive = 0;
-                }
-            }
-            if (state == State.CLOSED) {
-                String reason = tripReason(now);
-                if (reason != null) {
-                    change = open(now, reason);
-                }
-            }
+            change = admission == PROBE ? probed(now, counted, failed, slow) : recorded(now, counted, failed, slow);
         } finally {
             lock.unlock();
         }
         publish(change);
+    }
+
+    /** A probe's outcome, under the lock: one failure (or slow call) reopens, enough successes close. */
+    private @Nullable Transition probed(long now, boolean counted, boolean failed, boolean slow) {
+        probesInFlight = Math.max(0, probesInFlight - 1);
+        if (state != State.HALF_OPEN || !counted) {
+            return null; // ignored, or the probe belongs to a half-open period that has ended
+        }
+        if (failed || slow) {
+            return open(now, failed ? "a probe failed" : "a probe was slow");
+        }
+        return ++probeSuccesses >= config.successThreshold()
+                ? move(State.CLOSED, now, probeSuccesses + " probes succeeded") : null;
+    }
+
+    /** A CLOSED (or METRICS_ONLY) call's outcome, under the lock. */
+    private @Nullable Transition recorded(long now, boolean counted, boolean failed, boolean slow) {
+        if (!counted || (state != State.CLOSED && state != State.METRICS_ONLY)) {
+            return null; // ignored, or the call finished after the breaker left CLOSED
+        }
+        if (window != null) {
+            window.record(now, failed, slow);
+        }
+        if (config.consecutiveThreshold() > 0) {
+            if (failed) {
+                addFailure(now);
+            } else {
+                consecutive = 0;
+            }
+        }
+        if (state == State.CLOSED) {
+            String reason = tripReason(now);
+            if (reason != null) {
+                return open(now, reason);
+            }
+        }
+        return null;
     }
 
     /** Releases a probe whose call ended without an outcome to record (it was cancelled). */
@@ -357,6 +391,16 @@ public final class CircuitBreaker {
         }
         failureTimes[(oldest + n) % threshold] = now;
         consecutive = n + 1;
+    }
+
+    /** The counted consecutive failures not older than the window; does not change them. Under the lock. */
+    private int failuresInWindow(long now) {
+        int n = consecutive;
+        int expired = 0;
+        while (expired < n && failureTimes[(oldest + expired) % failureTimes.length] <= now - consecutiveWindowMillis) {
+            expired++;
+        }
+        return n - expired;
     }
 
     private @Nullable String tripReason(long now) {

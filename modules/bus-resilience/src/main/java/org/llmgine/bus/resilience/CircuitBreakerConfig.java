@@ -310,7 +310,8 @@ public final class CircuitBreakerConfig {
         }
 
         /**
-         * Sets how many calls the rate window needs before a rate counts (default 10).
+         * Sets how many calls the rate window needs before a rate counts (default 10; a count
+         * window smaller than this lowers it to the window's size).
          *
          * @param calls at least 1
          * @return this builder
@@ -376,6 +377,9 @@ public final class CircuitBreakerConfig {
             if (consecutiveThreshold == 0 && failureRateThreshold == 0 && slowCallDuration == null) {
                 throw new IllegalArgumentException("a circuit breaker needs a rule that opens it: consecutive failures,"
                         + " a failure rate or a slow-call rate; all are off");
+            }
+            if (windowType == WindowType.COUNT && minimumCalls > windowSize) {
+                minimumCalls = windowSize; // a window of N calls never holds more: as Resilience4j does
             }
             return new CircuitBreakerConfig(this);
         }

@@ -35,6 +35,8 @@ import org.llmgine.bus.message.Message;
  */
 public final class CircuitBreakers implements Decorator {
 
+    private static final System.Logger LOG = System.getLogger("org.llmgine.bus.resilience");
+
     private final String name;
     private final CircuitBreakerConfig config;
     private final InstantSource clock;
@@ -80,7 +82,13 @@ public final class CircuitBreakers implements Decorator {
 
     private void transitioned(CircuitBreaker.Transition transition) {
         for (Consumer<CircuitBreaker.Transition> listener : listeners) {
-            listener.accept(transition);
+            try {
+                listener.accept(transition);
+            } catch (RuntimeException e) {
+                // one listener must not keep the others (the policy's event among them) from the transition
+                LOG.log(System.Logger.Level.WARNING, "a transition listener of circuit breakers '" + name
+                        + "' failed on " + transition, e);
+            }
         }
     }
 
@@ -93,20 +101,7 @@ public final class CircuitBreakers implements Decorator {
             return CommandResult.failure(new FailureCause.Rejected("circuit breakers '" + name + "' hold "
                     + breakers.maxKeys() + " keys, the most they may; no breaker for key " + Keyed.name(key)));
         }
-        int admission = breaker.admit();
-        if (admission == CircuitBreaker.REFUSED) {
-            return CommandResult.failure(breaker.refusal());
-        }
-        long start = breaker.timesCalls() ? clock.millis() : 0;
-        CommandResult<R> result;
-        try {
-            result = next.call(context);
-        } catch (InterruptedException | RuntimeException | Error e) {
-            breaker.release(admission);
-            throw e;
-        }
-        breaker.record(admission, result instanceof CommandResult.Failure<R> failure ? failure.cause() : null, start);
-        return result;
+        return breaker.decorate(message, handler, context, next);
     }
 
     /**

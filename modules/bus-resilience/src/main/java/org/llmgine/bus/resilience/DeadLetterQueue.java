@@ -347,7 +347,7 @@ public final class DeadLetterQueue {
      * until one fails again.
      *
      * @param id the entry's id
-     * @return false if no entry has this id
+     * @return false if no entry has this id, or it is being replayed
      * @throws InterruptedException if interrupted while released messages run
      */
     public boolean purge(MessageId id) throws InterruptedException {

@@ -3,6 +3,7 @@ package org.llmgine.bus.resilience;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -17,6 +18,7 @@ final class Keyed<T> {
     private final ConcurrentHashMap<Object, T> byKey = new ConcurrentHashMap<>();
     private final Function<Object, T> factory;
     private final int maxKeys;
+    private final ReentrantLock creating = new ReentrantLock();
 
     Keyed(Function<Object, T> factory, int maxKeys) {
         this.factory = factory;
@@ -29,10 +31,21 @@ final class Keyed<T> {
         if (existing != null) {
             return existing;
         }
-        if (byKey.size() >= maxKeys) {
-            return null;
+        creating.lock();
+        try { // rare (a key's first call): under a lock so that concurrent new keys never pass the bound
+            existing = byKey.get(key);
+            if (existing != null) {
+                return existing;
+            }
+            if (byKey.size() >= maxKeys) {
+                return null;
+            }
+            T made = factory.apply(key);
+            byKey.put(key, made);
+            return made;
+        } finally {
+            creating.unlock();
         }
-        return byKey.computeIfAbsent(key, factory);
     }
 
     /** The instance of {@code key} if it exists. */

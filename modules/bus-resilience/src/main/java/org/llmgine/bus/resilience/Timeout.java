@@ -90,6 +90,11 @@ public final class Timeout implements Decorator {
         return CommandResult.failure(timedOut);
     }
 
+    /** The calls armed now (for tests). */
+    int armedCount() {
+        return watchdog.armedCount();
+    }
+
     @Override
     public String toString() {
         return "Timeout[" + duration + "]";

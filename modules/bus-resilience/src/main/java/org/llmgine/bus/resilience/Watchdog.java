@@ -1,27 +1,32 @@
 package org.llmgine.bus.resilience;
 
 import java.time.InstantSource;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.spi.ObservableClock;
 
 /**
- * The deadlines of one {@link Timeout}: a queue of armed calls and one virtual thread that
+ * The deadlines of one {@link Timeout}: a table of armed calls and one virtual thread that
  * interrupts a call whose deadline passed. Hand-written because the JDK's scheduled executors run
  * on {@code System.nanoTime} (a test could not move their time) and cost a task object, a heap
  * insertion and a cancellation per call.
  *
- * <p>Every call of one timeout has the same duration, so deadlines enter the queue in (nearly)
- * arrival order and the head is always the earliest: the watchdog sleeps until the head's deadline
- * and never needs waking for a new call, whose deadline is later. A call that finishes in time
- * marks its entry done with one compare-and-set and unlinks done entries at the head, so the queue
- * holds only calls still running. With no call armed the watchdog sleeps one timeout long, and
- * after an idle sleep it exits (a later call starts it again). An {@link ObservableClock} wakes it
- * when it moves, so tests advance time instead of sleeping.
+ * <p>A call arms by taking a free slot of the table with one compare-and-set (the slot is chosen
+ * from the thread's id, so concurrent callers touch different slots) and disarms by one
+ * compare-and-set on its own entry and one write freeing the slot: nothing is shared between
+ * callers but the table, and the table holds only calls still running. If every slot is taken the
+ * call goes to an overflow set. Every call of one timeout has the same duration, so a call armed
+ * after the watchdog looked is due no earlier than the watchdog's next look: the watchdog scans the
+ * table, fires what is due, and sleeps until the earliest deadline it saw, or one timeout long if
+ * it saw none; a new call never has to wake it. After a scan that found nothing it exits (the next
+ * call starts it again). An {@link ObservableClock} wakes it when it moves, so tests advance time
+ * instead of sleeping.
  */
 final class Watchdog {
 
@@ -29,12 +34,14 @@ final class Watchdog {
     private static final int FIRING = 1;
     private static final int FIRED = 2;
     private static final int DISARMED = 3;
+    private static final int SLOTS = 256;
 
-    /** One armed call: its thread, its deadline and its state (the AtomicInteger's value). */
+    /** One armed call: its thread, its deadline, its slot (-1 in the overflow set) and its state. */
     static final class Arm extends AtomicInteger {
         private static final long serialVersionUID = 1L;
         final transient Thread thread;
         final long deadline;
+        int slot = -1;
 
         Arm(Thread thread, long deadline) {
             this.thread = thread;
@@ -45,7 +52,8 @@ final class Watchdog {
     private final InstantSource clock;
     private final long timeoutMillis;
     private final String name;
-    private final ConcurrentLinkedQueue<Arm> armed = new ConcurrentLinkedQueue<>();
+    private final AtomicReferenceArray<@Nullable Arm> table = new AtomicReferenceArray<>(SLOTS);
+    private final Set<Arm> overflow = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean running = new AtomicBoolean();
     private volatile @Nullable Thread thread;
 
@@ -60,8 +68,19 @@ final class Watchdog {
 
     /** Arms a deadline for the calling thread. */
     Arm arm() {
-        Arm arm = new Arm(Thread.currentThread(), clock.millis() + timeoutMillis);
-        armed.offer(arm);
+        Thread caller = Thread.currentThread();
+        Arm arm = new Arm(caller, clock.millis() + timeoutMillis);
+        int start = (int) (caller.threadId() * 0x9E3779B9L >>> 24) & (SLOTS - 1);
+        for (int i = 0; i < SLOTS; i++) {
+            int slot = (start + i) & (SLOTS - 1);
+            if (table.get(slot) == null && table.compareAndSet(slot, null, arm)) {
+                arm.slot = slot;
+                break;
+            }
+        }
+        if (arm.slot < 0) {
+            overflow.add(arm);
+        }
         if (!running.get() && running.compareAndSet(false, true)) {
             thread = Thread.ofVirtual().name(name).start(this::loop);
         }
@@ -73,27 +92,30 @@ final class Watchdog {
      * interrupt it sent has been taken off the calling thread.
      */
     boolean disarm(Arm arm) {
-        if (arm.compareAndSet(ARMED, DISARMED)) {
-            pruneHead();
-            return true;
+        boolean inTime = arm.compareAndSet(ARMED, DISARMED);
+        if (!inTime) {
+            while (arm.get() != FIRED) {
+                Thread.onSpinWait(); // the watchdog is between its compare-and-set and its interrupt
+            }
+            Thread.interrupted();
         }
-        while (arm.get() != FIRED) {
-            Thread.onSpinWait(); // the watchdog is between its compare-and-set and its interrupt
+        if (arm.slot >= 0) {
+            table.set(arm.slot, null);
+        } else {
+            overflow.remove(arm);
         }
-        Thread.interrupted();
-        return false;
+        return inTime;
     }
 
-    /** The number of calls armed and not yet unlinked (for tests and snapshots). */
+    /** The number of calls armed now (for tests and snapshots). */
     int armedCount() {
-        return armed.size();
-    }
-
-    private void pruneHead() {
-        Arm head;
-        while ((head = armed.peek()) != null && head.get() == DISARMED) {
-            armed.remove(head);
+        int n = overflow.size();
+        for (int i = 0; i < SLOTS; i++) {
+            if (table.get(i) != null) {
+                n++;
+            }
         }
+        return n;
     }
 
     private void wake() {
@@ -105,31 +127,40 @@ final class Watchdog {
 
     private void loop() {
         while (true) {
-            Arm head = armed.peek();
-            if (head == null) {
+            long now = clock.millis();
+            long earliest = Long.MAX_VALUE;
+            for (int i = 0; i < SLOTS; i++) {
+                earliest = Math.min(earliest, check(table.get(i), now));
+            }
+            for (Arm arm : overflow) {
+                earliest = Math.min(earliest, check(arm, now));
+            }
+            if (earliest == Long.MAX_VALUE) {
                 LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
-                if (armed.isEmpty()) {
+                if (armedCount() == 0) {
                     running.set(false);
-                    if (armed.isEmpty() || !running.compareAndSet(false, true)) {
+                    if (armedCount() == 0 || !running.compareAndSet(false, true)) {
                         return; // idle: a later arm starts a new watchdog
                     }
                 }
                 continue;
             }
-            if (head.get() != ARMED) {
-                armed.remove(head);
-                continue;
-            }
-            long wait = head.deadline - clock.millis();
-            if (wait <= 0) {
-                if (head.compareAndSet(ARMED, FIRING)) {
-                    head.thread.interrupt();
-                    head.set(FIRED);
-                }
-                armed.remove(head);
-                continue;
-            }
-            LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(wait));
+            LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(Math.max(1, earliest - now)));
         }
+    }
+
+    /** Fires {@code arm} if it is due; returns its deadline if it is still armed and not due. */
+    private static long check(@Nullable Arm arm, long now) {
+        if (arm == null || arm.get() != ARMED) {
+            return Long.MAX_VALUE;
+        }
+        if (arm.deadline > now) {
+            return arm.deadline;
+        }
+        if (arm.compareAndSet(ARMED, FIRING)) {
+            arm.thread.interrupt();
+            arm.set(FIRED);
+        }
+        return Long.MAX_VALUE;
     }
 }

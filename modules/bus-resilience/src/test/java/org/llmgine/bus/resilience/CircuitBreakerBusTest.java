@@ -117,6 +117,11 @@ final class CircuitBreakerBusTest {
         return handle.result().get(WAIT_SECONDS, TimeUnit.SECONDS);
     }
 
+    /** Executes an AskModel and waits for its result, with a deadline in real time. */
+    private static CommandResult<String> execute(MessageBus bus, String prompt) throws Exception {
+        return bus.executeAsync(new AskModel(prompt)).result().get(WAIT_SECONDS, TimeUnit.SECONDS);
+    }
+
     private CircuitBreakerTransitioned nextTransition() throws InterruptedException {
         CircuitBreakerTransitioned event = published.poll(WAIT_SECONDS, TimeUnit.SECONDS);
         assertNotNull(event, "no CircuitBreakerTransitioned arrived");
@@ -129,13 +134,13 @@ final class CircuitBreakerBusTest {
         try (var bus = bus(Pipeline.builder().clock(clock).circuitBreaker(breakers(CircuitBreakerConfig.defaults()))
                 .build())) {
             for (int i = 1; i <= 5; i++) {
-                var threw = assertInstanceOf(FailureCause.HandlerThrew.class, failureOf(bus.execute(new AskModel("hi"))));
+                var threw = assertInstanceOf(FailureCause.HandlerThrew.class, failureOf(execute(bus, "hi")));
                 assertEquals("model 503 on call " + i, threw.error().getMessage());
             }
             assertEquals(State.OPEN, breaker().state(), "the regression: the breaker opens through the bus");
 
             for (int i = 0; i < 3; i++) {
-                var open = assertInstanceOf(FailureCause.CircuitOpen.class, failureOf(bus.execute(new AskModel("hi"))));
+                var open = assertInstanceOf(FailureCause.CircuitOpen.class, failureOf(execute(bus, "hi")));
                 assertEquals("AskModel", open.breaker());
                 assertEquals(T0.plus(Duration.ofSeconds(60)), open.retryAt());
             }
@@ -146,13 +151,13 @@ final class CircuitBreakerBusTest {
     @Test
     void afterTheOpenDuration_aSuccessfulProbeThroughTheBus_closesTheBreaker() throws Exception {
         try (var bus = bus(Pipeline.builder().clock(clock).circuitBreaker(breakers(threshold(2))).build())) {
-            bus.execute(new AskModel("hi"));
-            bus.execute(new AskModel("hi"));
+            execute(bus, "hi");
+            execute(bus, "hi");
             assertEquals(State.OPEN, breaker().state());
             failing.set(false);
             clock.advance(Duration.ofSeconds(60));
 
-            assertEquals("answer to again", bus.execute(new AskModel("again")).orThrow());
+            assertEquals("answer to again", execute(bus, "again").orThrow());
 
             assertEquals(State.CLOSED, breaker().state());
             assertEquals(3, handled.get());
@@ -190,11 +195,11 @@ final class CircuitBreakerBusTest {
         try (var bus = bus(Pipeline.builder().clock(clock).circuitBreaker(breakers(threshold(3))).build(),
                 builder -> builder.addCommandMiddleware(provider500))) {
             for (int i = 0; i < 3; i++) {
-                var threw = assertInstanceOf(FailureCause.HandlerThrew.class, failureOf(bus.execute(new AskModel("hi"))));
+                var threw = assertInstanceOf(FailureCause.HandlerThrew.class, failureOf(execute(bus, "hi")));
                 assertEquals("provider 500", threw.error().getMessage());
             }
             assertEquals(State.OPEN, breaker().state());
-            assertInstanceOf(FailureCause.CircuitOpen.class, failureOf(bus.execute(new AskModel("hi"))));
+            assertInstanceOf(FailureCause.CircuitOpen.class, failureOf(execute(bus, "hi")));
             assertEquals(3, handled.get());
         }
     }
@@ -203,8 +208,8 @@ final class CircuitBreakerBusTest {
     void everyTransition_isPublishedAsACircuitBreakerTransitionedLifecycleEvent() throws Exception {
         try (var bus = bus(Pipeline.builder().clock(clock).circuitBreaker(breakers(threshold(2))).build())) {
             bus.subscribe(CircuitBreakerTransitioned.class, published::add);
-            bus.execute(new AskModel("hi"));
-            bus.execute(new AskModel("hi"));
+            execute(bus, "hi");
+            execute(bus, "hi");
 
             var opened = nextTransition();
             assertEquals("resilience", opened.module());
@@ -213,7 +218,7 @@ final class CircuitBreakerBusTest {
 
             failing.set(false);
             clock.advance(Duration.ofSeconds(60));
-            bus.execute(new AskModel("again"));
+            execute(bus, "again");
             var halfOpen = nextTransition().transition();
             var closed = nextTransition().transition();
             assertEquals(List.of(State.OPEN, State.HALF_OPEN), List.of(halfOpen.from(), halfOpen.to()));
@@ -232,13 +237,13 @@ final class CircuitBreakerBusTest {
             assertNotNull(p);
             assertEquals(Map.of(), p.circuitBreakers(), "no breaker before the first call");
             failing.set(false);
-            bus.execute(new AskModel("hi"));
+            execute(bus, "hi");
             assertEquals(State.CLOSED, breaker().state());
             assertEquals(List.of("AskModel"), List.copyOf(p.circuitBreakers().keySet()));
             failing.set(true);
-            bus.execute(new AskModel("hi"));
+            execute(bus, "hi");
             assertEquals(1, breaker().snapshot().consecutiveFailures());
-            bus.execute(new AskModel("hi"));
+            execute(bus, "hi");
             var snapshot = breaker().snapshot();
             assertEquals(State.OPEN, snapshot.state());
             assertEquals(T0.plus(Duration.ofSeconds(60)), snapshot.retryAt());

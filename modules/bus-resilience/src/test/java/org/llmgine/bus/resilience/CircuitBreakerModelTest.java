@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -26,7 +27,7 @@ import org.llmgine.bus.resilience.CircuitBreaker.State;
  * open duration, half-open probes and the success threshold, and the failure-rate and slow-call
  * rules over a count window). After every step the breaker's state must be the model's, and a
  * refused call must never have reached the handler. Probes run one at a time, so the in-flight
- * bound never matters.
+ * bound never matters. Every change of state must also have been reported to the listeners.
  */
 final class CircuitBreakerModelTest {
 
@@ -125,7 +126,7 @@ final class CircuitBreakerModelTest {
                 return; // neither a failure nor a success, in any state
             }
             boolean failed = kind == Kind.FAILURE;
-            boolean slow = cfg.slowMillis > 0 && took > cfg.slowMillis;
+            boolean slow = cfg.slowMillis > 0 && took >= cfg.slowMillis;
             if (state == State.HALF_OPEN) {
                 if (failed || slow) {
                     open(now);
@@ -201,6 +202,8 @@ final class CircuitBreakerModelTest {
         var breakers = CircuitBreakers.builder(cfg.toConfig()).clock(clock).build();
         var model = new Model(cfg);
         var invocations = new AtomicInteger();
+        List<CircuitBreaker.Transition> reported = new CopyOnWriteArrayList<>();
+        breakers.onTransition(reported::add);
         for (int i = 0; i < codes.size(); i++) {
             int step = i;
             Op op = Op.decode(codes.get(step));
@@ -249,6 +252,10 @@ final class CircuitBreakerModelTest {
                 if (model.state == State.OPEN) {
                     assertEquals(Instant.ofEpochMilli(model.openedAt + cfg.openMillis()), snapshot.retryAt(), where);
                 }
+                // every change of state was reported to the listeners, in order
+                State last = reported.isEmpty() ? State.CLOSED : reported.get(reported.size() - 1).to();
+                assertEquals(real, last, () -> "the last reported transition of " + reported + " after " + where.get());
+                assertEquals(snapshot.transitions(), reported.size(), () -> "transitions reported after " + where.get());
             }
         }
     }

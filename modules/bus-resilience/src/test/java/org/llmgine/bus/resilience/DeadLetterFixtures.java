@@ -107,6 +107,15 @@ final class DeadLetterFixtures {
             }
         }
 
+        /** Waits, without moving the clock, until the latest attempt's thread waits (in its backoff). */
+        void untilWaiting(String what) {
+            await(() -> {
+                Thread running = runThread;
+                return running != null && (running.getState() == Thread.State.WAITING
+                        || running.getState() == Thread.State.TIMED_WAITING);
+            }, what);
+        }
+
         /** Drives until {@code future} is done, then returns its value. */
         <T> T complete(CompletableFuture<T> future, String what) throws Exception {
             until(future::isDone, what);

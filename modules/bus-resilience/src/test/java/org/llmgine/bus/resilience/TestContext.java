@@ -41,11 +41,6 @@ final class TestContext implements MessageContext {
         return new TestContext(clock, Headers.empty(), 1);
     }
 
-    /** A context without headers and without a clock (sleep is not supported). */
-    static TestContext plain() {
-        return new TestContext(null, Headers.empty(), 1);
-    }
-
     /** This context with one more header. */
     TestContext withHeader(String key, String value) {
         return new TestContext(clock, headers.with(key, value), attempt);

@@ -136,6 +136,36 @@ final class TimeoutTest {
     }
 
     @Test
+    void aLongCall_keepsNoFinishedCallBehindIt_andStillTimesOut() throws Exception {
+        Timeout timeout = Timeout.of(Duration.ofSeconds(10), clock);
+        var release = new CountDownLatch(1);
+        var longResult = new java.util.concurrent.CompletableFuture<CommandResult<String>>();
+        Thread longCall = Thread.ofVirtual().start(() -> {
+            try {
+                longResult.complete(timeout.decorate(new CallTool("long"), null, new TestContexts.Fixed(), context -> {
+                    release.await();
+                    return CommandResult.success("late");
+                }));
+            } catch (InterruptedException e) {
+                longResult.completeExceptionally(e);
+            }
+        });
+        ClockDriver.awaitParked("the long call to block", () -> longCall);
+        for (int i = 0; i < 100_000; i++) {
+            assertEquals(CommandResult.success("fast"),
+                    timeout.decorate(new CallTool("fast"), null, new TestContexts.Fixed(),
+                            context -> CommandResult.success("fast")));
+        }
+        assertEquals(1, timeout.armedCount(), "only the long call is armed; the finished ones left no entry");
+
+        clock.advance(Duration.ofSeconds(10));
+
+        assertEquals(CommandResult.failure(new FailureCause.TimedOut(Duration.ofSeconds(10))),
+                longResult.get(WAIT_SECONDS, TimeUnit.SECONDS));
+        assertEquals(0, timeout.armedCount());
+    }
+
+    @Test
     void badDurations_areNamed() {
         var e = assertThrows(IllegalArgumentException.class, () -> Timeout.of(Duration.ZERO));
         assertTrue(e.getMessage().contains("PT0S"), e.getMessage());
