@@ -25,11 +25,14 @@ import org.llmgine.bus.spi.StoredEntry;
  * @param attempts how many attempts were made (0 for a message held behind another, never run)
  * @param firstFailure when it first failed
  * @param lastFailure when it last failed
+ * @param enqueuedAt when it entered the queue: with the id's sequence, the queue's order, kept
+ *     across a replay that fails again and across a reload from the store
  * @param heldBehind for a sequenced queue: the entry this message waited behind, or null
  */
 public record DeadLetter(MessageId id, MessageId messageId, Message message, @Nullable String sessionId,
         Headers headers, int priority, @Nullable String handler, FailureCause cause, int attempts,
-        Instant firstFailure, Instant lastFailure, @Nullable MessageId heldBehind) implements StoredEntry {
+        Instant firstFailure, Instant lastFailure, Instant enqueuedAt, @Nullable MessageId heldBehind)
+        implements StoredEntry {
 
     /** The handler of an entry for an event no handler ran (DROP_OLDEST evicted it): replay reaches every handler. */
     public static final String ALL_HANDLERS = "*";
@@ -43,6 +46,7 @@ public record DeadLetter(MessageId id, MessageId messageId, Message message, @Nu
         Objects.requireNonNull(cause, "cause");
         Objects.requireNonNull(firstFailure, "firstFailure");
         Objects.requireNonNull(lastFailure, "lastFailure");
+        Objects.requireNonNull(enqueuedAt, "enqueuedAt");
         if (attempts < 0) {
             throw new IllegalArgumentException("attempts must not be negative, but was " + attempts);
         }
@@ -76,6 +80,6 @@ public record DeadLetter(MessageId id, MessageId messageId, Message message, @Nu
     /** This entry failed again: the new cause, attempts added and the time. */
     DeadLetter failedAgain(FailureCause newCause, int moreAttempts, Instant at) {
         return new DeadLetter(id, messageId, message, sessionId, headers, priority, handler, newCause,
-                attempts + moreAttempts, firstFailure, at, heldBehind);
+                attempts + moreAttempts, firstFailure, at, enqueuedAt, heldBehind);
     }
 }

@@ -48,7 +48,7 @@ public final class DeadLetterQueue {
 
     /** What a full queue does with a new entry. */
     public enum Overflow {
-        /** Evict the oldest entry to make room (counted as evicted). */
+        /** Evict the oldest entry not being replayed to make room (counted as evicted); with none, reject. */
         EVICT_OLDEST,
         /** Refuse the new entry (counted as rejected). */
         REJECT_NEW
@@ -80,6 +80,10 @@ public final class DeadLetterQueue {
     /** An entry the queue added, and whether it evicted another for it. */
     record Added(DeadLetter entry, @Nullable DeadLetter evicted) {
     }
+
+    /** The queue's order: when an entry arrived, then its number (which a reopened queue continues). */
+    private static final Comparator<DeadLetter> ARRIVAL = Comparator.comparing(DeadLetter::enqueuedAt)
+            .thenComparingLong(entry -> entry.id().sequence());
 
     private final int capacity;
     private final Overflow overflow;
@@ -116,7 +120,8 @@ public final class DeadLetterQueue {
         } catch (Exception e) {
             throw new IllegalStateException("dead letter store " + store + " could not be read: " + e, e);
         }
-        stored.sort(Comparator.comparing(DeadLetter::firstFailure).thenComparing(e -> e.id().sequence()));
+        stored.sort(ARRIVAL);
+        stored.forEach(entry -> nextSequence.accumulateAndGet(entry.id().sequence() + 1, Math::max));
         for (DeadLetter entry : stored) {
             if (entries.size() == capacity) {
                 LOG.log(System.Logger.Level.WARNING, "dead letter store holds more than the queue's capacity "
@@ -199,16 +204,16 @@ public final class DeadLetterQueue {
         Instant now = clock.instant();
         DeadLetter entry = new DeadLetter(new MessageId(origin, MessageId.Kind.DEAD_LETTER,
                 nextSequence.getAndIncrement()), messageId, message, sessionId, headers, priority, handler, cause,
-                attempts, firstFailure.isAfter(now) ? now : firstFailure, now, heldBehind);
+                attempts, firstFailure.isAfter(now) ? now : firstFailure, now, now, heldBehind);
         DeadLetter victim = null;
         lock.lock();
         try {
             if (entries.size() >= capacity) {
-                if (overflow == Overflow.REJECT_NEW) {
+                victim = overflow == Overflow.EVICT_OLDEST ? oldestNotReplaying() : null;
+                if (victim == null) { // REJECT_NEW, or every entry is being replayed and cannot go
                     rejected++;
                     return null;
                 }
-                victim = entries.values().iterator().next();
                 entries.remove(victim.id());
                 countSequence(victim, -1);
                 evicted++;
@@ -225,6 +230,15 @@ public final class DeadLetterQueue {
         }
         write(() -> store.add(entry), entry);
         return new Added(entry, victim);
+    }
+
+    private @Nullable DeadLetter oldestNotReplaying() {
+        for (DeadLetter entry : entries.values()) {
+            if (!replaying.contains(entry.id())) {
+                return entry;
+            }
+        }
+        return null;
     }
 
     private void countSequence(DeadLetter entry, int delta) {
@@ -493,7 +507,7 @@ public final class DeadLetterQueue {
                 DeadLetter again = entry.failedAgain(cause, attempts, clock.instant());
                 lock.lock();
                 try {
-                    entries.replace(id, again);
+                    entries.replace(id, again); // still there: eviction and purge leave a replaying entry alone
                 } finally {
                     lock.unlock();
                 }

@@ -17,8 +17,9 @@ import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.resilience.DeadLetterFixtures.Charge;
 
 /**
- * A full EVICT_OLDEST queue may evict the entry a replay is running: whatever the replay's outcome,
- * the queue, its store, its counts and its sequences must stay consistent with each other.
+ * A full EVICT_OLDEST queue whose only entry is being replayed: it never evicts that entry (the new
+ * one is rejected and counted instead), and whatever the replay's outcome, the queue, its store,
+ * its counts and its sequences stay consistent with each other.
  */
 final class DeadLetterEvictionRaceTest {
 
@@ -59,13 +60,14 @@ final class DeadLetterEvictionRaceTest {
         assertInstanceOf(CommandResult.Failure.class, bus.execute(charge, WAIT), charge + " should fail");
     }
 
-    /** Dead-letters poison-a, starts its replay, and while it runs evicts it by dead-lettering poison-b. */
+    /** Dead-letters poison-a, starts its replay, and while it runs dead-letters poison-b (which cannot evict it). */
     private ReplayResult replayEvictedWhileRunning(MessageBus bus, DeadLetterQueue dlq) throws Exception {
         fails(bus, new Charge("poison-a"));
         DeadLetter a = dlq.list().get(0);
         var replay = async(() -> dlq.replay(a.id()));
         assertTrue(replayStarted.await(WAIT_SECONDS, TimeUnit.SECONDS), "the replay did not start");
         fails(bus, new Charge("poison-b"));
+        assertEquals(1, dlq.stats().rejected(), "poison-b was refused, not poison-a evicted mid-replay");
         unblock.countDown();
         return replay.get(WAIT_SECONDS, TimeUnit.SECONDS);
     }
@@ -116,7 +118,11 @@ final class DeadLetterEvictionRaceTest {
             var later = assertInstanceOf(CommandResult.Failure.class, session.execute(new Charge("ok-d"), WAIT),
                     "ok-d must be held behind poison-c, not run");
             assertEquals(new SequenceBlocked(c.id()), later.cause());
-            assertEquals(c.id(), dlq.head("s1", Charge.class.getName()), "poison-c heads s1's sequence");
+            // capacity 1: the held ok-d evicted poison-c, so ok-d is now the session's one entry and its head
+            List<DeadLetter> nowS1 = dlq.bySession("s1");
+            assertEquals(List.of(new Charge("ok-d")), nowS1.stream().map(DeadLetter::message).toList());
+            assertEquals(nowS1.get(0).id(), dlq.head("s1", Charge.class.getName()),
+                    "the session's one entry heads its sequence (the count was not taken twice)");
         }
     }
 }
