@@ -8,8 +8,11 @@ import org.llmgine.bus.MessageBus;
 import org.llmgine.bus.Session;
 import org.llmgine.bus.benchmarks.harness.ChaosMessages.ChaosCommand;
 import org.llmgine.bus.benchmarks.harness.ChaosMessages.ChaosEvent;
+import org.llmgine.bus.benchmarks.harness.ChaosMessages.ChaosEventFailure;
 import org.llmgine.bus.benchmarks.harness.ChaosMessages.ChaosFailure;
+import org.llmgine.bus.benchmarks.harness.ChaosMessages.ClosingCommand;
 import org.llmgine.bus.filter.EventFilter;
+import org.llmgine.bus.handler.CommandContext;
 import org.llmgine.bus.handler.EventContext;
 import org.llmgine.bus.handler.EventListener;
 import org.llmgine.bus.handler.HandlerOptions;
@@ -23,20 +26,28 @@ import org.llmgine.bus.spi.MessageView;
  *   <li>a filter declining the events the harness marked, and an observer counting drops;</li>
  *   <li>the bus-scope witness, of the highest priority: marks every event handled, counts
  *       duplicates and declined events, checks FIFO of each publisher's bus-scope events;</li>
- *   <li>a bus-scope handler that throws for events marked to fail;</li>
+ *   <li>the bus-scope {@code failing} handler, guarded by the policy's event retry: throws at every
+ *       attempt for events marked to fail, at the first only for transient ones;</li>
  *   <li>per session, a handler checking FIFO within the session and sleeping for slow (200 us),
  *       stalling (50 ms) and hanging (until interrupted) events;</li>
- *   <li>the command handler: answers the command's number, throws, sleeps 20 ms, or hangs.</li>
+ *   <li>the chaos command handler, guarded by the policy's pipeline: answers the command's
+ *       number, throws at every attempt or at the first one or two, or blocks past the attempt
+ *       timeout; and the closing command's handler, which hangs until the close interrupts it.</li>
  * </ul>
  */
 final class ChaosHandlers {
 
     private static final ChaosFailure FAILURE = new ChaosFailure();
+    private static final ChaosEventFailure EVENT_FAILURE = new ChaosEventFailure();
+    static final long OUTAGE_PERIOD_MILLIS = 250;
+    static final long OUTAGE_MILLIS = 10;
 
     private final ChaosCounts counts;
     private final AtomicLongArray lastBusScopeSeq;
     private final CountDownLatch hanging = new CountDownLatch(1);
     private final CountDownLatch hangingCommand = new CountDownLatch(1);
+    private volatile boolean healthy;
+    private final long epoch = System.nanoTime();
 
     /**
      * Creates the handlers.
@@ -71,24 +82,97 @@ final class ChaosHandlers {
     void register(MessageBus bus) {
         bus.registerEventHandler(ChaosEvent.class, HandlerOptions.named("witness").withPriority(Priority.HIGHEST),
                 this::witness);
-        bus.subscribe(ChaosEvent.class, HandlerOptions.named("failing"), e -> {
-            if (e.behavior() == ChaosMessages.FAIL) {
+        bus.registerEventHandler(ChaosEvent.class, HandlerOptions.named(ChaosResilience.FAILING_HANDLER),
+                this::failing);
+        bus.registerCommand(ChaosCommand.class, this::command);
+        bus.registerCommand(ClosingCommand.class, (command, context) -> {
+            hangingCommand.countDown();
+            Thread.sleep(10_000);
+            return -1L;
+        });
+    }
+
+    /**
+     * Makes the command handler healthy: from now on its failing, transient and blocking commands
+     * answer at once, so replayed dead letters can succeed.
+     */
+    void heal() {
+        healthy = true;
+    }
+
+    /**
+     * Tells whether the command handler's dependency is down now: for {@value #OUTAGE_MILLIS} ms of
+     * every {@value #OUTAGE_PERIOD_MILLIS} ms every attempt fails, which trips the circuit breaker
+     * (the random failures trip it now and then too).
+     */
+    private boolean outage() {
+        return (System.nanoTime() - epoch) % TimeUnit.MILLISECONDS.toNanos(OUTAGE_PERIOD_MILLIS)
+                < TimeUnit.MILLISECONDS.toNanos(OUTAGE_MILLIS);
+    }
+
+    /** The bus-scope handler that fails events marked to, through the policy's event retry. */
+    private void failing(ChaosEvent event, EventContext context) {
+        int attempt = context.attempt();
+        if (attempt > 1) {
+            counts.eventRetryAttempts.increment();
+        }
+        if (event.behavior() == ChaosMessages.FAIL) {
+            if (attempt == 1) {
                 counts.handlerThrows.increment();
-                throw FAILURE;
             }
-        });
-        bus.registerCommand(ChaosCommand.class, (command, context) -> {
-            if (command.behavior() == ChaosMessages.FAIL) {
-                throw FAILURE;
+            throw EVENT_FAILURE;
+        }
+        if (event.behavior() == ChaosMessages.TRANSIENT) {
+            if (attempt == 1) {
+                counts.eventTransientThrows.increment();
+                throw EVENT_FAILURE;
             }
-            if (command.behavior() == ChaosMessages.SLOW) {
-                Thread.sleep(20);
-            } else if (command.behavior() == ChaosMessages.HANG) {
-                hangingCommand.countDown();
-                Thread.sleep(10_000);
+            counts.eventRetrySucceeded.increment();
+        }
+    }
+
+    /**
+     * The chaos command handler, behind the policy's pipeline: answers the command's number, or
+     * throws at every attempt (FAIL), at the first {@code 1 + seq % 2} (TRANSIENT), or blocks past the
+     * attempt timeout (BLOCK); during an {@linkplain #outage() outage} every attempt throws. Once
+     * {@linkplain #heal() healed}, it answers every command.
+     */
+    private Long command(ChaosCommand command, CommandContext context) throws InterruptedException {
+        int attempt = context.attempt();
+        counts.commandAttempts.increment();
+        if (attempt > 1) {
+            counts.commandRetryAttempts.increment();
+            if (attempt == 2) {
+                counts.commandsRetried.increment();
             }
+        }
+        if (healthy) {
             return command.seq();
-        });
+        }
+        if (outage()) {
+            counts.commandOutageThrows.increment();
+            throw FAILURE;
+        }
+        switch (command.behavior()) {
+            case ChaosMessages.FAIL -> throw FAILURE;
+            case ChaosMessages.TRANSIENT -> {
+                if (attempt <= 1 + (command.seq() & 1)) {
+                    throw FAILURE;
+                }
+            }
+            case ChaosMessages.BLOCK -> {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    counts.commandAttemptsInterrupted.increment();
+                    throw e;
+                }
+                counts.problem("command " + command.seq() + " blocked 200 ms past its attempt timeout");
+            }
+            default -> {
+            }
+        }
+        return command.seq();
     }
 
     /**

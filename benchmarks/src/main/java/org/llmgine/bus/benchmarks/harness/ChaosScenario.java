@@ -66,7 +66,9 @@ final class ChaosScenario {
         details.put("events_and_commands", all);
         details.put("buses", buses);
         return new ScenarioResult("chaos", List.of("strategy", "published", "filtered", "rejected", "delivered",
-                "dropped", "cancelled", "returned", "queueSize", "lost", "commands", "high_water_hits", "throttled", "breaches"),
+                "dropped", "cancelled", "returned", "queueSize", "lost", "commands", "high_water_hits", "throttled",
+                "retried", "breaker_opened", "timed_out", "bulkhead_full", "circuit_open", "exhausted", "dead_lettered",
+                "dlq_evicted", "replays", "replayed", "breaches"),
                 rows, details, breaches);
     }
 }

@@ -8,11 +8,14 @@ import java.util.Map;
 import org.llmgine.bus.BusStats;
 import org.llmgine.bus.CloseReport;
 import org.llmgine.bus.OverflowStrategy;
+import org.llmgine.bus.resilience.DeadLetterQueue;
 
 /**
  * Checks one chaos run: conservation computed from {@code stats()}, the bus's counts against the
- * harness's own, and the per-event sets (nothing handled twice, nothing handled that was not
- * accepted, every accepted event in exactly one terminal state).
+ * harness's own, the per-event sets (nothing handled twice, nothing handled that was not
+ * accepted, every accepted event in exactly one terminal state), the command results (each
+ * exactly one of success or a failure by cause), and the resilience policy (every feature
+ * happened, its own counts agree with the harness's).
  */
 final class ChaosVerdict {
 
@@ -76,10 +79,88 @@ final class ChaosVerdict {
         expect(s.cancelled() >= 1 && returnedSome && outcome.report().cancelledCommands() >= 1,
                 bus + "the close in mid-flight cut nothing short: cancelled " + s.cancelled() + ", returned "
                         + s.returned() + ", cancelled commands " + outcome.report().cancelledCommands());
+        checkCommands(bus, h);
+        checkResilience(bus, s, h, outcome.resilience());
         for (String problem : h.problems) {
             breaches.add(bus + problem);
         }
         unaccounted = checkSets(bus, s, h);
+    }
+
+    /** The command accounting is closed: every result is exactly one of success or a failure by cause. */
+    private void checkCommands(String bus, ChaosCounts h) {
+        long byCause = h.commandSuccess.sum() + h.commandThrew.sum() + h.commandTimedOut.sum()
+                + h.commandAttemptTimedOut.sum() + h.commandCancelled.sum() + h.commandRejected.sum()
+                + h.commandNoHandler.sum() + h.commandCircuitOpen.sum() + h.commandBulkheadFull.sum()
+                + h.commandRetriesExhausted.sum() + h.commandOther.sum();
+        expect(h.commandResults.sum() == byCause, bus + "command results " + h.commandResults.sum()
+                + " != success + failures by cause " + byCause);
+    }
+
+    /**
+     * Every resilience feature happened at least once, and the policy's own counts (dead letter
+     * queue, bulkheads, breakers, error statistics) agree with what the harness saw. Where a bus
+     * timeout or the close cancelled an execution, the pipeline may have finished (and counted,
+     * dead-lettered, refused) while the caller got the cancellation: those results are the slack
+     * of the bounds below.
+     */
+    private void checkResilience(String bus, BusStats.Events s, ChaosCounts h, ChaosResilience.Snapshot r) {
+        DeadLetterQueue.Stats d = r.deadLetters();
+        happened(bus, "commands retried", h.commandsRetried.sum());
+        happened(bus, "circuit breaker transitions to OPEN", h.breakerOpened.sum());
+        happened(bus, "CircuitOpen results", h.commandCircuitOpen.sum());
+        happened(bus, "attempt timeouts (TimedOut results)", h.commandAttemptTimedOut.sum());
+        happened(bus, "bulkhead rejections (BulkheadFull results)", h.commandBulkheadFull.sum());
+        happened(bus, "RetriesExhausted results", h.commandRetriesExhausted.sum());
+        happened(bus, "dead-lettered entries", d.added());
+        happened(bus, "dead letter replays attempted", h.replayAttempted.sum());
+        happened(bus, "dead letters replayed with success", h.replayReplayed.sum());
+        happened(bus, "event handler retries", h.eventRetryAttempts.sum());
+        long retried = h.commandsRetried.sum();
+        long retryAttempts = h.commandRetryAttempts.sum();
+        expect(retried <= retryAttempts && retryAttempts <= (ChaosResilience.COMMAND_ATTEMPTS - 1) * retried,
+                bus + retryAttempts + " retry attempts for " + retried + " commands retried, outside [1, "
+                        + (ChaosResilience.COMMAND_ATTEMPTS - 1) + "] per command");
+        long outcomes = h.replayReplayed.sum() + h.replayStillFailing.sum() + h.replayNotReplayed.sum()
+                + h.replayUnknownId.sum();
+        expect(h.replayAttempted.sum() == outcomes, bus + "replays attempted " + h.replayAttempted.sum()
+                + " != replayed + still failing + not replayed + unknown id " + outcomes);
+        same(bus, "dead letters replayed (queue)", d.replayed(), h.replayReplayed.sum());
+        long held = d.added() - d.evicted() - d.replayed() - d.purged();
+        expect(d.size() == held, bus + "dead letter queue size " + d.size()
+                + " != added - evicted - replayed - purged " + held);
+        expect(d.rejected() == 0, bus + d.rejected() + " dead letters rejected by a queue that evicts the oldest");
+        long slack = h.commandCancelled.sum() + h.commandTimedOut.sum();
+        String cut = "cancelled or timed out by the bus";
+        within(bus, "dead letters added", d.added(), h.deadLetterExpected.sum(), slack,
+                "RetriesExhausted and attempt TimedOut results of first executions", cut);
+        within(bus, "bulkhead rejections (bulkheads)", r.bulkheadRejected(), h.commandBulkheadFull.sum(), slack,
+                "BulkheadFull results", cut);
+        same(bus, "breaker transitions (snapshots)", r.breakerTransitions(), h.breakerTransitions.sum());
+        within(bus, "ChaosCommand executions (error stats)", r.commandStats().executions(),
+                h.guardedResults.sum() - slack, slack, "guarded results - cancelled - bus timeouts", cut);
+        // An attempt the attempt timeout interrupted may or may not be counted as one (see the README).
+        within(bus, "ChaosCommand attempts (error stats)", r.commandStats().attempts(),
+                h.commandAttempts.sum() - h.commandAttemptsInterrupted.sum(), h.commandAttemptsInterrupted.sum(),
+                "handler attempts - interrupted ones", "interrupted");
+        same(bus, "failing handler's failed executions (error stats)", r.eventStats().failedExecutions(),
+                s.handlerFailures());
+        same(bus, "failing handler's attempts (error stats)", r.eventStats().attempts(),
+                r.eventStats().executions() + h.eventRetryAttempts.sum());
+        long firstFailures = h.handlerThrows.sum() + h.eventTransientThrows.sum();
+        within(bus, "event handler retries", h.eventRetryAttempts.sum(), firstFailures - s.cancelled(), s.cancelled(),
+                "events that failed the first attempt", "cancelled events");
+    }
+
+    private void happened(String bus, String what, long count) {
+        expect(count > 0, bus + "no " + what + " in the run");
+    }
+
+    /** Expects {@code value} in {@code [expected, expected + slack]}. */
+    private void within(String bus, String what, long value, long expected, long slack, String expectedName,
+            String slackName) {
+        expect(value >= expected && value <= expected + slack, bus + what + " = " + value + " outside ["
+                + expected + ", " + (expected + slack) + "] (" + expectedName + ", + " + slack + " " + slackName + ")");
     }
 
     /** Every accepted event is handled, dropped or returned (or cancelled before its witness ran). */
@@ -139,10 +220,15 @@ final class ChaosVerdict {
         BusStats.Events s = outcome.stats().events();
         BusStats.Queue q = outcome.stats().queue();
         ChaosCounts h = outcome.run().counts;
+        DeadLetterQueue.Stats d = outcome.resilience().deadLetters();
         return Row.of("strategy", outcome.run().strategy.name(), "published", s.published(), "filtered", s.filtered(),
                 "rejected", s.rejected(), "delivered", s.delivered(), "dropped", s.dropped(), "cancelled", s.cancelled(),
                 "returned", s.returned(), "queueSize", q.size(), "lost", lost, "commands", h.commandResults.sum(),
-                "high_water_hits", q.highWaterHits(), "throttled", q.throttled(), "breaches", breaches.size());
+                "high_water_hits", q.highWaterHits(), "throttled", q.throttled(), "retried", h.commandsRetried.sum(),
+                "breaker_opened", h.breakerOpened.sum(), "timed_out", h.commandAttemptTimedOut.sum(), "bulkhead_full",
+                h.commandBulkheadFull.sum(), "circuit_open", h.commandCircuitOpen.sum(), "exhausted",
+                h.commandRetriesExhausted.sum(), "dead_lettered", d.added(), "dlq_evicted", d.evicted(), "replays",
+                h.replayAttempted.sum(), "replayed", h.replayReplayed.sum(), "breaches", breaches.size());
     }
 
     /**
@@ -162,6 +248,7 @@ final class ChaosVerdict {
         json.put("max_queue_size_sampled", outcome.maxQueueSampled());
         json.put("stats", statsJson(s));
         json.put("harness", outcome.run().counts.toJson());
+        json.put("resilience", outcome.resilience().toJson());
         json.put("close_report", Row.of("drained", report.drained(), "waited_ms", report.waited().toMillis(),
                 "returned", report.returned().size(), "cancelled_events", report.cancelled().size(),
                 "cancelled_commands", report.cancelledCommands(), "threads_still_running",

@@ -20,6 +20,10 @@ import org.llmgine.bus.middleware.EventChain;
  */
 abstract class Attempts<R> implements Call<R> {
 
+    /** The cause an interrupted attempt is counted with in the statistics. */
+    static final FailureCause INTERRUPTED = new FailureCause.Cancelled("the attempt was interrupted (by a timeout or a"
+            + " cancellation)");
+
     private final InstantSource clock;
     private final ErrorStats.Counter counter;
     private final ErrorStats.@Nullable Counter keyed;
@@ -40,12 +44,19 @@ abstract class Attempts<R> implements Call<R> {
         try {
             result = proceed(context);
         } catch (InterruptedException e) {
+            // cut by a timeout or a cancellation (which one, the stage that catches it decides): the
+            // attempt reached the handler and did not succeed, so it counts as a failed attempt
+            count(INTERRUPTED);
             throw e;
         } catch (Exception e) {
             result = CommandResult.failure(new FailureCause.HandlerThrew(e));
         }
+        count(result instanceof CommandResult.Failure<R> f ? f.cause() : null);
+        return result;
+    }
+
+    private void count(@Nullable FailureCause failure) {
         made++;
-        FailureCause failure = result instanceof CommandResult.Failure<R> f ? f.cause() : null;
         if (failure != null && firstFailure == null) {
             firstFailure = clock.instant();
         }
@@ -53,7 +64,6 @@ abstract class Attempts<R> implements Call<R> {
         if (keyed != null) {
             keyed.attempt(failure, clock);
         }
-        return result;
     }
 
     /** Attempts that reached the handler's chain. */
