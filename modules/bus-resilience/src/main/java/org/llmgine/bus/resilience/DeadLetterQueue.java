@@ -5,17 +5,12 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.message.CommandResult;
@@ -39,8 +34,8 @@ import org.llmgine.bus.message.MessageId;
  * run in order after it is replayed with success or purged.
  *
  * <p>Entries are written through a {@link DeadLetterStore} (in memory by default) and read back
- * when the queue is built. Concurrency: one ReentrantLock guards the entries; store writes and
- * replays run outside it.
+ * when the queue is built. Concurrency: the entries and their counts are a
+ * {@link DeadLetterEntries} under one ReentrantLock; store writes and replays run outside it.
  */
 public final class DeadLetterQueue {
 
@@ -77,10 +72,6 @@ public final class DeadLetterQueue {
                 throws InterruptedException;
     }
 
-    /** An entry the queue added, and whether it evicted another for it. */
-    record Added(DeadLetter entry, @Nullable DeadLetter evicted) {
-    }
-
     /** The queue's order: when an entry arrived, then its number (which a reopened queue continues). */
     private static final Comparator<DeadLetter> ARRIVAL = Comparator.comparing(DeadLetter::enqueuedAt)
             .thenComparingLong(entry -> entry.id().sequence());
@@ -93,17 +84,7 @@ public final class DeadLetterQueue {
     private final Duration replayTimeout;
     private final UUID origin = UUID.randomUUID();
     private final AtomicLong nextSequence = new AtomicLong(1);
-    private final ReentrantLock lock = new ReentrantLock();
-    private final LinkedHashMap<MessageId, DeadLetter> entries = new LinkedHashMap<>();
-    /** Entries per sequence key, for a sequenced queue; guarded by lock, read without it when empty. */
-    private final HashMap<String, Integer> sequences = new HashMap<>();
-    private volatile boolean anySequence;
-    private final Set<MessageId> replaying = new HashSet<>();
-    private long added;
-    private long evicted;
-    private long rejected;
-    private long replayed;
-    private long purged;
+    private final DeadLetterEntries entries;
     private final AtomicLong storeFailures = new AtomicLong();
     private volatile @Nullable Replayer replayer;
 
@@ -114,6 +95,7 @@ public final class DeadLetterQueue {
         this.clock = b.clock;
         this.sequenced = b.sequenced;
         this.replayTimeout = b.replayTimeout;
+        this.entries = new DeadLetterEntries(capacity, overflow == Overflow.EVICT_OLDEST, sequenced);
         List<DeadLetter> stored;
         try {
             stored = new ArrayList<>(store.pending());
@@ -123,13 +105,10 @@ public final class DeadLetterQueue {
         stored.sort(ARRIVAL);
         stored.forEach(entry -> nextSequence.accumulateAndGet(entry.id().sequence() + 1, Math::max));
         for (DeadLetter entry : stored) {
-            if (entries.size() == capacity) {
+            if (!entries.load(entry)) {
                 LOG.log(System.Logger.Level.WARNING, "dead letter store holds more than the queue's capacity "
                         + capacity + "; entry " + entry.id() + " stays in the store but not in the queue");
-                continue;
             }
-            entries.put(entry.id(), entry);
-            countSequence(entry, 1);
         }
     }
 
@@ -177,76 +156,27 @@ public final class DeadLetterQueue {
 
     /** For a sequenced queue, the oldest entry of the sequence, if the sequence has one. */
     @Nullable MessageId head(@Nullable String sessionId, String handlerOrType) {
-        if (!sequenced || !anySequence) {
-            return null;
-        }
-        String key = DeadLetter.sequenceKey(sessionId, handlerOrType);
-        lock.lock();
-        try {
-            if (!sequences.containsKey(key)) {
-                return null;
-            }
-            for (DeadLetter entry : entries.values()) {
-                if (entry.sequenceKey().equals(key)) {
-                    return entry.id();
-                }
-            }
-            return null;
-        } finally {
-            lock.unlock();
-        }
+        return entries.head(DeadLetter.sequenceKey(sessionId, handlerOrType));
     }
 
-    /** Adds an entry; null if the queue was full and rejects new entries (counted). */
-    @Nullable Added add(Message message, MessageId messageId, @Nullable String sessionId, Headers headers,
-            int priority, @Nullable String handler, FailureCause cause, int attempts, Instant firstFailure,
-            @Nullable MessageId heldBehind) {
+    /** Adds an entry; null if the queue was full and refused it (counted). */
+    DeadLetterEntries.@Nullable Added add(Message message, MessageId messageId, @Nullable String sessionId,
+            Headers headers, int priority, @Nullable String handler, FailureCause cause, int attempts,
+            Instant firstFailure, @Nullable MessageId heldBehind) {
         Instant now = clock.instant();
         DeadLetter entry = new DeadLetter(new MessageId(origin, MessageId.Kind.DEAD_LETTER,
                 nextSequence.getAndIncrement()), messageId, message, sessionId, headers, priority, handler, cause,
                 attempts, firstFailure.isAfter(now) ? now : firstFailure, now, now, heldBehind);
-        DeadLetter victim = null;
-        lock.lock();
-        try {
-            if (entries.size() >= capacity) {
-                victim = overflow == Overflow.EVICT_OLDEST ? oldestNotReplaying() : null;
-                if (victim == null) { // REJECT_NEW, or every entry is being replayed and cannot go
-                    rejected++;
-                    return null;
-                }
-                entries.remove(victim.id());
-                countSequence(victim, -1);
-                evicted++;
-            }
-            entries.put(entry.id(), entry);
-            countSequence(entry, 1);
-            added++;
-        } finally {
-            lock.unlock();
+        DeadLetterEntries.Added added = entries.add(entry);
+        if (added == null) {
+            return null;
         }
+        DeadLetter victim = added.evicted();
         if (victim != null) {
-            DeadLetter evictedEntry = victim;
-            write(() -> store.cancel(evictedEntry.id()), evictedEntry);
+            write(() -> store.cancel(victim.id()), victim);
         }
         write(() -> store.add(entry), entry);
-        return new Added(entry, victim);
-    }
-
-    private @Nullable DeadLetter oldestNotReplaying() {
-        for (DeadLetter entry : entries.values()) {
-            if (!replaying.contains(entry.id())) {
-                return entry;
-            }
-        }
-        return null;
-    }
-
-    private void countSequence(DeadLetter entry, int delta) {
-        if (!sequenced) {
-            return;
-        }
-        sequences.merge(entry.sequenceKey(), delta, (a, b) -> a + b == 0 ? null : a + b);
-        anySequence = !sequences.isEmpty();
+        return added;
     }
 
     /**
@@ -294,21 +224,7 @@ public final class DeadLetterQueue {
     }
 
     private List<DeadLetter> select(Predicate<DeadLetter> which, int limit) {
-        lock.lock();
-        try {
-            List<DeadLetter> found = new ArrayList<>();
-            for (DeadLetter entry : entries.values()) {
-                if (found.size() >= limit) {
-                    break;
-                }
-                if (which.test(entry)) {
-                    found.add(entry);
-                }
-            }
-            return found;
-        } finally {
-            lock.unlock();
-        }
+        return entries.select(which, limit);
     }
 
     /**
@@ -319,12 +235,7 @@ public final class DeadLetterQueue {
      */
     public Optional<DeadLetter> find(MessageId id) {
         Objects.requireNonNull(id, "id");
-        lock.lock();
-        try {
-            return Optional.ofNullable(entries.get(id));
-        } finally {
-            lock.unlock();
-        }
+        return Optional.ofNullable(entries.find(id));
     }
 
     /**
@@ -333,12 +244,7 @@ public final class DeadLetterQueue {
      * @return the size
      */
     public int size() {
-        lock.lock();
-        try {
-            return entries.size();
-        } finally {
-            lock.unlock();
-        }
+        return entries.counts().size();
     }
 
     /**
@@ -347,12 +253,9 @@ public final class DeadLetterQueue {
      * @return the counts
      */
     public Stats stats() {
-        lock.lock();
-        try {
-            return new Stats(entries.size(), capacity, added, evicted, rejected, replayed, purged, storeFailures.get());
-        } finally {
-            lock.unlock();
-        }
+        DeadLetterEntries.Counts c = entries.counts();
+        return new Stats(c.size(), capacity, c.added(), c.evicted(), c.rejected(), c.replayed(), c.purged(),
+                storeFailures.get());
     }
 
     /**
@@ -366,24 +269,13 @@ public final class DeadLetterQueue {
      */
     public boolean purge(MessageId id) throws InterruptedException {
         Objects.requireNonNull(id, "id");
-        DeadLetter entry;
-        boolean wasHead;
-        lock.lock();
-        try {
-            entry = entries.get(id);
-            if (entry == null || replaying.contains(id)) {
-                return false;
-            }
-            wasHead = sequenced && headOf(entry.sequenceKey()) == entry;
-            entries.remove(id);
-            countSequence(entry, -1);
-            purged++;
-        } finally {
-            lock.unlock();
+        DeadLetterEntries.Purged purge = entries.purge(id);
+        if (purge == null) {
+            return false;
         }
-        write(() -> store.cancel(id), entry);
-        if (wasHead) {
-            release(entry.sequenceKey());
+        write(() -> store.cancel(id), purge.entry());
+        if (purge.wasHead()) {
+            release(purge.entry().sequenceKey());
         }
         return true;
     }
@@ -394,23 +286,7 @@ public final class DeadLetterQueue {
      * @return how many were removed
      */
     public int purgeAll() {
-        List<DeadLetter> removed;
-        lock.lock();
-        try {
-            removed = new ArrayList<>();
-            for (DeadLetter entry : entries.values()) {
-                if (!replaying.contains(entry.id())) {
-                    removed.add(entry);
-                }
-            }
-            removed.forEach(entry -> {
-                entries.remove(entry.id());
-                countSequence(entry, -1);
-            });
-            purged += removed.size();
-        } finally {
-            lock.unlock();
-        }
+        List<DeadLetter> removed = entries.purgeAll();
         removed.forEach(entry -> write(() -> store.cancel(entry.id()), entry));
         return removed.size();
     }
@@ -439,13 +315,7 @@ public final class DeadLetterQueue {
     private int release(String sequenceKey) throws InterruptedException {
         int released = 0;
         while (true) {
-            DeadLetter next;
-            lock.lock();
-            try {
-                next = headOf(sequenceKey);
-            } finally {
-                lock.unlock();
-            }
+            DeadLetter next = entries.headEntry(sequenceKey);
             if (next == null || !(replayOne(next.id()) instanceof ReplayResult.Replayed)) {
                 return released;
             }
@@ -453,34 +323,11 @@ public final class DeadLetterQueue {
         }
     }
 
-    private @Nullable DeadLetter headOf(String sequenceKey) {
-        for (DeadLetter entry : entries.values()) {
-            if (entry.sequenceKey().equals(sequenceKey)) {
-                return entry;
-            }
-        }
-        return null;
-    }
-
     private ReplayResult replayOne(MessageId id) throws InterruptedException {
-        DeadLetter entry;
-        lock.lock();
-        try {
-            entry = entries.get(id);
-            if (entry == null) {
-                return new ReplayResult.UnknownId(id);
-            }
-            if (replaying.contains(id)) {
-                return new ReplayResult.NotReplayed(entry, "a replay of entry " + id + " is running");
-            }
-            DeadLetter head = sequenced ? headOf(entry.sequenceKey()) : entry;
-            if (head != entry && head != null) {
-                return new ReplayResult.NotReplayed(entry, "entry " + head.id()
-                        + " of the same sequence is older and must be replayed or purged first");
-            }
-            replaying.add(id);
-        } finally {
-            lock.unlock();
+        DeadLetterEntries.Begun begun = entries.beginReplay(id);
+        DeadLetter entry = begun.entry();
+        if (entry == null) {
+            return Objects.requireNonNull(begun.refusal());
         }
         try {
             Replayer runner = replayer;
@@ -505,35 +352,18 @@ public final class DeadLetterQueue {
                 FailureCause cause = failure.cause();
                 int attempts = cause instanceof FailureCause.RetriesExhausted exhausted ? exhausted.attempts() : 1;
                 DeadLetter again = entry.failedAgain(cause, attempts, clock.instant());
-                lock.lock();
-                try {
-                    entries.replace(id, again); // still there: eviction and purge leave a replaying entry alone
-                } finally {
-                    lock.unlock();
-                }
+                entries.replayFailed(again);
                 write(() -> {
                     store.cancel(id);
                     store.add(again);
                 }, again);
                 return new ReplayResult.StillFailing(again);
             }
-            lock.lock();
-            try {
-                entries.remove(id);
-                countSequence(entry, -1);
-                replayed++;
-            } finally {
-                lock.unlock();
-            }
+            entries.replaySucceeded(entry);
             write(() -> store.complete(id), entry);
             return new ReplayResult.Replayed(entry, result, 0);
         } finally {
-            lock.lock();
-            try {
-                replaying.remove(id);
-            } finally {
-                lock.unlock();
-            }
+            entries.endReplay(id);
         }
     }
 

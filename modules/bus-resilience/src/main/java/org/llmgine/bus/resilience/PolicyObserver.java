@@ -87,7 +87,7 @@ final class PolicyObserver implements BusObserver, DeadLetterQueue.Replayer {
         if (queue == null) {
             return;
         }
-        DeadLetterQueue.Added added = queue.add(message, messageId, sessionId, headers, priority, handler, cause,
+        DeadLetterEntries.Added added = queue.add(message, messageId, sessionId, headers, priority, handler, cause,
                 attempts, firstFailure, heldBehind);
         MessageBus current = bus;
         if (added == null || current == null) {
