@@ -13,8 +13,9 @@ import org.llmgine.bus.middleware.EventChain;
 
 /**
  * The end of a policy's pipeline: the rest of the bus's middleware chain and the handler. It turns
- * a thrown exception into a {@code HandlerThrew} failure (so every strategy sees failures as
- * values), counts the attempts and remembers when the first one failed. One per guarded call.
+ * whatever the handler throws (an Error too) into a {@code HandlerThrew} failure, so every strategy
+ * sees failures as values; only an interrupt from a cancellation or a fired timeout propagates. It
+ * counts the attempts and remembers when the first one failed. One per guarded call.
  *
  * @param <R> the result type
  */
@@ -44,11 +45,16 @@ abstract class Attempts<R> implements Call<R> {
         try {
             result = proceed(context);
         } catch (InterruptedException e) {
-            // cut by a timeout or a cancellation (which one, the stage that catches it decides): the
-            // attempt reached the handler and did not succeed, so it counts as a failed attempt
-            count(INTERRUPTED);
-            throw e;
-        } catch (Exception e) {
+            if (context.isCancelled() || Watchdog.firedOnThisThread()) {
+                // cut by a cancellation or a timeout (the stage that catches it decides which): the
+                // attempt reached the handler and did not succeed, so it counts as a failed attempt
+                count(INTERRUPTED);
+                throw e;
+            }
+            // nobody cut it: the handler (or a library under it) threw an InterruptedException of its own
+            result = CommandResult.failure(new FailureCause.HandlerThrew(e));
+        } catch (Exception | Error e) {
+            // an Error too: the bus counts every Throwable as the handler's failure, and so must the pipeline
             result = CommandResult.failure(new FailureCause.HandlerThrew(e));
         }
         count(result instanceof CommandResult.Failure<R> f ? f.cause() : null);

@@ -105,7 +105,7 @@ public final class Bulkhead {
         lock.lockInterruptibly();
         try {
             waiting++;
-            long deadline = clock.millis() + maxWaitMillis;
+            long deadline = Durations.plus(clock.millis(), maxWaitMillis);
             while (!tryEnter()) {
                 long remaining = deadline - clock.millis();
                 if (remaining <= 0) {

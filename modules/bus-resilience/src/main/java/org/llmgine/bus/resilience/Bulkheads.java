@@ -32,13 +32,16 @@ public final class Bulkheads implements Decorator {
     private final long maxWaitMillis;
     private final KeyBy keyBy;
     private final Keyed<Bulkhead> bulkheads;
+    private final String described;
 
     private Bulkheads(Builder b) {
         this.name = b.name;
         this.maxConcurrent = b.maxConcurrent;
-        this.maxWaitMillis = b.maxWait.toMillis();
+        this.maxWaitMillis = Durations.millis(b.maxWait);
         this.keyBy = b.keyBy;
-        this.bulkheads = new Keyed<>(key -> new Bulkhead(b.instanceName(key), maxConcurrent, b.clock), b.maxKeys);
+        this.described = b.describe("bulkheads");
+        this.bulkheads = new Keyed<>(described, key -> new Bulkhead(b.instanceName(key), maxConcurrent, b.clock),
+                b.maxKeys);
     }
 
     /**
@@ -70,7 +73,7 @@ public final class Bulkheads implements Decorator {
         Object key = keyBy.key(message, handler, context);
         Bulkhead bulkhead = bulkheads.get(key);
         if (bulkhead == null) {
-            return CommandResult.failure(new FailureCause.Rejected("bulkheads '" + name + "' hold "
+            return CommandResult.failure(new FailureCause.Rejected(described + " hold "
                     + bulkheads.maxKeys() + " keys, the most they may; no bulkhead for key " + Keyed.name(key)));
         }
         if (!bulkhead.enter(maxWaitMillis)) {

@@ -89,7 +89,7 @@ public final class CircuitBreaker implements Decorator {
 
     private static final System.Logger LOG = System.getLogger("org.llmgine.bus.resilience");
 
-    /** Admission codes of {@link #admit}. */
+    /** Admission codes of {@link #admit}, in the low two bits; a probe's carries its half-open period above them. */
     static final int REFUSED = 0;
     static final int PERMITTED = 1;
     static final int PROBE = 2;
@@ -113,6 +113,8 @@ public final class CircuitBreaker implements Decorator {
     private int oldest;
     private long openedAt;
     private int probesInFlight;
+    /** The half-open period: probes of an earlier one are not counted in this one. Guarded by lock. */
+    private int generation;
     private int probeSuccesses;
     private long transitions;
 
@@ -120,9 +122,9 @@ public final class CircuitBreaker implements Decorator {
         this.name = Objects.requireNonNull(name, "name");
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.openMillis = config.openDuration().toMillis();
-        this.consecutiveWindowMillis = config.consecutiveWindow().toMillis();
-        this.slowMillis = config.slowCallDuration().map(java.time.Duration::toMillis).orElse(Long.MAX_VALUE);
+        this.openMillis = Durations.millis(config.openDuration());
+        this.consecutiveWindowMillis = Durations.millis(config.consecutiveWindow());
+        this.slowMillis = config.slowCallDuration().map(Durations::millis).orElse(Long.MAX_VALUE);
         this.window = config.hasRateWindow() ? new RateWindow(config.windowType(), config.windowSize()) : null;
         this.failureTimes = new long[Math.max(1, config.consecutiveThreshold())];
     }
@@ -212,7 +214,7 @@ public final class CircuitBreaker implements Decorator {
         try {
             RateWindow w = window;
             Instant retryAt = switch (state) {
-                case OPEN -> Instant.ofEpochMilli(openedAt + openMillis);
+                case OPEN -> Instant.ofEpochMilli(Durations.plus(openedAt, openMillis));
                 case FORCED_OPEN -> Instant.MAX;
                 default -> null;
             };
@@ -246,7 +248,7 @@ public final class CircuitBreaker implements Decorator {
     FailureCause.CircuitOpen refusal() {
         State s = state;
         Instant retryAt = s == State.FORCED_OPEN ? Instant.MAX
-                : s == State.OPEN ? Instant.ofEpochMilli(openedAt + openMillis) : clock.instant();
+                : s == State.OPEN ? Instant.ofEpochMilli(Durations.plus(openedAt, openMillis)) : clock.instant();
         return new FailureCause.CircuitOpen(name, retryAt);
     }
 
@@ -278,7 +280,7 @@ public final class CircuitBreaker implements Decorator {
                     admission = REFUSED;
                 } else {
                     probesInFlight++;
-                    admission = PROBE;
+                    admission = (generation << 2) | PROBE;
                 }
             } else {
                 admission = state == State.FORCED_OPEN ? REFUSED
@@ -320,7 +322,8 @@ public final class CircuitBreaker implements Decorator {
         try {
             long now = clock.millis();
             boolean slow = timesCalls() && now - startMillis >= slowMillis;
-            change = admission == PROBE ? probed(now, counted, failed, slow) : recorded(now, counted, failed, slow);
+            change = (admission & 3) == PROBE ? probed(admission >>> 2, now, counted, failed, slow)
+                    : recorded(now, counted, failed, slow);
         } finally {
             lock.unlock();
         }
@@ -328,10 +331,13 @@ public final class CircuitBreaker implements Decorator {
     }
 
     /** A probe's outcome, under the lock: one failure (or slow call) reopens, enough successes close. */
-    private @Nullable Transition probed(long now, boolean counted, boolean failed, boolean slow) {
-        probesInFlight = Math.max(0, probesInFlight - 1);
+    private @Nullable Transition probed(int period, long now, boolean counted, boolean failed, boolean slow) {
+        if (period != generation) {
+            return null; // a probe of a half-open period that has ended: it says nothing about this one
+        }
+        probesInFlight--;
         if (state != State.HALF_OPEN || !counted) {
-            return null; // ignored, or the probe belongs to a half-open period that has ended
+            return null;
         }
         if (failed || slow) {
             return open(now, failed ? "a probe failed" : "a probe was slow");
@@ -366,12 +372,14 @@ public final class CircuitBreaker implements Decorator {
 
     /** Releases a probe whose call ended without an outcome to record (it was cancelled). */
     void release(int admission) {
-        if (admission != PROBE) {
+        if ((admission & 3) != PROBE) {
             return;
         }
         lock.lock();
         try {
-            probesInFlight = Math.max(0, probesInFlight - 1);
+            if (admission >>> 2 == generation) {
+                probesInFlight--;
+            }
         } finally {
             lock.unlock();
         }
@@ -431,6 +439,10 @@ public final class CircuitBreaker implements Decorator {
         if (to == State.CLOSED || to == State.HALF_OPEN) {
             probeSuccesses = 0;
         }
+        if (to == State.HALF_OPEN || from == State.HALF_OPEN) {
+            generation++; // a new half-open period, or its end: the probes still running belong to none
+            probesInFlight = 0;
+        }
         if (to == State.CLOSED) {
             consecutive = 0;
             oldest = 0;
@@ -451,6 +463,7 @@ public final class CircuitBreaker implements Decorator {
                 return;
             }
             change = move(to, clock.millis(), reason);
+            generation++;
             probesInFlight = 0;
         } finally {
             lock.unlock();

@@ -55,7 +55,8 @@ public final class CircuitBreakerConfig {
         this.slowCallRateThreshold = b.slowCallRateThreshold;
         this.windowType = b.windowType;
         this.windowSize = b.windowSize;
-        this.minimumCalls = b.minimumCalls;
+        // a window of N calls never holds more, so a larger minimum would never be reached (as Resilience4j)
+        this.minimumCalls = b.windowType == WindowType.COUNT ? Math.min(b.minimumCalls, b.windowSize) : b.minimumCalls;
         this.openDuration = b.openDuration;
         this.successThreshold = b.successThreshold;
         this.halfOpenProbes = b.halfOpenProbes;
@@ -377,9 +378,6 @@ public final class CircuitBreakerConfig {
             if (consecutiveThreshold == 0 && failureRateThreshold == 0 && slowCallDuration == null) {
                 throw new IllegalArgumentException("a circuit breaker needs a rule that opens it: consecutive failures,"
                         + " a failure rate or a slow-call rate; all are off");
-            }
-            if (windowType == WindowType.COUNT && minimumCalls > windowSize) {
-                minimumCalls = windowSize; // a window of N calls never holds more: as Resilience4j does
             }
             return new CircuitBreakerConfig(this);
         }

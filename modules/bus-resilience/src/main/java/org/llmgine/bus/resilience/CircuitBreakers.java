@@ -42,6 +42,7 @@ public final class CircuitBreakers implements Decorator {
     private final InstantSource clock;
     private final KeyBy keyBy;
     private final Keyed<CircuitBreaker> breakers;
+    private final String described;
     private final Builder naming;
     private final List<Consumer<CircuitBreaker.Transition>> listeners = new CopyOnWriteArrayList<>();
 
@@ -51,7 +52,8 @@ public final class CircuitBreakers implements Decorator {
         this.clock = b.clock;
         this.keyBy = b.keyBy;
         this.naming = b;
-        this.breakers = new Keyed<>(this::create, b.maxKeys);
+        this.described = b.describe("circuit breakers");
+        this.breakers = new Keyed<>(described, this::create, b.maxKeys);
     }
 
     /**
@@ -86,8 +88,8 @@ public final class CircuitBreakers implements Decorator {
                 listener.accept(transition);
             } catch (RuntimeException e) {
                 // one listener must not keep the others (the policy's event among them) from the transition
-                LOG.log(System.Logger.Level.WARNING, "a transition listener of circuit breakers '" + name
-                        + "' failed on " + transition, e);
+                LOG.log(System.Logger.Level.WARNING, "a transition listener of " + described + " failed on "
+                        + transition, e);
             }
         }
     }
@@ -98,7 +100,7 @@ public final class CircuitBreakers implements Decorator {
         Object key = keyBy.key(message, handler, context);
         CircuitBreaker breaker = breakers.get(key);
         if (breaker == null) {
-            return CommandResult.failure(new FailureCause.Rejected("circuit breakers '" + name + "' hold "
+            return CommandResult.failure(new FailureCause.Rejected(described + " hold "
                     + breakers.maxKeys() + " keys, the most they may; no breaker for key " + Keyed.name(key)));
         }
         return breaker.decorate(message, handler, context, next);

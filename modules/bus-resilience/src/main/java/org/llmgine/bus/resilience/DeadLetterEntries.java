@@ -247,24 +247,26 @@ final class DeadLetterEntries {
         }
     }
 
-    /** A replay failed again: the entry, in place, becomes {@code again}. */
-    void replayFailed(DeadLetter again) {
+    /** A replay failed again: the entry, in place, becomes {@code again}; false if it is gone. */
+    boolean replayFailed(DeadLetter again) {
         lock.lock();
         try {
-            entries.replace(again.id(), again); // still there: eviction and purge leave a replaying entry alone
+            return entries.replace(again.id(), again) != null; // eviction and purge leave a replaying entry alone
         } finally {
             lock.unlock();
         }
     }
 
-    /** A replay succeeded: the entry goes. */
-    void replaySucceeded(DeadLetter entry) {
+    /** A replay succeeded: the entry goes; false if it was gone. */
+    boolean replaySucceeded(DeadLetter entry) {
         lock.lock();
         try {
-            if (entries.remove(entry.id()) != null) {
-                countSequence(entry, -1);
-                replayed++;
+            if (entries.remove(entry.id()) == null) {
+                return false;
             }
+            countSequence(entry, -1);
+            replayed++;
+            return true;
         } finally {
             lock.unlock();
         }

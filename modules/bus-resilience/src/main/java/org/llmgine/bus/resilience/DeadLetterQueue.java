@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
@@ -67,9 +68,23 @@ public final class DeadLetterQueue {
 
     /** Runs an entry through the bus again; set by the policy that owns the queue. */
     interface Replayer {
-        /** The result of running it again, or null with {@code notRun} holding why it did not run. */
-        @Nullable CommandResult<?> replay(DeadLetter entry, Duration timeout, StringBuilder notRun)
-                throws InterruptedException;
+        /** Runs the entry's message again and waits for it, at most {@code timeout}. */
+        Run replay(DeadLetter entry, Duration timeout) throws InterruptedException;
+    }
+
+    /** What running an entry again gave. */
+    sealed interface Run {
+        /** It ran to this result. */
+        record Done(CommandResult<?> result) implements Run {
+        }
+
+        /** It did not run, for this reason. */
+        record NotRun(String reason) implements Run {
+        }
+
+        /** It runs past the timeout; {@code outcome} completes when it ends (or never, if null). */
+        record StillRunning(@Nullable CompletableFuture<CommandResult<?>> outcome) implements Run {
+        }
     }
 
     /** The queue's order: when an entry arrived, then its number (which a reopened queue continues). */
@@ -343,27 +358,52 @@ public final class DeadLetterQueue {
                 return new ReplayResult.NotReplayed(entry, "dead letter store " + store + " failed to claim "
                         + id + ": " + e);
             }
-            StringBuilder notRun = new StringBuilder();
-            CommandResult<?> result = runner.replay(entry, replayTimeout, notRun);
-            if (result == null) {
-                return new ReplayResult.NotReplayed(entry, notRun.toString());
-            }
-            if (result instanceof CommandResult.Failure<?> failure) {
-                FailureCause cause = failure.cause();
-                int attempts = cause instanceof FailureCause.RetriesExhausted exhausted ? exhausted.attempts() : 1;
-                DeadLetter again = entry.failedAgain(cause, attempts, clock.instant());
-                entries.replayFailed(again);
-                write(() -> {
-                    store.cancel(id);
-                    store.add(again);
-                }, again);
-                return new ReplayResult.StillFailing(again);
-            }
-            entries.replaySucceeded(entry);
-            write(() -> store.complete(id), entry);
-            return new ReplayResult.Replayed(entry, result, 0);
+            Run run = runner.replay(entry, replayTimeout);
+            return switch (run) {
+                case Run.NotRun notRun -> new ReplayResult.NotReplayed(entry, notRun.reason());
+                case Run.Done done -> settle(entry, done.result());
+                case Run.StillRunning running -> {
+                    if (running.outcome() != null) {
+                        running.outcome().thenAccept(late -> settleLate(entry, late));
+                    }
+                    yield new ReplayResult.StillRunning(entry, replayTimeout);
+                }
+            };
         } finally {
             entries.endReplay(id);
+        }
+    }
+
+    /** Applies a replay's result to its entry: removed on success, updated in place on failure. */
+    private ReplayResult settle(DeadLetter entry, CommandResult<?> result) {
+        if (result instanceof CommandResult.Failure<?> failure) {
+            FailureCause cause = failure.cause();
+            int attempts = cause instanceof FailureCause.RetriesExhausted exhausted ? exhausted.attempts() : 1;
+            DeadLetter again = entry.failedAgain(cause, attempts, clock.instant());
+            if (entries.replayFailed(again)) {
+                write(() -> {
+                    store.cancel(again.id());
+                    store.add(again);
+                }, again);
+            }
+            return new ReplayResult.StillFailing(again);
+        }
+        if (entries.replaySucceeded(entry)) {
+            write(() -> store.complete(entry.id()), entry);
+        }
+        return new ReplayResult.Replayed(entry, result, 0);
+    }
+
+    /** A replay that ran past its timeout ended: its result settles the entry unless another replay runs it. */
+    private void settleLate(DeadLetter entry, CommandResult<?> result) {
+        DeadLetterEntries.Begun begun = entries.beginReplay(entry.id());
+        if (begun.entry() == null) {
+            return; // gone (purged, evicted) or being replayed again: that path decides
+        }
+        try {
+            settle(begun.entry(), result);
+        } finally {
+            entries.endReplay(entry.id());
         }
     }
 

@@ -113,29 +113,29 @@ public final class ErrorStats {
         }
     }
 
-    private final ConcurrentHashMap<Object, Counter> byTarget = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Key, Counter> byKey = new ConcurrentHashMap<>();
-    private final int maxKeys;
+    /** The totals, by message class, then by handler name ("" for a command): bounded by the code, not the sessions. */
+    private final ConcurrentHashMap<Class<?>, ConcurrentHashMap<String, Counter>> totals = new ConcurrentHashMap<>();
+    private final Keyed<Counter> byKey;
 
     ErrorStats(int maxKeys) {
-        this.maxKeys = maxKeys;
+        this.byKey = new Keyed<>("error statistics", key -> new Counter((Key) key), maxKeys);
     }
 
-    /** The counter of a command type (a Class) or an event handler (its HandlerInfo). */
-    Counter of(Object target, String messageType, @Nullable String handler) {
-        Counter counter = byTarget.get(target);
+    /** The totals of a command type (handler null) or of an event type's handler, in every scope. */
+    Counter of(Class<?> type, @Nullable String handler) {
+        ConcurrentHashMap<String, Counter> byHandler = totals.get(type);
+        if (byHandler == null) {
+            byHandler = totals.computeIfAbsent(type, t -> new ConcurrentHashMap<>());
+        }
+        String name = handler == null ? "" : handler;
+        Counter counter = byHandler.get(name);
         return counter != null ? counter
-                : byTarget.computeIfAbsent(target, t -> new Counter(new Key(messageType, handler, null)));
+                : byHandler.computeIfAbsent(name, n -> new Counter(new Key(type.getSimpleName(), handler, null)));
     }
 
     /** The counter of a stats key's value; null past the bound (the totals still count). */
     @Nullable Counter of(String messageType, @Nullable String handler, String key) {
-        Key k = new Key(messageType, handler, key);
-        Counter counter = byKey.get(k);
-        if (counter != null) {
-            return counter;
-        }
-        return byKey.size() >= maxKeys ? null : byKey.computeIfAbsent(k, Counter::new);
+        return byKey.get(new Key(messageType, handler, key));
     }
 
     /**
@@ -145,8 +145,8 @@ public final class ErrorStats {
      */
     public List<Snapshot> snapshot() {
         List<Snapshot> all = new ArrayList<>();
-        byTarget.values().forEach(counter -> all.add(counter.snapshot()));
-        byKey.values().forEach(counter -> all.add(counter.snapshot()));
+        totals.values().forEach(byHandler -> byHandler.values().forEach(counter -> all.add(counter.snapshot())));
+        byKey.all().values().forEach(counter -> all.add(counter.snapshot()));
         return all;
     }
 
@@ -158,13 +158,15 @@ public final class ErrorStats {
      */
     public Snapshot of(Key key) {
         Objects.requireNonNull(key, "key");
-        Counter keyed = byKey.get(key);
+        Counter keyed = byKey.find(key);
         if (keyed != null) {
             return keyed.snapshot();
         }
-        for (Counter counter : byTarget.values()) {
-            if (counter.key.equals(key)) {
-                return counter.snapshot();
+        for (ConcurrentHashMap<String, Counter> byHandler : totals.values()) {
+            for (Counter counter : byHandler.values()) {
+                if (counter.key.equals(key)) {
+                    return counter.snapshot();
+                }
             }
         }
         return new Snapshot(key, 0, 0, 0, 0, 0, null, null);

@@ -16,18 +16,23 @@ import org.jspecify.annotations.Nullable;
 final class Keyed<T> {
 
     private final ConcurrentHashMap<Object, T> byKey = new ConcurrentHashMap<>();
+    private final String owner;
     private final Function<Object, T> factory;
     private final int maxKeys;
     private final ReentrantLock creating = new ReentrantLock();
 
-    Keyed(Function<Object, T> factory, int maxKeys) {
+    Keyed(String owner, Function<Object, T> factory, int maxKeys) {
+        this.owner = owner;
         this.factory = factory;
         this.maxKeys = maxKeys;
     }
 
     /** The instance of {@code key}, made now if new; null if the key is new and the bound is reached. */
-    @Nullable T get(Object key) {
-        T existing = byKey.get(Objects.requireNonNull(key, "the key function returned null"));
+    @Nullable T get(@Nullable Object key) {
+        if (key == null) {
+            throw new NullPointerException("the key function of " + owner + " returned null");
+        }
+        T existing = byKey.get(key);
         if (existing != null) {
             return existing;
         }

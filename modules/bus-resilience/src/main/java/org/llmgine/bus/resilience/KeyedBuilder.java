@@ -74,6 +74,11 @@ abstract class KeyedBuilder<B extends KeyedBuilder<B>> {
         return self();
     }
 
+    /** The strategy as error messages name it: {@code kind 'name'}, or {@code kind (unnamed)}. */
+    String describe(String kind) {
+        return name.isEmpty() ? kind + " (unnamed)" : kind + " '" + name + "'";
+    }
+
     /** The name of the instance of {@code key}. */
     String instanceName(Object key) {
         return name.isEmpty() ? Keyed.name(key) : name + "/" + Keyed.name(key);

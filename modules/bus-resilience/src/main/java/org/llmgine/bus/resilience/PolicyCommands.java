@@ -43,11 +43,23 @@ final class PolicyCommands implements CommandMiddleware {
                 return CommandResult.failure(blocked);
             }
         }
-        ErrorStats.Counter counter = policy.stats.of(type, type.getSimpleName(), null);
+        ErrorStats.Counter counter = policy.stats.of(type, null);
         ErrorStats.Counter keyed = policy.statsKeyBy == null ? null
-                : policy.stats.of(type.getSimpleName(), null, Keyed.name(policy.statsKeyBy.key(command, null, context)));
+                : policy.stats.of(type.getSimpleName(), null, policy.statsKey(command, null, context));
         Attempts.OfCommand<R> attempts = new Attempts.OfCommand<>(chain, policy.clock, counter, keyed);
-        CommandResult<R> result = pipeline.decorate(command, null, context, attempts);
+        CommandResult<R> result;
+        try {
+            result = pipeline.decorate(command, null, context, attempts);
+        } catch (InterruptedException e) {
+            counter.execution(true); // cancelled (or cut by a timeout outside the policy): a failed execution
+            if (keyed != null) {
+                keyed.execution(true);
+            }
+            throw e;
+        } catch (RuntimeException | Error e) {
+            // a stage failed (a key function or predicate that threw): the execution fails with it, counted
+            result = CommandResult.failure(new FailureCause.HandlerThrew(e));
+        }
         FailureCause failure = result instanceof CommandResult.Failure<R> f ? f.cause() : null;
         counter.execution(failure != null);
         if (keyed != null) {

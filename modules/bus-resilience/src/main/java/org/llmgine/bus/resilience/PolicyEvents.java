@@ -56,11 +56,22 @@ final class PolicyEvents implements EventMiddleware {
                 throw new ResilienceException(blocked);
             }
         }
-        ErrorStats.Counter counter = policy.stats.of(handler, type.getSimpleName(), handler.name());
+        ErrorStats.Counter counter = policy.stats.of(type, handler.name());
         ErrorStats.Counter keyed = policy.statsKeyBy == null ? null : policy.stats.of(type.getSimpleName(),
-                handler.name(), Keyed.name(policy.statsKeyBy.key(event, handler, context)));
+                handler.name(), policy.statsKey(event, handler, context));
         Attempts.OfEvent attempts = new Attempts.OfEvent(chain, policy.clock, counter, keyed);
-        CommandResult<Void> result = pipeline.decorate(event, handler, context, attempts);
+        CommandResult<Void> result;
+        try {
+            result = pipeline.decorate(event, handler, context, attempts);
+        } catch (InterruptedException e) {
+            counter.execution(true);
+            if (keyed != null) {
+                keyed.execution(true);
+            }
+            throw e;
+        } catch (RuntimeException | Error e) {
+            result = CommandResult.failure(new FailureCause.HandlerThrew(e));
+        }
         FailureCause failure = result instanceof CommandResult.Failure<Void> f ? f.cause() : null;
         counter.execution(failure != null);
         if (keyed != null) {

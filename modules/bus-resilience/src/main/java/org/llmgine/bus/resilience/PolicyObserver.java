@@ -108,65 +108,64 @@ final class PolicyObserver implements BusObserver, DeadLetterQueue.Replayer {
     }
 
     @Override
-    public @Nullable CommandResult<?> replay(DeadLetter entry, Duration timeout, StringBuilder notRun)
-            throws InterruptedException {
+    public DeadLetterQueue.Run replay(DeadLetter entry, Duration timeout) throws InterruptedException {
         MessageBus current = bus;
         if (current == null) {
-            notRun.append("the policy's bus is closed or not started");
-            return null;
+            return new DeadLetterQueue.Run.NotRun("the policy's bus is closed or not started");
         }
         MessageScope scope = current;
         if (entry.sessionId() != null) {
             Optional<Session> session = current.session(entry.sessionId());
             if (session.isEmpty()) {
-                notRun.append("session '").append(entry.sessionId()).append("' is not open");
-                return null;
+                return new DeadLetterQueue.Run.NotRun("session '" + entry.sessionId() + "' is not open");
             }
             scope = session.get();
         }
         Headers headers = entry.headers().with(ResiliencePolicy.REPLAY_HEADER, entry.id().toString());
         if (!entry.isEvent()) {
+            // the execute timeout cuts the run (the bus cancels the handler), so a command never runs on after it
             CommandResult<?> result = scope.execute((Command<?>) entry.message(),
                     new ExecuteOptions(headers, timeout, entry.priority()));
             if (result instanceof CommandResult.Failure<?> failure
                     && (failure.cause() instanceof FailureCause.Unavailable
                             || failure.cause() instanceof FailureCause.NoHandler)) {
-                notRun.append(failure.cause().describe());
-                return null;
+                return new DeadLetterQueue.Run.NotRun(failure.cause().describe());
             }
-            return result;
+            return new DeadLetterQueue.Run.Done(result);
         }
         Event event = (Event) entry.message();
         String handler = entry.handler();
         if (DeadLetter.ALL_HANDLERS.equals(handler)) {
             DeliveryOutcome outcome = scope.publishAndWait(event, new PublishOptions(headers, entry.priority()), timeout);
-            if (!(outcome instanceof DeliveryOutcome.Delivered delivered)) {
-                notRun.append("the event was not delivered: ").append(outcome);
-                return null;
-            }
-            return delivered.failures().isEmpty() ? CommandResult.done()
-                    : CommandResult.failure(new FailureCause.HandlerThrew(delivered.failures().get(0).error()));
+            return switch (outcome) {
+                case DeliveryOutcome.Delivered delivered -> new DeadLetterQueue.Run.Done(delivered.failures().isEmpty()
+                        ? CommandResult.done()
+                        : CommandResult.failure(new FailureCause.HandlerThrew(delivered.failures().get(0).error())));
+                case DeliveryOutcome.TimedOut timedOut -> new DeadLetterQueue.Run.StillRunning(null);
+                default -> new DeadLetterQueue.Run.NotRun("the event was not delivered: " + outcome);
+            };
         }
         String key = entry.id().toString();
         CompletableFuture<CommandResult<?>> outcomeOfHandler = new CompletableFuture<>();
         replays.put(key, outcomeOfHandler);
-        try {
-            DeliveryOutcome outcome = scope.publishAndWait(event,
-                    new PublishOptions(headers.with(ResiliencePolicy.REPLAY_HANDLER_HEADER, handler), entry.priority()),
-                    timeout);
-            if (!(outcome instanceof DeliveryOutcome.Delivered)) {
-                notRun.append("the event was not delivered: ").append(outcome);
-                return null;
-            }
-            CommandResult<?> result = outcomeOfHandler.getNow(null);
-            if (result == null) {
-                notRun.append("handler '").append(handler).append("' did not run: it is not registered for ")
-                        .append(event.getClass().getName()).append(" in this scope");
-            }
-            return result;
-        } finally {
-            replays.remove(key);
+        outcomeOfHandler.whenComplete((result, error) -> replays.remove(key, outcomeOfHandler));
+        DeliveryOutcome outcome = scope.publishAndWait(event,
+                new PublishOptions(headers.with(ResiliencePolicy.REPLAY_HANDLER_HEADER, handler), entry.priority()),
+                timeout);
+        if (outcome instanceof DeliveryOutcome.TimedOut) {
+            return new DeadLetterQueue.Run.StillRunning(outcomeOfHandler); // it settles the entry when it ends
         }
+        if (!(outcome instanceof DeliveryOutcome.Delivered)) {
+            replays.remove(key, outcomeOfHandler);
+            return new DeadLetterQueue.Run.NotRun("the event was not delivered: " + outcome);
+        }
+        CommandResult<?> result = outcomeOfHandler.getNow(null);
+        if (result == null) {
+            replays.remove(key, outcomeOfHandler);
+            return new DeadLetterQueue.Run.NotRun("handler '" + handler + "' did not run: it is not registered for "
+                    + event.getClass().getName() + " in this scope");
+        }
+        return new DeadLetterQueue.Run.Done(result);
     }
 
     @Override

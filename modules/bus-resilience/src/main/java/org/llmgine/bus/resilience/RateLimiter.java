@@ -90,6 +90,16 @@ public final class RateLimiter {
         }
     }
 
+    /** Returns a reserved token that was not used (its caller was cancelled while it waited). */
+    void giveBack() {
+        lock.lock();
+        try {
+            tokens = Math.min(burst, tokens + 1);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void refill(long now) {
         long elapsed = now - refilledAt;
         if (elapsed > 0) {

@@ -32,15 +32,18 @@ public final class RateLimiters implements Decorator {
     private final long maxWaitMillis;
     private final KeyBy keyBy;
     private final Keyed<RateLimiter> limiters;
+    private final String described;
     private final String rate;
 
     private RateLimiters(Builder b) {
         this.name = b.name;
-        this.maxWaitMillis = b.maxWait.toMillis();
+        this.maxWaitMillis = Durations.millis(b.maxWait);
         this.keyBy = b.keyBy;
         double perMilli = (double) b.permits / b.period.toMillis();
         int burst = b.burst > 0 ? b.burst : b.permits;
-        this.limiters = new Keyed<>(key -> new RateLimiter(b.instanceName(key), perMilli, burst, b.clock), b.maxKeys);
+        this.described = b.describe("rate limiters");
+        this.limiters = new Keyed<>(described, key -> new RateLimiter(b.instanceName(key), perMilli, burst, b.clock),
+                b.maxKeys);
         this.rate = b.permits + " per " + b.period;
     }
 
@@ -79,7 +82,7 @@ public final class RateLimiters implements Decorator {
         Object key = keyBy.key(message, handler, context);
         RateLimiter limiter = limiters.get(key);
         if (limiter == null) {
-            return CommandResult.failure(new FailureCause.Rejected("rate limiters '" + name + "' hold "
+            return CommandResult.failure(new FailureCause.Rejected(described + " hold "
                     + limiters.maxKeys() + " keys, the most they may; no limiter for key " + Keyed.name(key)));
         }
         long wait = limiter.acquire(maxWaitMillis);
@@ -87,7 +90,15 @@ public final class RateLimiters implements Decorator {
             return CommandResult.failure(new FailureCause.RateLimited(limiter.name(), Duration.ofMillis(-wait)));
         }
         if (wait > 0) {
-            context.sleep(Duration.ofMillis(wait));
+            try {
+                if (context.isCancelled()) {
+                    throw new InterruptedException("the command was cancelled while it waited for a token");
+                }
+                context.sleep(Duration.ofMillis(wait));
+            } catch (InterruptedException e) {
+                limiter.giveBack(); // the reserved token was not used: later callers must not wait for it
+                throw e;
+            }
         }
         return next.call(context);
     }

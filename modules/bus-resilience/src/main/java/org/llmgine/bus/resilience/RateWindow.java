@@ -46,6 +46,11 @@ final class RateWindow {
             expire(second);
             int i = (int) Math.floorMod(second, (long) size);
             if (bucketSecond[i] != second) {
+                // a bucket of another second (older, or newer after the clock stepped back): its
+                // counts leave the totals before it is reused
+                calls -= bucketCalls[i];
+                failures -= bucketFailures[i];
+                slows -= bucketSlows[i];
                 bucketSecond[i] = second;
                 bucketCalls[i] = 0;
                 bucketFailures[i] = 0;
@@ -86,14 +91,17 @@ final class RateWindow {
         }
     }
 
-    /** Drops the buckets older than the window; only when the second has changed. */
+    /**
+     * Drops the buckets outside the window (older than it, or after now if the clock stepped back);
+     * only when the second has changed.
+     */
     private void expire(long second) {
         if (second == lastSecond) {
             return;
         }
         lastSecond = second;
         for (int i = 0; i < size; i++) {
-            if (bucketSecond[i] != Long.MIN_VALUE && bucketSecond[i] <= second - size) {
+            if (bucketSecond[i] != Long.MIN_VALUE && (bucketSecond[i] <= second - size || bucketSecond[i] > second)) {
                 calls -= bucketCalls[i];
                 failures -= bucketFailures[i];
                 slows -= bucketSlows[i];

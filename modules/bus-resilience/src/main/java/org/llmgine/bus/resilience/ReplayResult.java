@@ -52,6 +52,23 @@ public sealed interface ReplayResult {
     }
 
     /**
+     * The message runs again but did not finish within the replay timeout. The entry stays; when
+     * the run ends its result settles the entry (removed on success, updated on failure), unless
+     * the entry was purged or is being replayed again by then. An event replayed to every handler
+     * (a DROP_OLDEST victim) is not settled later: replay it again or purge it.
+     *
+     * @param entry the entry
+     * @param timeout the replay timeout it ran past
+     */
+    record StillRunning(DeadLetter entry, java.time.Duration timeout) implements ReplayResult {
+        /** Checks the fields. */
+        public StillRunning {
+            Objects.requireNonNull(entry, "entry");
+            Objects.requireNonNull(timeout, "timeout");
+        }
+    }
+
+    /**
      * No entry has this id (never added, or already replayed, purged or evicted).
      *
      * @param id the id asked for

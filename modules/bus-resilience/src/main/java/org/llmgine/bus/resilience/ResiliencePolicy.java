@@ -12,9 +12,12 @@ import java.util.Set;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.MessageBus;
+import org.llmgine.bus.handler.HandlerInfo;
+import org.llmgine.bus.handler.MessageContext;
 import org.llmgine.bus.message.Command;
 import org.llmgine.bus.message.Event;
 import org.llmgine.bus.message.FailureCause;
+import org.llmgine.bus.message.Message;
 import org.llmgine.bus.middleware.CommandMiddleware;
 import org.llmgine.bus.middleware.EventMiddleware;
 import org.llmgine.bus.spi.BusObserver;
@@ -64,7 +67,8 @@ public final class ResiliencePolicy {
     final boolean deadLetterDropped;
     final @Nullable KeyBy statsKeyBy;
     final ErrorStats stats;
-    private final Set<CircuitBreakers> breakers;
+    /** The policy's circuit breakers: keyed ones and lone ones. */
+    private final Set<Decorator> breakers;
     private final PolicyCommands commands;
     private final PolicyEvents events;
     private final PolicyObserver observer;
@@ -82,18 +86,24 @@ public final class ResiliencePolicy {
         this.deadLetterDropped = b.deadLetterDropped;
         this.statsKeyBy = b.statsKeyBy;
         this.stats = new ErrorStats(b.maxStatsKeys);
-        Set<CircuitBreakers> found = new LinkedHashSet<>();
+        Set<Decorator> found = new LinkedHashSet<>();
         b.pipelines().forEach(pipeline -> collectBreakers(pipeline, found));
         this.breakers = Set.copyOf(found);
         this.observer = new PolicyObserver(this);
         this.commands = new PolicyCommands(this, observer);
         this.events = new PolicyEvents(this, observer);
-        breakers.forEach(strategy -> strategy.onTransition(observer::transitioned));
+        breakers.forEach(strategy -> {
+            if (strategy instanceof CircuitBreakers keyed) {
+                keyed.onTransition(observer::transitioned);
+            } else if (strategy instanceof CircuitBreaker lone) {
+                lone.onTransition(observer::transitioned);
+            }
+        });
     }
 
-    private static void collectBreakers(Decorator decorator, Set<CircuitBreakers> into) {
-        if (decorator instanceof CircuitBreakers cb) {
-            into.add(cb);
+    private static void collectBreakers(Decorator decorator, Set<Decorator> into) {
+        if (decorator instanceof CircuitBreakers || decorator instanceof CircuitBreaker) {
+            into.add(decorator);
         } else if (decorator instanceof Pipeline pipeline) {
             pipeline.stages().forEach(stage -> collectBreakers(stage, into));
         }
@@ -189,8 +199,25 @@ public final class ResiliencePolicy {
      */
     public Map<String, CircuitBreaker> circuitBreakers() {
         Map<String, CircuitBreaker> all = new LinkedHashMap<>();
-        breakers.forEach(strategy -> all.putAll(strategy.breakers()));
+        breakers.forEach(strategy -> {
+            if (strategy instanceof CircuitBreakers keyed) {
+                all.putAll(keyed.breakers());
+            } else if (strategy instanceof CircuitBreaker lone) {
+                all.put(lone.name(), lone);
+            }
+        });
         return all;
+    }
+
+    /** The stats key of a call, as text. */
+    String statsKey(Message message, @Nullable HandlerInfo handler, MessageContext context) {
+        KeyBy keyBy = Objects.requireNonNull(statsKeyBy, "statsKeyBy");
+        Object key = keyBy.key(message, handler, context);
+        if (key == null) {
+            throw new NullPointerException("the stats key function returned null for "
+                    + message.getClass().getName());
+        }
+        return Keyed.name(key);
     }
 
     /** The pipeline of a command type, or null. */

@@ -33,7 +33,7 @@ public final class Retry implements Decorator {
     private Retry(RetryPolicy policy, InstantSource clock) {
         this.policy = policy;
         this.clock = clock;
-        this.maxTotalMillis = policy.maxTotalDuration().map(Duration::toMillis).orElse(-1L);
+        this.maxTotalMillis = policy.maxTotalDuration().map(Durations::millis).orElse(-1L);
     }
 
     /**
@@ -70,6 +70,10 @@ public final class Retry implements Decorator {
             Call<R> next) throws InterruptedException {
         long start = maxTotalMillis >= 0 ? clock.millis() : 0;
         for (int attempt = 1; ; attempt++) {
+            if (attempt > 1 && (context.isCancelled() || Watchdog.firedOnThisThread())) {
+                // the handler swallowed the interrupt of a cancel or of an enclosing timeout: no new attempt
+                throw new InterruptedException("the call was cancelled or timed out; no attempt " + attempt);
+            }
             CommandResult<R> result = next.call(attempt == 1 ? context : context.withAttempt(attempt));
             if (!(result instanceof CommandResult.Failure<R> failure)) {
                 return result;
@@ -82,8 +86,12 @@ public final class Retry implements Decorator {
                 return CommandResult.failure(new FailureCause.RetriesExhausted(attempt, cause));
             }
             Duration delay = Backoff.delay(policy, attempt, cause, ThreadLocalRandom.current().nextDouble());
-            if (maxTotalMillis >= 0 && clock.millis() - start + delay.toMillis() > maxTotalMillis) {
+            if (maxTotalMillis >= 0 && Durations.plus(clock.millis() - start, Durations.millis(delay)) > maxTotalMillis) {
                 return CommandResult.failure(new FailureCause.RetriesExhausted(attempt, cause));
+            }
+            if (context.isCancelled() || Watchdog.firedOnThisThread()) {
+                throw new InterruptedException("the call was cancelled or timed out; no backoff before attempt "
+                        + (attempt + 1));
             }
             context.sleep(delay);
         }

@@ -330,7 +330,9 @@ public final class RetryPolicy {
 
         /**
          * Sets how a failure names its own delay, for example a Retry-After header a model client
-         * put in its exception (default {@link RetryPolicy#retryAfterByDefault}).
+         * put in its exception (default {@link RetryPolicy#retryAfterByDefault}, which reads a rate
+         * limiter's {@code RateLimited.retryAfter}). The function replaces the default: fall back to
+         * {@code RetryPolicy.retryAfterByDefault(cause)} in it to keep honouring rate limiters.
          *
          * @param delayFromCause the delay a failure asks for, or empty to use the backoff
          * @return this builder

@@ -30,7 +30,7 @@ public final class Timeout implements Decorator {
 
     private Timeout(Duration duration, InstantSource clock) {
         this.duration = duration;
-        this.watchdog = new Watchdog(clock, duration.toMillis(), "llmgine-timeout-" + duration);
+        this.watchdog = new Watchdog(clock, Durations.millis(duration), "llmgine-timeout-" + duration);
         this.timedOut = new FailureCause.TimedOut(duration);
     }
 
@@ -53,7 +53,7 @@ public final class Timeout implements Decorator {
      */
     public static Timeout of(Duration duration, InstantSource clock) {
         Objects.requireNonNull(duration, "duration");
-        if (duration.toMillis() < 1) {
+        if (Durations.millis(duration) < 1) {
             throw new IllegalArgumentException("timeout duration must be at least 1 ms, but was " + duration);
         }
         return new Timeout(duration, Objects.requireNonNull(clock, "clock"));
@@ -80,6 +80,9 @@ public final class Timeout implements Decorator {
                 throw e;
             }
             return CommandResult.failure(timedOut);
+        } catch (RuntimeException | Error e) {
+            watchdog.disarm(arm); // every way out disarms: a deadline left armed would interrupt a later call
+            throw e;
         }
         if (watchdog.disarm(arm)) {
             return result;

@@ -27,6 +27,11 @@ import org.llmgine.bus.spi.ObservableClock;
  * it saw none; a new call never has to wake it. After a scan that found nothing it exits (the next
  * call starts it again). An {@link ObservableClock} wakes it when it moves, so tests advance time
  * instead of sleeping.
+ *
+ * <p>Timeouts nest on one thread (a total timeout around an attempt timeout): each armed call
+ * links to the one it runs inside, through a thread-local, so an inner timeout that takes its
+ * interrupt back keeps it on the thread when an enclosing deadline fired too; the interrupts of
+ * two deadlines share the thread's one flag.
  */
 final class Watchdog {
 
@@ -42,12 +47,17 @@ final class Watchdog {
         final transient Thread thread;
         final long deadline;
         int slot = -1;
+        /** The deadline this call runs inside on the same thread (a total timeout around an attempt's), or null. */
+        transient @Nullable Arm outer;
 
         Arm(Thread thread, long deadline) {
             this.thread = thread;
             this.deadline = deadline;
         }
     }
+
+    /** The innermost deadline armed on each thread, for nested timeouts (a total one around an attempt's). */
+    private static final ThreadLocal<@Nullable Arm> CURRENT = new ThreadLocal<>();
 
     private final InstantSource clock;
     private final long timeoutMillis;
@@ -69,7 +79,10 @@ final class Watchdog {
     /** Arms a deadline for the calling thread. */
     Arm arm() {
         Thread caller = Thread.currentThread();
-        Arm arm = new Arm(caller, clock.millis() + timeoutMillis);
+        long now = clock.millis();
+        Arm arm = new Arm(caller, Durations.plus(now, timeoutMillis));
+        arm.outer = CURRENT.get();
+        CURRENT.set(arm);
         int start = (int) (caller.threadId() * 0x9E3779B9L >>> 24) & (SLOTS - 1);
         for (int i = 0; i < SLOTS; i++) {
             int slot = (start + i) & (SLOTS - 1);
@@ -92,12 +105,21 @@ final class Watchdog {
      * interrupt it sent has been taken off the calling thread.
      */
     boolean disarm(Arm arm) {
+        CURRENT.set(arm.outer);
         boolean inTime = arm.compareAndSet(ARMED, DISARMED);
         if (!inTime) {
-            while (arm.get() != FIRED) {
-                Thread.onSpinWait(); // the watchdog is between its compare-and-set and its interrupt
+            for (int spins = 0; arm.get() != FIRED; spins++) {
+                // the watchdog is between its compare-and-set and its interrupt
+                if (spins < 100) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
             }
             Thread.interrupted();
+            if (outerFired(arm.outer)) {
+                Thread.currentThread().interrupt(); // that interrupt was the enclosing deadline's too: keep it
+            }
         }
         if (arm.slot >= 0) {
             table.set(arm.slot, null);
@@ -105,6 +127,24 @@ final class Watchdog {
             overflow.remove(arm);
         }
         return inTime;
+    }
+
+    /**
+     * Tells whether a deadline armed on the calling thread (by any timeout) has fired and not yet
+     * been disarmed: an interrupt the thread sees now may be that deadline's.
+     */
+    static boolean firedOnThisThread() {
+        return outerFired(CURRENT.get());
+    }
+
+    private static boolean outerFired(@Nullable Arm arm) {
+        for (Arm a = arm; a != null; a = a.outer) {
+            int state = a.get();
+            if (state == FIRING || state == FIRED) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The number of calls armed now (for tests and snapshots). */
