@@ -26,6 +26,12 @@ final class ManualClock implements ObservableClock {
         listeners.forEach(Runnable::run);
     }
 
+    /** Sets the time, backwards too (a wall clock stepped back by NTP or by hand). */
+    void set(Instant instant) {
+        now = instant;
+        listeners.forEach(Runnable::run);
+    }
+
     @Override
     public Runnable onChange(Runnable listener) {
         listeners.add(listener);
