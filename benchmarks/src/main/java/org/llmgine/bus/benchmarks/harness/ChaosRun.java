@@ -196,6 +196,11 @@ final class ChaosRun {
                     }
                 }
                 case ReplayResult.UnknownId unknown -> counts.replayUnknownId.increment();
+                case ReplayResult.StillRunning running -> {
+                    // a command's replay is cut by its execute timeout, so it never runs past it
+                    counts.replayNotReplayed.increment();
+                    counts.problem("command dead letter " + entry.id() + " still ran after the replay timeout");
+                }
             }
             if (busScope >= REPLAY_BUS_SCOPE && closedSessions >= REPLAY_CLOSED_SESSIONS) {
                 break;

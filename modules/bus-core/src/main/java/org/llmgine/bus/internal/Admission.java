@@ -251,6 +251,18 @@ final class Admission {
         return (int) (admitted.get() - done);
     }
 
+    /**
+     * The size as a reader outside the dispatch sees it (stats, gauges): the accepted count is read
+     * before the finished one, so events that finish and are replaced between the two reads never
+     * show above the true size (it may show less). {@link #size()} reads the other way round and
+     * may show more, which is what an idleness check needs.
+     */
+    int sampledSize() {
+        long accepted = admitted.get();
+        long done = finished.get();
+        return (int) Math.max(0, accepted - done);
+    }
+
     /** The number of events accepted so far (the last id given). */
     long accepted() {
         return admitted.get();

@@ -23,7 +23,7 @@ final class StatsSnapshot {
         long cancelled = admission.cancelled();
         long returned = admission.returned();
         long dropped = admission.dropped();
-        int size = admission.size();
+        int size = admission.sampledSize();
         long accepted = admission.accepted();
         long rejected = admission.rejected();
         long filtered = publisher.filtered();
