@@ -15,6 +15,8 @@ import org.jspecify.annotations.NullMarked;
 module org.llmgine.bus.benchmarks {
     requires transitive org.llmgine.bus;
     requires org.llmgine.bus.resilience;
+    requires org.llmgine.bus.metrics;
+    requires micrometer.core;
     requires static org.jspecify;
     requires jmh.core;
     requires com.google.common;

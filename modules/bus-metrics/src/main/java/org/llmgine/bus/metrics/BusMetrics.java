@@ -45,7 +45,8 @@ import org.llmgine.bus.spi.MessageView;
  *       execution that succeeded; {@code commands.failed} (type, cause), per execution that failed;</li>
  *   <li>{@code event.processing.duration} (type), per handler invocation, and
  *       {@code command.processing.duration} (type), per execution: histograms with buckets from
- *       1 ms to 10 s; {@code event.dispatch.lag}, from acceptance to dispatch;</li>
+ *       1 ms to 10 s; {@code event.dispatch.lag}, from acceptance to dispatch (count, total and
+ *       maximum, no buckets);</li>
  *   <li>gauges read from {@code stats()}: {@code queue.size}, {@code backpressure.active} (1 or 0),
  *       {@code active.sessions}, {@code registered.handlers}, {@code scheduled.pending},
  *       {@code approvals.pending}.</li>
@@ -134,7 +135,7 @@ public final class BusMetrics implements BusObserver {
 
     private Timer histogram(String name, String description, Tags tags) {
         return keep(Timer.builder(name(name)).description(description).tags(busTags.and(tags))
-                .serviceLevelObjectives(BUCKETS).register(registry));
+                .serviceLevelObjectives(BUCKETS).distributionStatisticBufferLength(1).register(registry));
     }
 
     private void gauge(String name, String description, ToDoubleFunction<BusStats> read) {
@@ -156,7 +157,7 @@ public final class BusMetrics implements BusObserver {
                 Tags.empty());
         unhandled = counter("events.unhandled", "Delivered events that reached no handler", Tags.empty());
         lag = keep(Timer.builder(name("event.dispatch.lag")).description("From acceptance to dispatch")
-                .tags(busTags).serviceLevelObjectives(BUCKETS).register(registry));
+                .tags(busTags).register(registry));
         gauge("queue.size", "Accepted, unfinished events", s -> s.queue().size());
         gauge("backpressure.active", "1 while backpressure is on, else 0", s -> s.queue().backpressureActive() ? 1 : 0);
         gauge("active.sessions", "Open sessions", s -> s.sessions().active());

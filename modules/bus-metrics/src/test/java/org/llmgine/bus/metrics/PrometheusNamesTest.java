@@ -44,7 +44,7 @@ final class PrometheusNamesTest {
             has(scrape, "event_processing_duration_seconds_bucket{bus=\"scraped\",type=\"Ping\",le=\"0.001\"}");
             has(scrape, "event_processing_duration_seconds_bucket{bus=\"scraped\",type=\"Ping\",le=\"10.0\"}");
             has(scrape, "# TYPE command_processing_duration_seconds histogram");
-            has(scrape, "# TYPE event_dispatch_lag_seconds histogram");
+            has(scrape, "# TYPE event_dispatch_lag_seconds summary");
             has(scrape, "# TYPE queue_size gauge");
             has(scrape, "queue_size{bus=\"scraped\"}");
             has(scrape, "# TYPE backpressure_active gauge");
