@@ -10,6 +10,7 @@ import org.llmgine.bus.PublishOutcome;
 import org.llmgine.bus.benchmarks.peer.Setup;
 import org.llmgine.bus.benchmarks.peer.Tick;
 import org.llmgine.bus.metrics.BusMetrics;
+import org.llmgine.bus.spi.BusObserver;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -26,7 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The cost of the Micrometer binding: {@code publish} throughput of the bus with one no-op handler,
  * the same bus as {@link PublishBenchmark}'s (capacity {@value Setup#CAPACITY}, BLOCK), with
- * {@code metrics=off} (no observer) and {@code metrics=on} ({@link BusMetrics} on a
+ * {@code metrics=off} (no observer), {@code metrics=observer} (an observer that does nothing) and
+ * {@code metrics=on} ({@link BusMetrics} on a
  * {@link SimpleMeterRegistry}: every event counted at publish and delivery, every handler
  * invocation timed into a histogram, the dispatch lag timed). Run both in one invocation and
  * compare: {@code java -jar benchmarks/target/benchmarks.jar MetricsBenchmark -prof gc}.
@@ -39,8 +41,11 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class MetricsBenchmark {
 
-    /** Whether the bus has the metrics observer. */
-    @Param({"off", "on"})
+    /**
+     * {@code off}: no observer; {@code observer}: an observer that does nothing (the bus's own cost
+     * of reporting to one); {@code on}: the metrics observer.
+     */
+    @Param({"off", "observer", "on"})
     public String metrics = "off";
 
     private final LongAdder handled = new LongAdder();
@@ -57,6 +62,8 @@ public class MetricsBenchmark {
                 .overflowStrategy(OverflowStrategy.BLOCK);
         if (metrics.equals("on")) {
             builder.addObserver(BusMetrics.of(new SimpleMeterRegistry()));
+        } else if (metrics.equals("observer")) {
+            builder.addObserver(new BusObserver() { });
         }
         MessageBus started = builder.start();
         started.subscribe(Tick.class, tick -> handled.increment());
