@@ -24,13 +24,13 @@ final class ModuleDescriptorTest {
     }
 
     @Test
-    void requiresTheBusAndMicrometerTransitively_andJspecifyAtCompileTimeOnly() {
+    void requiresTheBusAndMicrometerTransitively_jfr_andJspecifyAtCompileTimeOnly() {
         Set<String> requires = module.getDescriptor().requires().stream()
                 .filter(r -> !r.name().equals("java.base"))
                 .map(r -> r.name() + r.modifiers().stream().map(m -> " " + m.name().toLowerCase(java.util.Locale.ROOT))
                         .sorted().collect(Collectors.joining()))
                 .collect(Collectors.toSet());
-        assertEquals(Set.of("org.llmgine.bus transitive", "micrometer.core transitive",
+        assertEquals(Set.of("org.llmgine.bus transitive", "micrometer.core transitive", "jdk.jfr",
                 "org.jspecify static transitive"), requires);
     }
 }
