@@ -2,9 +2,12 @@ package org.llmgine.bus.resilience;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.handler.HandlerInfo;
 import org.llmgine.bus.handler.MessageContext;
@@ -33,6 +36,8 @@ public final class Bulkheads implements Decorator {
     private final KeyBy keyBy;
     private final Keyed<Bulkhead> bulkheads;
     private final String described;
+    private final List<Consumer<Bulkhead>> created =
+            new CopyOnWriteArrayList<>();
 
     private Bulkheads(Builder b) {
         this.name = b.name;
@@ -40,8 +45,11 @@ public final class Bulkheads implements Decorator {
         this.maxWaitMillis = Durations.millis(b.maxWait);
         this.keyBy = b.keyBy;
         this.described = b.describe("bulkheads");
-        this.bulkheads = new Keyed<>(described, key -> new Bulkhead(b.instanceName(key), maxConcurrent, b.clock),
-                b.maxKeys);
+        this.bulkheads = new Keyed<>(described, key -> {
+            Bulkhead made = new Bulkhead(b.instanceName(key), maxConcurrent, b.clock);
+            created.forEach(listener -> listener.accept(made));
+            return made;
+        }, b.maxKeys);
     }
 
     /**
@@ -84,6 +92,19 @@ public final class Bulkheads implements Decorator {
         } finally {
             bulkhead.exit();
         }
+    }
+
+    /**
+     * Registers a listener of every bulkhead made from now on (a metrics binding registers its
+     * meters there); it runs on the thread of the key's first call and must not block.
+     *
+     * @param listener the listener
+     * @return an action that removes it
+     */
+    public Runnable onCreate(Consumer<Bulkhead> listener) {
+        Objects.requireNonNull(listener, "listener");
+        created.add(listener);
+        return () -> created.remove(listener);
     }
 
     /**

@@ -5,6 +5,7 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -104,6 +105,10 @@ public final class CircuitBreaker implements Decorator {
     private final @Nullable RateWindow window;
     private final List<Consumer<Transition>> listeners = new CopyOnWriteArrayList<>();
     private final ReentrantLock lock = new ReentrantLock();
+    private final LongAdder successful = new LongAdder();
+    private final LongAdder failed = new LongAdder();
+    private final LongAdder notPermitted = new LongAdder();
+    private final LongAdder slow = new LongAdder();
 
     private volatile State state = State.CLOSED;
     /** Failures in a row inside the window; volatile for the lock-free success path. */
@@ -230,6 +235,7 @@ public final class CircuitBreaker implements Decorator {
             Call<R> next) throws InterruptedException {
         int admission = admit();
         if (admission == REFUSED) {
+            notPermitted.increment();
             return CommandResult.failure(refusal());
         }
         long start = timesCalls() ? clock.millis() : 0;
@@ -240,8 +246,38 @@ public final class CircuitBreaker implements Decorator {
             release(admission);
             throw e;
         }
-        record(admission, result instanceof CommandResult.Failure<R> failure ? failure.cause() : null, start);
+        FailureCause cause = result instanceof CommandResult.Failure<R> failure ? failure.cause() : null;
+        if (admission != UNRECORDED) {
+            if (cause == null) {
+                successful.increment();
+            } else if (config.records(cause)) {
+                failed.increment();
+            }
+        }
+        record(admission, cause, start);
         return result;
+    }
+
+    /**
+     * How many calls the breaker has seen, by kind, since it was made (as Resilience4j counts them):
+     * the counts a metrics binding exports.
+     *
+     * @param successful admitted calls that succeeded
+     * @param failed admitted calls whose failure counts against the breaker
+     * @param notPermitted calls refused without running
+     * @param slow admitted calls at or above the slow-call duration (also counted as successful or failed)
+     */
+    public record Calls(long successful, long failed, long notPermitted, long slow) {
+    }
+
+    /**
+     * Returns the calls seen so far, by kind. DISABLED calls are not counted; calls whose failure
+     * the breaker ignores count as neither successful nor failed.
+     *
+     * @return the counts
+     */
+    public Calls calls() {
+        return new Calls(successful.sum(), failed.sum(), notPermitted.sum(), slow.sum());
     }
 
     /** The failure of a refused call. */
@@ -322,6 +358,9 @@ public final class CircuitBreaker implements Decorator {
         try {
             long now = clock.millis();
             boolean slow = timesCalls() && now - startMillis >= slowMillis;
+            if (slow) {
+                this.slow.increment();
+            }
             change = (admission & 3) == PROBE ? probed(admission >>> 2, now, counted, failed, slow)
                     : recorded(now, counted, failed, slow);
         } finally {

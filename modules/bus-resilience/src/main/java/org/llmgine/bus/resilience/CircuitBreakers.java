@@ -45,6 +45,7 @@ public final class CircuitBreakers implements Decorator {
     private final String described;
     private final Builder naming;
     private final List<Consumer<CircuitBreaker.Transition>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<CircuitBreaker>> created = new CopyOnWriteArrayList<>();
 
     private CircuitBreakers(Builder b) {
         this.name = b.name;
@@ -79,7 +80,28 @@ public final class CircuitBreakers implements Decorator {
     private CircuitBreaker create(Object key) {
         CircuitBreaker breaker = new CircuitBreaker(naming.instanceName(key), config, clock);
         breaker.onTransition(this::transitioned);
+        for (Consumer<CircuitBreaker> listener : created) {
+            try {
+                listener.accept(breaker);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "a creation listener of " + described + " failed on "
+                        + breaker.name(), e);
+            }
+        }
         return breaker;
+    }
+
+    /**
+     * Registers a listener of every breaker made from now on (a metrics binding registers its
+     * meters there); it runs on the thread of the key's first call and must not block.
+     *
+     * @param listener the listener
+     * @return an action that removes it
+     */
+    public Runnable onCreate(Consumer<CircuitBreaker> listener) {
+        Objects.requireNonNull(listener, "listener");
+        created.add(listener);
+        return () -> created.remove(listener);
     }
 
     private void transitioned(CircuitBreaker.Transition transition) {

@@ -209,6 +209,25 @@ public final class ResiliencePolicy {
         return all;
     }
 
+    /**
+     * Returns the policy's pipelines by rule: {@code commands:AskModel}, {@code all-commands},
+     * {@code events:ToolCalled}, {@code events:ToolCalled/audit} (type simple names, handler names).
+     * A metrics binding walks them for the strategies' meters.
+     *
+     * @return the pipelines, in no particular order
+     */
+    public Map<String, Pipeline> pipelines() {
+        Map<String, Pipeline> all = new LinkedHashMap<>();
+        commandRules.forEach((type, pipeline) -> all.put("commands:" + type.getSimpleName(), pipeline));
+        if (allCommands != null) {
+            all.put("all-commands", allCommands);
+        }
+        eventRules.forEach((type, pipeline) -> all.put("events:" + type.getSimpleName(), pipeline));
+        handlerRules.forEach((type, byHandler) -> byHandler.forEach((handler, pipeline) ->
+                all.put("events:" + type.getSimpleName() + "/" + handler, pipeline)));
+        return all;
+    }
+
     /** The stats key of a call, as text. */
     String statsKey(Message message, @Nullable HandlerInfo handler, MessageContext context) {
         KeyBy keyBy = Objects.requireNonNull(statsKeyBy, "statsKeyBy");

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.handler.HandlerInfo;
 import org.llmgine.bus.handler.MessageContext;
@@ -22,13 +23,18 @@ import org.llmgine.bus.message.Message;
  * cause. Between attempts the call waits with {@code context.sleep}, on the handler's own virtual
  * thread and on the bus's clock: an injected clock makes tests advance time instead of sleeping,
  * and cancelling the command interrupts the wait. The total duration is measured on this retry's
- * clock (give it the bus's). Stateless and thread-safe; the success path allocates nothing.
+ * clock (give it the bus's). Thread-safe; it keeps only counts of its calls by outcome
+ * ({@link #calls()}); the success path allocates nothing.
  */
 public final class Retry implements Decorator {
 
     private final RetryPolicy policy;
     private final InstantSource clock;
     private final long maxTotalMillis;
+    private final LongAdder successfulWithoutRetry = new LongAdder();
+    private final LongAdder successfulWithRetry = new LongAdder();
+    private final LongAdder failedWithoutRetry = new LongAdder();
+    private final LongAdder failedWithRetry = new LongAdder();
 
     private Retry(RetryPolicy policy, InstantSource clock) {
         this.policy = policy;
@@ -76,18 +82,19 @@ public final class Retry implements Decorator {
             }
             CommandResult<R> result = next.call(attempt == 1 ? context : context.withAttempt(attempt));
             if (!(result instanceof CommandResult.Failure<R> failure)) {
+                (attempt == 1 ? successfulWithoutRetry : successfulWithRetry).increment();
                 return result;
             }
             FailureCause cause = failure.cause();
             if (!policy.retries(cause)) {
-                return result;
+                return failed(attempt, result);
             }
             if (attempt >= policy.maxAttempts()) {
-                return CommandResult.failure(new FailureCause.RetriesExhausted(attempt, cause));
+                return failed(attempt, CommandResult.failure(new FailureCause.RetriesExhausted(attempt, cause)));
             }
             Duration delay = Backoff.delay(policy, attempt, cause, ThreadLocalRandom.current().nextDouble());
             if (maxTotalMillis >= 0 && Durations.plus(clock.millis() - start, Durations.millis(delay)) > maxTotalMillis) {
-                return CommandResult.failure(new FailureCause.RetriesExhausted(attempt, cause));
+                return failed(attempt, CommandResult.failure(new FailureCause.RetriesExhausted(attempt, cause)));
             }
             if (context.isCancelled() || Watchdog.firedOnThisThread()) {
                 throw new InterruptedException("the call was cancelled or timed out; no backoff before attempt "
@@ -95,6 +102,34 @@ public final class Retry implements Decorator {
             }
             context.sleep(delay);
         }
+    }
+
+    private <R> CommandResult<R> failed(int attempts, CommandResult<R> result) {
+        (attempts == 1 ? failedWithoutRetry : failedWithRetry).increment();
+        return result;
+    }
+
+    /**
+     * How many calls this retry has run, by outcome (as Resilience4j counts them): the counts a
+     * metrics binding exports. A cancelled call is in none of them.
+     *
+     * @param successfulWithoutRetry succeeded at the first attempt
+     * @param successfulWithRetry succeeded after one or more retries
+     * @param failedWithoutRetry failed at the first attempt and were not retried
+     * @param failedWithRetry failed after one or more retries
+     */
+    public record Calls(long successfulWithoutRetry, long successfulWithRetry, long failedWithoutRetry,
+            long failedWithRetry) {
+    }
+
+    /**
+     * Returns the calls run so far, by outcome.
+     *
+     * @return the counts
+     */
+    public Calls calls() {
+        return new Calls(successfulWithoutRetry.sum(), successfulWithRetry.sum(), failedWithoutRetry.sum(),
+                failedWithRetry.sum());
     }
 
     @Override
