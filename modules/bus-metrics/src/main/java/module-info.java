@@ -11,6 +11,7 @@ module org.llmgine.bus.metrics {
     requires transitive org.llmgine.bus;
     requires transitive micrometer.core;
     requires jdk.jfr;
+    requires static transitive org.llmgine.bus.resilience;
     requires static transitive org.jspecify;
 
     exports org.llmgine.bus.metrics;

@@ -31,6 +31,6 @@ final class ModuleDescriptorTest {
                         .sorted().collect(Collectors.joining()))
                 .collect(Collectors.toSet());
         assertEquals(Set.of("org.llmgine.bus transitive", "micrometer.core transitive", "jdk.jfr",
-                "org.jspecify static transitive"), requires);
+                "org.llmgine.bus.resilience static transitive", "org.jspecify static transitive"), requires);
     }
 }
