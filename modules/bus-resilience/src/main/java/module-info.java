@@ -9,6 +9,7 @@ import org.jspecify.annotations.NullMarked;
 module org.llmgine.bus.resilience {
     requires transitive org.llmgine.bus;
     requires static transitive org.jspecify;
+    requires jdk.jfr;
 
     exports org.llmgine.bus.resilience;
 }

@@ -514,6 +514,7 @@ public final class CircuitBreaker implements Decorator {
         if (change == null) {
             return;
         }
+        JfrEvents.transition(change);
         for (Consumer<Transition> listener : listeners) {
             try {
                 listener.accept(change);

@@ -191,6 +191,7 @@ public final class DeadLetterQueue {
             write(() -> store.cancel(victim.id()), victim);
         }
         write(() -> store.add(entry), entry);
+        JfrEvents.deadLettered(entry, victim != null);
         return added;
     }
 
