@@ -53,6 +53,9 @@ public final class BusConfig {
     /** How long events may wait on a bus that was never started before it warns once: 5 seconds. */
     public static final Duration DEFAULT_UNSTARTED_WARNING = Duration.ofSeconds(5);
 
+    /** Default interval of the handler-failure log: the same failure is logged at most once per 10 s. */
+    public static final Duration DEFAULT_FAILURE_LOG_INTERVAL = Duration.ofSeconds(10);
+
     private final String name;
     private final int queueCapacity;
     private final int batchSize;
@@ -70,6 +73,7 @@ public final class BusConfig {
     private final @Nullable Duration sessionIdleTimeout;
     private final boolean publishUnhandled;
     private final Duration unstartedWarning;
+    private final Duration failureLogInterval;
     private final InstantSource clock;
     private final Ticker ticker;
     private final List<EventFilter> filters;
@@ -97,6 +101,7 @@ public final class BusConfig {
         this.sessionIdleTimeout = b.sessionIdleTimeout;
         this.publishUnhandled = b.publishUnhandled;
         this.unstartedWarning = b.unstartedWarning;
+        this.failureLogInterval = b.failureLogInterval;
         this.clock = b.clock;
         this.ticker = b.ticker;
         this.filters = List.copyOf(b.filters);
@@ -266,6 +271,16 @@ public final class BusConfig {
      */
     public Duration unstartedWarning() {
         return unstartedWarning;
+    }
+
+    /**
+     * Returns how long the same handler failure (handler, event type, exception type) is only
+     * counted after it was logged, before it is logged again with the count; zero logs every one.
+     *
+     * @return the interval
+     */
+    public Duration failureLogInterval() {
+        return failureLogInterval;
     }
 
     /**

@@ -268,6 +268,7 @@ public interface MessageBus extends MessageScope, AutoCloseable {
         @Nullable Duration sessionIdleTimeout;
         boolean publishUnhandled = BusConfig.DEFAULT_PUBLISH_UNHANDLED;
         Duration unstartedWarning = BusConfig.DEFAULT_UNSTARTED_WARNING;
+        Duration failureLogInterval = BusConfig.DEFAULT_FAILURE_LOG_INTERVAL;
         InstantSource clock = InstantSource.system();
         Ticker ticker = Ticker.system();
         final List<EventFilter> filters = new ArrayList<>();
@@ -474,6 +475,21 @@ public interface MessageBus extends MessageScope, AutoCloseable {
                 throw new IllegalArgumentException("unstartedWarning must be positive, but was " + unstartedWarning);
             }
             this.unstartedWarning = unstartedWarning;
+            return this;
+        }
+
+        /**
+         * Sets how long the same handler failure (same handler, event type and exception type) is
+         * only counted after it was logged (default 10 s): the first is logged in full, repeats are
+         * counted into the next warning of it, or into a summary line at close. Zero logs every
+         * failure.
+         *
+         * @param interval not negative
+         * @return this builder
+         */
+        public Builder failureLogInterval(Duration interval) {
+            Checks.notNegative("failureLogInterval", interval);
+            this.failureLogInterval = interval;
             return this;
         }
 

@@ -57,19 +57,18 @@ final class LoggingTest {
 
     @Test
     void handlerFailure_isLoggedAtWarning_withHandlerAndEventType_withoutPayload() throws Exception {
-        try (var bus = MessageBus.builder().name("logged").start()) {
+        try (var bus = MessageBus.builder().name("logged").failureLogInterval(Duration.ZERO).start()) {
             bus.subscribe(Secret.class, HandlerOptions.named("vault"), s -> {
                 throw new IllegalStateException("cannot store");
             });
             bus.subscribe(Secret.class, s -> { });
-            bus.publishAndWait(new Secret("hunter2"));
-            for (int i = 0; i < 10; i++) {
+            for (int i = 0; i < 11; i++) {
                 bus.publishAndWait(new Secret("hunter2"), Duration.ofSeconds(5));
             }
         }
 
         List<LogRecord> warnings = records.stream().filter(r -> r.getLevel().intValue() >= Level.WARNING.intValue()).toList();
-        assertEquals(11, warnings.size(), "one warning per failure, nothing else above DEBUG");
+        assertEquals(11, warnings.size(), "with an interval of zero, one warning per failure, nothing else above DEBUG");
         LogRecord first = warnings.get(0);
         assertTrue(first.getMessage().contains("vault"), first.getMessage());
         assertTrue(first.getMessage().contains("Secret"), first.getMessage());
@@ -78,6 +77,53 @@ final class LoggingTest {
                 "a payload was logged");
         assertTrue(records.stream().filter(r -> r.getLevel().intValue() >= Level.INFO.intValue())
                 .allMatch(r -> r.getLevel() == Level.WARNING));
+    }
+
+    /** A ticker the test moves. */
+    private static final class ManualTicker implements Ticker {
+        private final java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
+
+        @Override
+        public long read() {
+            return nanos.get();
+        }
+
+        void advance(Duration step) {
+            nanos.addAndGet(step.toNanos());
+        }
+    }
+
+    @Test
+    void aFailureStorm_isLoggedOnce_thenCountedIntoTheNextWarning_andSummedUpAtClose() throws Exception {
+        var ticker = new ManualTicker();
+        try (var bus = MessageBus.builder().name("stormy").ticker(ticker).start()) { // default interval, 10 s
+            bus.subscribe(Secret.class, HandlerOptions.named("vault"), s -> {
+                throw new IllegalStateException("cannot store");
+            });
+            for (int i = 0; i < 100; i++) {
+                bus.publishAndWait(new Secret("hunter2"), Duration.ofSeconds(5));
+            }
+            assertEquals(1, warnings().size(), "the first failure in full, the next 99 counted: " + warnings());
+            assertEquals("cannot store", warnings().get(0).getThrown().getMessage());
+
+            ticker.advance(Duration.ofSeconds(11));
+            bus.publishAndWait(new Secret("hunter2"), Duration.ofSeconds(5));
+            assertEquals(2, warnings().size());
+            assertTrue(warnings().get(1).getMessage().contains("99 more times"), warnings().get(1).getMessage());
+
+            for (int i = 0; i < 5; i++) {
+                bus.publishAndWait(new Secret("hunter2"), Duration.ofSeconds(5));
+            }
+        }
+        List<LogRecord> all = warnings();
+        assertEquals(3, all.size(), "the 5 counted since the last warning are summed up at close: " + all);
+        assertTrue(all.get(2).getMessage().contains("5 more times") && all.get(2).getMessage().contains("vault")
+                && all.get(2).getMessage().contains("Secret"), all.get(2).getMessage());
+        assertTrue(records.stream().noneMatch(r -> String.valueOf(r.getMessage()).contains("hunter2")));
+    }
+
+    private List<LogRecord> warnings() {
+        return records.stream().filter(r -> r.getLevel().intValue() >= Level.WARNING.intValue()).toList();
     }
 
     @Test

@@ -55,6 +55,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     private final BusConfig config;
     private final UUID instanceId;
     private final Ticker ticker;
+    private final FailureLog failureLog;
     private final Observers observers;
     private final Timestamps timestamps;
     private final Quiescence quiescence = new Quiescence();
@@ -97,6 +98,8 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         InstantSource clock = config.clock();
         this.instanceId = MessageId.newOrigin(clock.millis());
         this.ticker = config.ticker();
+        this.failureLog = new FailureLog(System.getLogger("org.llmgine.bus"), ticker, config.failureLogInterval(),
+                config.name());
         this.observers = new Observers(config.observers(), this);
         this.timestamps = new Timestamps(clock, ticker);
         this.marks = new WaterMarks(config, quiescence);
@@ -190,6 +193,10 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
     /** Returns the open session with this id, or null. */
     @Nullable SessionImpl openSessionNamed(String id) {
         return sessions.openNamed(id);
+    }
+
+    FailureLog failureLog() {
+        return failureLog;
     }
 
     Ticker ticker() {
@@ -525,6 +532,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         }
         return runState.close(before -> {
             CloseReport report = shutdown.run(timeout, before);
+            failureLog.flush();
             if (observers.active) {
                 observers.closed(report);
             }

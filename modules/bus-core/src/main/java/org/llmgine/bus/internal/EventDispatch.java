@@ -415,10 +415,8 @@ final class EventDispatch {
                     + " while bus '" + bus.name() + "' was cancelling " + delivery);
             return;
         }
-        Level level = failure instanceof Error ? Level.ERROR : Level.WARNING;
-        if (LOG.isLoggable(level)) {
-            LOG.log(level, "handler " + handler.name() + " of bus '" + bus.name() + "' failed on " + delivery, failure);
-        }
+        bus.failureLog().failed(failure instanceof Error ? Level.ERROR : Level.WARNING, handler.name(),
+                delivery.event.getClass(), failure, delivery.toString());
         if (!(delivery.event instanceof HandlerFailed) && bus.hasHandlers(delivery.lane, HandlerFailed.class)) {
             bus.publisher().lifecycle(delivery.lane,
                     new HandlerFailed(delivery.event, delivery.messageId(), handler.name(), failure), delivery.headers());
