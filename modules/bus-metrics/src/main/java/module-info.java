@@ -10,6 +10,8 @@ import org.jspecify.annotations.NullMarked;
 module org.llmgine.bus.metrics {
     requires transitive org.llmgine.bus;
     requires transitive micrometer.core;
+    requires transitive micrometer.observation;
+    requires transitive micrometer.commons;
     requires jdk.jfr;
     requires static transitive org.llmgine.bus.resilience;
     requires static transitive org.jspecify;

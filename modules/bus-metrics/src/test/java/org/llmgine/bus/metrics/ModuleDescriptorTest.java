@@ -31,6 +31,7 @@ final class ModuleDescriptorTest {
                         .sorted().collect(Collectors.joining()))
                 .collect(Collectors.toSet());
         assertEquals(Set.of("org.llmgine.bus transitive", "micrometer.core transitive", "jdk.jfr",
+                "micrometer.observation transitive", "micrometer.commons transitive",
                 "org.llmgine.bus.resilience static transitive", "org.jspecify static transitive"), requires);
     }
 }
