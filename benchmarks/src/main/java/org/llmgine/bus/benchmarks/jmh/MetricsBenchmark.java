@@ -28,6 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * The cost of the Micrometer binding: {@code publish} throughput of the bus with one no-op handler,
  * the same bus as {@link PublishBenchmark}'s (capacity {@value Setup#CAPACITY}, BLOCK), with
  * {@code metrics=off} (no observer), {@code metrics=observer} (an observer that does nothing) and
+ * {@code metrics=no-histograms} ({@link BusMetrics#withoutHistograms()}) and
  * {@code metrics=on} ({@link BusMetrics} on a
  * {@link SimpleMeterRegistry}: every event counted at publish and delivery, every handler
  * invocation timed into a histogram, the dispatch lag timed). Run both in one invocation and
@@ -45,7 +46,7 @@ public class MetricsBenchmark {
      * {@code off}: no observer; {@code observer}: an observer that does nothing (the bus's own cost
      * of reporting to one); {@code on}: the metrics observer.
      */
-    @Param({"off", "observer", "on"})
+    @Param({"off", "observer", "on", "no-histograms"})
     public String metrics = "off";
 
     private final LongAdder handled = new LongAdder();
@@ -62,6 +63,8 @@ public class MetricsBenchmark {
                 .overflowStrategy(OverflowStrategy.BLOCK);
         if (metrics.equals("on")) {
             builder.addObserver(BusMetrics.of(new SimpleMeterRegistry()));
+        } else if (metrics.equals("no-histograms")) {
+            builder.addObserver(BusMetrics.of(new SimpleMeterRegistry()).withoutHistograms());
         } else if (metrics.equals("observer")) {
             builder.addObserver(new BusObserver() { });
         }

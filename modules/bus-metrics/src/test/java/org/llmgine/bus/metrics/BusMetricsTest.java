@@ -31,8 +31,18 @@ final class BusMetricsTest {
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
+    /** The count of a counter or function counter. */
     private double count(String name, String... tags) {
-        return registry.get(name).tags("bus", "metered").tags(tags).counter().count();
+        return countOf(registry.get(name).tags("bus", "metered").tags(tags).meter());
+    }
+
+    private static double countOf(io.micrometer.core.instrument.Meter meter) {
+        for (var measurement : meter.measure()) {
+            if (measurement.getStatistic() == io.micrometer.core.instrument.Statistic.COUNT) {
+                return measurement.getValue();
+            }
+        }
+        throw new AssertionError(meter.getId() + " has no count");
     }
 
     private double gauge(String name) {
@@ -128,8 +138,22 @@ final class BusMetricsTest {
                 "llmgine")).start()) {
             bus.subscribe(Ping.class, event -> { });
             bus.publishAndWait(new Ping(1), WAIT);
-            assertEquals(1, registry.get("llmgine.events.published").tags("bus", "metered").counter().count());
+            assertEquals(1, countOf(registry.get("llmgine.events.published").tags("bus", "metered").meter()));
             assertTrue(registry.getMeters().stream().allMatch(m -> m.getId().getName().startsWith("llmgine.")));
+        }
+    }
+
+    @Test
+    void withoutHistograms_theTimesAreACountAndATotal() throws Exception {
+        try (MessageBus bus = MessageBus.builder().name("metered")
+                .addObserver(BusMetrics.of(registry).withoutHistograms()).start()) {
+            bus.subscribe(Ping.class, event -> { });
+            bus.publishAndWait(new Ping(1), WAIT);
+            assertTrue(bus.awaitIdle(WAIT));
+            var time = registry.get("event.processing.duration").tags("bus", "metered", "type", "Ping")
+                    .functionTimer();
+            assertEquals(1, time.count());
+            assertEquals(1, count("events.processed", "type", "Ping"));
         }
     }
 
