@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -91,11 +92,19 @@ public final class BusMetrics implements BusObserver {
     };
 
     private final boolean histograms;
+    private final boolean openTelemetry;
 
-    private BusMetrics(MeterRegistry registry, String prefix, boolean histograms) {
+    /** The OpenTelemetry messaging names of the meters that have one (semantic conventions, Development). */
+    private static final Map<String, String> OPEN_TELEMETRY = Map.of(
+            "events.published", "messaging.client.sent.messages",
+            "events.processed", "messaging.client.consumed.messages",
+            "event.processing.duration", "messaging.process.duration");
+
+    private BusMetrics(MeterRegistry registry, String prefix, boolean histograms, boolean openTelemetry) {
         this.registry = registry;
         this.prefix = prefix;
         this.histograms = histograms;
+        this.openTelemetry = openTelemetry;
     }
 
     /**
@@ -105,7 +114,7 @@ public final class BusMetrics implements BusObserver {
      * @return the observer to add to the bus's builder
      */
     public static BusMetrics of(MeterRegistry registry) {
-        return new BusMetrics(Objects.requireNonNull(registry, "registry"), "", true);
+        return new BusMetrics(Objects.requireNonNull(registry, "registry"), "", true, false);
     }
 
     /**
@@ -123,7 +132,7 @@ public final class BusMetrics implements BusObserver {
             throw new IllegalArgumentException("prefix must be one word without dots or spaces, but was '"
                     + prefix + "'");
         }
-        return new BusMetrics(registry, prefix + ".", true);
+        return new BusMetrics(registry, prefix + ".", true, false);
     }
 
     /**
@@ -135,10 +144,32 @@ public final class BusMetrics implements BusObserver {
      * @return metrics that differ only in that
      */
     public BusMetrics withoutHistograms() {
-        return new BusMetrics(registry, prefix, false);
+        return new BusMetrics(registry, prefix, false, openTelemetry);
+    }
+
+    /**
+     * Returns these metrics under OpenTelemetry's messaging names where one exists
+     * ({@code messaging.client.sent.messages} for published events,
+     * {@code messaging.client.consumed.messages} for processed ones, {@code messaging.process.duration}
+     * for handler time; the conventions are still marked Development), the others under
+     * {@code llmgine.}, with {@code messaging.system=llmgine} on every meter and the message type as
+     * {@code messaging.destination.name}. The prefix, if any, is not used.
+     *
+     * @return metrics that differ only in their names and tags
+     */
+    public BusMetrics withOpenTelemetryNames() {
+        return new BusMetrics(registry, prefix, histograms, true);
+    }
+
+    private Tag typeTag(Class<?> type) {
+        return Tag.of(openTelemetry ? "messaging.destination.name" : "type", type.getSimpleName());
     }
 
     private String name(String name) {
+        if (openTelemetry) {
+            String standard = OPEN_TELEMETRY.get(name);
+            return standard != null ? standard : "llmgine." + name;
+        }
         return prefix + name;
     }
 
@@ -196,7 +227,8 @@ public final class BusMetrics implements BusObserver {
                     + "'; make one BusMetrics per bus (bus '" + attached.name() + "')");
         }
         bus = attached;
-        busTags = Tags.of("bus", attached.name());
+        busTags = openTelemetry ? Tags.of("bus", attached.name(), "messaging.system", "llmgine")
+                : Tags.of("bus", attached.name());
         filtered = counter("events.filtered", "Events a filter declined", Tags.empty());
         dropped = counter("events.dropped", "Accepted events DROP_OLDEST evicted before their handlers started",
                 Tags.empty());
@@ -318,7 +350,7 @@ public final class BusMetrics implements BusObserver {
         final @Nullable Durations plainDuration;
 
         EventMeters(Class<?> type) {
-            Tags tags = Tags.of(Tag.of("type", type.getSimpleName()));
+            Tags tags = Tags.of(typeTag(type));
             published = adder("events.published", "Events offered to publish", tags);
             processed = adder("events.processed", "Events whose dispatch finished", tags);
             failed = adder("events.failed", "Event handler invocations that threw", tags);
@@ -347,7 +379,7 @@ public final class BusMetrics implements BusObserver {
         final ConcurrentHashMap<Class<?>, Counter> failed = new ConcurrentHashMap<>();
 
         CommandMeters(Class<?> type) {
-            tags = Tags.of(Tag.of("type", type.getSimpleName()));
+            tags = Tags.of(typeTag(type));
             sent = counter("commands.sent", "Command executions started", tags);
             processed = counter("commands.processed", "Command executions that succeeded", tags);
             duration = histograms ? histogram("command.processing.duration", "Command execution time", tags) : null;

@@ -57,4 +57,24 @@ final class PrometheusNamesTest {
             has(scrape, "# TYPE events_unhandled_total counter");
         }
     }
+
+    @Test
+    void theOpenTelemetryNames_useTheMessagingConventions() throws Exception {
+        var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try (MessageBus bus = MessageBus.builder().name("otel")
+                .addObserver(BusMetrics.of(registry).withOpenTelemetryNames()).start()) {
+            bus.subscribe(Ping.class, event -> { });
+            bus.publishAndWait(new Ping(1), Duration.ofSeconds(10));
+            assertTrue(bus.awaitIdle(Duration.ofSeconds(10)));
+
+            String scrape = registry.scrape();
+
+            has(scrape, "messaging_client_sent_messages_total{bus=\"otel\",messaging_destination_name=\"Ping\","
+                    + "messaging_system=\"llmgine\"} 1.0");
+            has(scrape, "messaging_client_consumed_messages_total{bus=\"otel\",messaging_destination_name=\"Ping\","
+                    + "messaging_system=\"llmgine\"} 1.0");
+            has(scrape, "# TYPE messaging_process_duration_seconds histogram");
+            has(scrape, "llmgine_queue_size{bus=\"otel\",messaging_system=\"llmgine\"}");
+        }
+    }
 }
