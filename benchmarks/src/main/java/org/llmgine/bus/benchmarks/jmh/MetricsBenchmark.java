@@ -82,6 +82,39 @@ public class MetricsBenchmark {
         }
     }
 
+    /** Events per {@link #publishAndDrain} invocation. */
+    static final int BATCH = 1000;
+
+    /**
+     * Publishes {@value #BATCH} events and waits until the handler has run for all of them: the
+     * rate of publish and handling together, which does not depend on whether the publisher or the
+     * worker is ahead (the {@link #publish} case moves between two regimes from fork to fork).
+     *
+     * @return the handled count (returned so JMH consumes it)
+     */
+    @Benchmark
+    @org.openjdk.jmh.annotations.OperationsPerInvocation(BATCH)
+    public long publishAndDrain() {
+        MessageBus b = bus;
+        if (b == null) {
+            throw new IllegalStateException("not started");
+        }
+        long target = handled.sum() + BATCH;
+        for (int i = 0; i < BATCH; i++) {
+            b.publish(new Tick(i, 0, 0));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long now;
+        while ((now = handled.sum()) < target) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the handler ran " + (now - target + BATCH) + " of " + BATCH
+                        + " events in 10 s");
+            }
+            Thread.onSpinWait();
+        }
+        return now;
+    }
+
     /**
      * Publishes one event.
      *
