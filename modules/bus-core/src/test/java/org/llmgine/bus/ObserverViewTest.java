@@ -154,6 +154,48 @@ final class ObserverViewTest {
     }
 
     @Test
+    void deliveryTimes_areMeasured_onlyIfAnObserverWantsThem() throws Exception {
+        List<long[]> times = new CopyOnWriteArrayList<>();
+        BusObserver withoutTimes = new BusObserver() {
+            @Override
+            public boolean wantsDeliveryTimes() {
+                return false;
+            }
+
+            @Override
+            public void onDelivered(MessageView event, int handlersInvoked, long processingNanos, long endToEndNanos,
+                    int queueSize) {
+                times.add(new long[] {processingNanos, endToEndNanos});
+            }
+        };
+        try (var bus = MessageBus.builder().name("untimed").addObserver(withoutTimes).start()) {
+            bus.subscribe(Ping.class, ping -> { });
+            bus.publishAndWait(new Ping(1), Duration.ofSeconds(10));
+            assertTrue(bus.awaitIdle(Duration.ofSeconds(10)));
+        }
+        assertEquals(1, times.size());
+        assertEquals(-1L, times.get(0)[0], "no observer wants them: not measured");
+        assertEquals(-1L, times.get(0)[1]);
+
+        times.clear();
+        BusObserver withTimes = new BusObserver() {
+            @Override
+            public void onDelivered(MessageView event, int handlersInvoked, long processingNanos, long endToEndNanos,
+                    int queueSize) {
+                times.add(new long[] {processingNanos, endToEndNanos});
+            }
+        };
+        try (var bus = MessageBus.builder().name("timed").addObserver(withoutTimes).addObserver(withTimes).start()) {
+            bus.subscribe(Ping.class, ping -> { });
+            bus.publishAndWait(new Ping(1), Duration.ofSeconds(10));
+            assertTrue(bus.awaitIdle(Duration.ofSeconds(10)));
+        }
+        assertEquals(2, times.size(), "both observers are told");
+        assertTrue(times.stream().allMatch(t -> t[0] >= 0 && t[1] >= t[0]),
+                "one observer wants them: measured for every observer");
+    }
+
+    @Test
     void oneObserverOnTwoBuses_tellsThemApart() throws Exception {
         var recorder = new Recorder();
         try (var a = MessageBus.builder().name("a").addObserver(recorder).start();

@@ -342,7 +342,9 @@ final class EventDispatch {
         if (observers.active) {
             try {
                 long now = ticker.read();
-                delivery.markDispatched(now);
+                if (observers.deliveryTimes) {
+                    delivery.markDispatched(now);
+                }
                 observers.dispatched(delivery, now - delivery.nanos);
             } catch (Throwable t) {
                 observerFailed("onDispatched", t);
@@ -366,10 +368,12 @@ final class EventDispatch {
             try {
                 if (cut) {
                     observers.cancelled(delivery);
-                } else {
+                } else if (observers.deliveryTimes) {
                     long now = ticker.read();
                     observers.delivered(delivery, invoked, now - delivery.dispatchedNanos(now), now - delivery.nanos,
                             admission.size() - 1);
+                } else {
+                    observers.delivered(delivery, invoked, -1L, -1L, admission.size() - 1);
                 }
             } catch (Throwable t) {
                 observerFailed(cut ? "onCancelled" : "onDelivered", t);

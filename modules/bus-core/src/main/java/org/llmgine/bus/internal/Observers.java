@@ -26,12 +26,19 @@ final class Observers {
     private static final System.Logger LOG = System.getLogger("org.llmgine.bus");
 
     final boolean active;
+    /** Whether any observer reads the delivery times of onDelivered. */
+    final boolean deliveryTimes;
     private final BusObserver[] all;
     private final MessageBus bus;
 
     Observers(List<BusObserver> observers, MessageBus bus) {
         this.all = observers.toArray(BusObserver[]::new);
         this.active = all.length > 0;
+        boolean times = false;
+        for (BusObserver observer : all) {
+            times |= observer.wantsDeliveryTimes();
+        }
+        this.deliveryTimes = times;
         this.bus = bus;
     }
 

@@ -109,12 +109,25 @@ public interface BusObserver {
     }
 
     /**
+     * Tells whether this observer reads the processing and end-to-end times of
+     * {@link #onDelivered} (default true). When no observer of a bus does, the bus neither keeps
+     * each event's dispatch time (an object per event) nor reads the ticker at the end of each
+     * event, and passes -1 for both times. Asked once, when the bus is built.
+     *
+     * @return false if this observer ignores those two times
+     */
+    default boolean wantsDeliveryTimes() {
+        return true;
+    }
+
+    /**
      * An accepted event finished: all its handlers ran (or it had none; see {@link #onUnhandled}).
      *
      * @param event the event's envelope
      * @param handlersInvoked how many handlers ran
-     * @param processingNanos from dispatch to the last handler's end
-     * @param endToEndNanos from acceptance to the last handler's end
+     * @param processingNanos from dispatch to the last handler's end, or -1 if no observer of the
+     *     bus {@linkplain #wantsDeliveryTimes() wants delivery times}
+     * @param endToEndNanos from acceptance to the last handler's end, or -1 likewise
      * @param queueSize the number of accepted, unfinished events after it finished
      */
     default void onDelivered(MessageView event, int handlersInvoked, long processingNanos, long endToEndNanos,

@@ -174,6 +174,17 @@ public final class BusObservations implements BusObserver, CommandMiddleware, Ev
         }
     }
 
+    /**
+     * Returns false: this observer does not read {@code onDelivered}'s times, so the bus need not keep
+     * them.
+     *
+     * @return false
+     */
+    @Override
+    public boolean wantsDeliveryTimes() {
+        return false;
+    }
+
     @Override
     public String toString() {
         return "BusObservations[" + inFlight.size() + " messages in flight]";

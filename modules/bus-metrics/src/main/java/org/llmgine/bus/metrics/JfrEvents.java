@@ -115,6 +115,17 @@ public final class JfrEvents implements BusObserver {
         }
     }
 
+    /**
+     * Returns false: this observer does not read {@code onDelivered}'s times, so the bus need not keep
+     * them.
+     *
+     * @return false
+     */
+    @Override
+    public boolean wantsDeliveryTimes() {
+        return false;
+    }
+
     @Override
     public String toString() {
         return "JfrEvents";
