@@ -4,28 +4,23 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.ToDoubleFunction;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.BusStats;
-import org.llmgine.bus.CloseReport;
 import org.llmgine.bus.MessageBus;
 import org.llmgine.bus.RejectionReason;
 import org.llmgine.bus.handler.HandlerInfo;
 import org.llmgine.bus.message.CommandResult;
-import org.llmgine.bus.spi.BusObserver;
 import org.llmgine.bus.spi.EventOffer;
 import org.llmgine.bus.spi.MessageView;
 
@@ -60,7 +55,7 @@ import org.llmgine.bus.spi.MessageView;
  * {@link ClassValue}), so recording an event is no map lookup and no allocation. One instance
  * observes one bus.
  */
-public final class BusMetrics implements BusObserver {
+public final class BusMetrics extends BusMeters {
 
     /** The buckets of the processing-time histograms: 1 ms to 10 s. */
     static final Duration[] BUCKETS = {Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5),
@@ -68,11 +63,7 @@ public final class BusMetrics implements BusObserver {
         Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500),
         Duration.ofSeconds(5), Duration.ofSeconds(10)};
 
-    private final MeterRegistry registry;
     private final String prefix;
-    private final List<Meter> meters = new CopyOnWriteArrayList<>();
-    private volatile Tags busTags = Tags.empty();
-    private volatile @Nullable MessageBus bus;
     private volatile @Nullable Counter filtered;
     private volatile @Nullable Counter dropped;
     private volatile @Nullable Counter unhandled;
@@ -101,7 +92,7 @@ public final class BusMetrics implements BusObserver {
             "event.processing.duration", "messaging.process.duration");
 
     private BusMetrics(MeterRegistry registry, String prefix, boolean histograms, boolean openTelemetry) {
-        this.registry = registry;
+        super(registry);
         this.prefix = prefix;
         this.histograms = histograms;
         this.openTelemetry = openTelemetry;
@@ -173,20 +164,15 @@ public final class BusMetrics implements BusObserver {
         return prefix + name;
     }
 
-    private <M extends Meter> M keep(M meter) {
-        meters.add(meter);
-        return meter;
-    }
-
     private Counter counter(String name, String description, Tags tags) {
-        return keep(Counter.builder(name(name)).description(description).tags(busTags.and(tags)).register(registry));
+        return keep(Counter.builder(name(name)).description(description).tags(busTags().and(tags)).register(registry));
     }
 
     /** A counter the hot path increments as a plain adder; Micrometer reads it when it publishes. */
     private LongAdder adder(String name, String description, Tags tags) {
         LongAdder adder = new LongAdder();
         keep(FunctionCounter.builder(name(name), adder, LongAdder::sum).description(description)
-                .tags(busTags.and(tags)).register(registry));
+                .tags(busTags().and(tags)).register(registry));
         return adder;
     }
 
@@ -194,7 +180,7 @@ public final class BusMetrics implements BusObserver {
     private Durations durations(String name, String description, Tags tags) {
         Durations d = new Durations();
         keep(FunctionTimer.builder(name(name), d, x -> x.count.sum(), x -> x.totalNanos.sum(), TimeUnit.NANOSECONDS)
-                .description(description).tags(busTags.and(tags)).register(registry));
+                .description(description).tags(busTags().and(tags)).register(registry));
         return d;
     }
 
@@ -210,25 +196,23 @@ public final class BusMetrics implements BusObserver {
     }
 
     private Timer histogram(String name, String description, Tags tags) {
-        return keep(Timer.builder(name(name)).description(description).tags(busTags.and(tags))
+        return keep(Timer.builder(name(name)).description(description).tags(busTags().and(tags))
                 .serviceLevelObjectives(BUCKETS).distributionStatisticBufferLength(1).register(registry));
     }
 
     private void gauge(String name, String description, ToDoubleFunction<BusStats> read) {
-        MessageBus observed = Objects.requireNonNull(bus, "bus");
+        MessageBus observed = bus();
         keep(Gauge.builder(name(name), observed, b -> read.applyAsDouble(b.stats())).description(description)
-                .tags(busTags).strongReference(false).register(registry));
+                .tags(busTags()).strongReference(false).register(registry));
     }
 
     @Override
-    public void onAttach(MessageBus attached) {
-        if (bus != null) {
-            throw new IllegalStateException("these BusMetrics already observe bus '" + Objects.requireNonNull(bus).name()
-                    + "'; make one BusMetrics per bus (bus '" + attached.name() + "')");
-        }
-        bus = attached;
-        busTags = openTelemetry ? Tags.of("bus", attached.name(), "messaging.system", "llmgine")
-                : Tags.of("bus", attached.name());
+    Tags tagsOf(MessageBus attached) {
+        return openTelemetry ? super.tagsOf(attached).and("messaging.system", "llmgine") : super.tagsOf(attached);
+    }
+
+    @Override
+    void bind(MessageBus attached) {
         filtered = counter("events.filtered", "Events a filter declined", Tags.empty());
         dropped = counter("events.dropped", "Accepted events DROP_OLDEST evicted before their handlers started",
                 Tags.empty());
@@ -241,17 +225,6 @@ public final class BusMetrics implements BusObserver {
                 s -> s.sessions().registeredHandlers());
         gauge("scheduled.pending", "Scheduled events waiting for their due time", s -> s.scheduled().pending());
         gauge("approvals.pending", "Approval commands waiting for a decision", s -> s.approvals().pending());
-    }
-
-    @Override
-    public void onClose(MessageBus closed, CloseReport report) {
-        if (closed != bus) {
-            return; // a bus this instance refused to observe
-        }
-        for (Meter meter : meters) {
-            registry.remove(meter);
-        }
-        meters.clear();
     }
 
     @Override
@@ -332,24 +305,6 @@ public final class BusMetrics implements BusObserver {
         } else {
             m.processed.increment();
         }
-    }
-
-    /**
-     * Returns false: this observer does not read {@code onDelivered}'s times, so the bus need not keep
-     * them.
-     *
-     * @return false
-     */
-    @Override
-    public boolean wantsDeliveryTimes() {
-        return false;
-    }
-
-    @Override
-    public String toString() {
-        MessageBus observed = bus;
-        return "BusMetrics[" + (observed == null ? "not attached" : observed.name()) + ", " + meters.size()
-                + " meters]";
     }
 
     /** The meters of one event class, made on its first event. */

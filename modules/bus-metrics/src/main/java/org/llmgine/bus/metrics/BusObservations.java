@@ -5,6 +5,7 @@ import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.MessageBus;
 import org.llmgine.bus.handler.CommandContext;
@@ -138,18 +139,7 @@ public final class BusObservations implements BusObserver, CommandMiddleware, Ev
             return chain.proceed();
         }
         Observation handle = start("llmgine.handle", command.getClass(), context.sessionId(), parent);
-        Observation.Scope scope = handle.openScope();
-        try {
-            CommandResult<R> result = chain.proceed();
-            handle.lowCardinalityKeyValue(KeyValue.of("outcome", outcome(result)));
-            return result;
-        } catch (Exception | Error e) {
-            handle.lowCardinalityKeyValue(KeyValue.of("outcome", "threw")).error(e);
-            throw e;
-        } finally {
-            scope.close();
-            handle.stop();
-        }
+        return inScope(handle, chain::proceed, BusObservations::outcome);
     }
 
     @Override
@@ -161,10 +151,25 @@ public final class BusObservations implements BusObserver, CommandMiddleware, Ev
         }
         Observation handle = start("llmgine.handle", event.getClass(), context.sessionId(), parent)
                 .lowCardinalityKeyValue(KeyValue.of("handler", handler.name()));
+        inScope(handle, () -> {
+            chain.proceed();
+            return CommandResult.done();
+        }, BusObservations::outcome);
+    }
+
+    /** A handler's run, which may throw. */
+    private interface Run<T> {
+        T run() throws Exception;
+    }
+
+    /** Runs {@code run} with {@code handle} in scope on this thread, records its outcome and stops it. */
+    private static <T> T inScope(Observation handle, Run<T> run, Function<T, String> outcome)
+            throws Exception {
         Observation.Scope scope = handle.openScope();
         try {
-            chain.proceed();
-            handle.lowCardinalityKeyValue(KeyValue.of("outcome", "success"));
+            T result = run.run();
+            handle.lowCardinalityKeyValue(KeyValue.of("outcome", outcome.apply(result)));
+            return result;
         } catch (Exception | Error e) {
             handle.lowCardinalityKeyValue(KeyValue.of("outcome", "threw")).error(e);
             throw e;

@@ -2,7 +2,6 @@ package org.llmgine.bus.metrics;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.util.List;
@@ -11,8 +10,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.ToDoubleFunction;
-import org.jspecify.annotations.Nullable;
-import org.llmgine.bus.CloseReport;
 import org.llmgine.bus.MessageBus;
 import org.llmgine.bus.resilience.Bulkhead;
 import org.llmgine.bus.resilience.Bulkheads;
@@ -23,7 +20,6 @@ import org.llmgine.bus.resilience.Decorator;
 import org.llmgine.bus.resilience.Pipeline;
 import org.llmgine.bus.resilience.ResiliencePolicy;
 import org.llmgine.bus.resilience.Retry;
-import org.llmgine.bus.spi.BusObserver;
 
 /**
  * Records a {@link ResiliencePolicy}'s state into a Micrometer registry, after Resilience4j's meter
@@ -54,18 +50,14 @@ import org.llmgine.bus.spi.BusObserver;
  * Breakers and bulkheads made per key after the bus started get their meters when they are made.
  * Every meter is removed when the bus closes. One instance observes one bus.
  */
-public final class ResilienceMetrics implements BusObserver {
+public final class ResilienceMetrics extends BusMeters {
 
-    private final MeterRegistry registry;
     private final ResiliencePolicy policy;
-    private final List<Meter> meters = new CopyOnWriteArrayList<>();
     private final List<Runnable> unsubscribe = new CopyOnWriteArrayList<>();
     private final Set<Object> seen = ConcurrentHashMap.newKeySet();
-    private volatile Tags busTags = Tags.empty();
-    private volatile @Nullable MessageBus bus;
 
     private ResilienceMetrics(MeterRegistry registry, ResiliencePolicy policy) {
-        this.registry = registry;
+        super(registry);
         this.policy = policy;
     }
 
@@ -82,23 +74,17 @@ public final class ResilienceMetrics implements BusObserver {
     }
 
     private <T> void gauge(String name, String description, T source, ToDoubleFunction<T> read, Tags tags) {
-        meters.add(Gauge.builder(name, source, read).description(description).tags(busTags.and(tags))
+        keep(Gauge.builder(name, source, read).description(description).tags(busTags().and(tags))
                 .register(registry));
     }
 
     private <T> void counter(String name, String description, T source, ToDoubleFunction<T> read, Tags tags) {
-        meters.add(FunctionCounter.builder(name, source, read).description(description).tags(busTags.and(tags))
+        keep(FunctionCounter.builder(name, source, read).description(description).tags(busTags().and(tags))
                 .register(registry));
     }
 
     @Override
-    public void onAttach(MessageBus attached) {
-        if (bus != null) {
-            throw new IllegalStateException("these ResilienceMetrics already observe bus '"
-                    + Objects.requireNonNull(bus).name() + "'; make one per bus (bus '" + attached.name() + "')");
-        }
-        bus = attached;
-        busTags = Tags.of("bus", attached.name());
+    void bind(MessageBus attached) {
         policy.pipelines().forEach((rule, pipeline) -> walk(rule, pipeline));
         policy.deadLetterQueue().ifPresent(this::deadLetters);
     }
@@ -184,31 +170,8 @@ public final class ResilienceMetrics implements BusObserver {
     }
 
     @Override
-    public void onClose(MessageBus closed, CloseReport report) {
-        if (closed != bus) {
-            return;
-        }
+    void unbind() {
         unsubscribe.forEach(Runnable::run);
         unsubscribe.clear();
-        meters.forEach(registry::remove);
-        meters.clear();
-    }
-
-    /**
-     * Returns false: this observer does not read {@code onDelivered}'s times, so the bus need not keep
-     * them.
-     *
-     * @return false
-     */
-    @Override
-    public boolean wantsDeliveryTimes() {
-        return false;
-    }
-
-    @Override
-    public String toString() {
-        MessageBus observed = bus;
-        return "ResilienceMetrics[" + (observed == null ? "not attached" : observed.name()) + ", " + meters.size()
-                + " meters]";
     }
 }

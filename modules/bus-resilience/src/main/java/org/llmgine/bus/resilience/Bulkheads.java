@@ -1,12 +1,9 @@
 package org.llmgine.bus.resilience;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.handler.HandlerInfo;
@@ -30,26 +27,18 @@ import org.llmgine.bus.message.Message;
  */
 public final class Bulkheads implements Decorator {
 
-    private final String name;
     private final int maxConcurrent;
     private final long maxWaitMillis;
     private final KeyBy keyBy;
     private final Keyed<Bulkhead> bulkheads;
-    private final String described;
-    private final List<Consumer<Bulkhead>> created =
-            new CopyOnWriteArrayList<>();
+
 
     private Bulkheads(Builder b) {
-        this.name = b.name;
         this.maxConcurrent = b.maxConcurrent;
         this.maxWaitMillis = Durations.millis(b.maxWait);
         this.keyBy = b.keyBy;
-        this.described = b.describe("bulkheads");
-        this.bulkheads = new Keyed<>(described, key -> {
-            Bulkhead made = new Bulkhead(b.instanceName(key), maxConcurrent, b.clock);
-            created.forEach(listener -> listener.accept(made));
-            return made;
-        }, b.maxKeys);
+        this.bulkheads = new Keyed<>(b.describe("bulkheads"), "bulkhead",
+                key -> new Bulkhead(b.instanceName(key), maxConcurrent, b.clock), b.maxKeys);
     }
 
     /**
@@ -81,8 +70,7 @@ public final class Bulkheads implements Decorator {
         Object key = keyBy.key(message, handler, context);
         Bulkhead bulkhead = bulkheads.get(key);
         if (bulkhead == null) {
-            return CommandResult.failure(new FailureCause.Rejected(described + " hold "
-                    + bulkheads.maxKeys() + " keys, the most they may; no bulkhead for key " + Keyed.name(key)));
+            return CommandResult.failure(bulkheads.refusal(key));
         }
         if (!bulkhead.enter(maxWaitMillis)) {
             return CommandResult.failure(new FailureCause.BulkheadFull(bulkhead.name(), maxConcurrent));
@@ -102,9 +90,7 @@ public final class Bulkheads implements Decorator {
      * @return an action that removes it
      */
     public Runnable onCreate(Consumer<Bulkhead> listener) {
-        Objects.requireNonNull(listener, "listener");
-        created.add(listener);
-        return () -> created.remove(listener);
+        return bulkheads.onCreate(listener);
     }
 
     /**
@@ -123,9 +109,7 @@ public final class Bulkheads implements Decorator {
      * @return the bulkheads
      */
     public Map<String, Bulkhead> bulkheads() {
-        Map<String, Bulkhead> byName = new LinkedHashMap<>();
-        bulkheads.all().values().forEach(b -> byName.put(b.name(), b));
-        return byName;
+        return bulkheads.byName(Bulkhead::name);
     }
 
     @Override
@@ -150,11 +134,7 @@ public final class Bulkheads implements Decorator {
          * @return this builder
          */
         public Builder maxWait(Duration maxWait) {
-            Objects.requireNonNull(maxWait, "maxWait");
-            if (maxWait.isNegative()) {
-                throw new IllegalArgumentException("maxWait must not be negative, but was " + maxWait);
-            }
-            this.maxWait = maxWait;
+            this.maxWait = notNegative("maxWait", maxWait);
             return this;
         }
 

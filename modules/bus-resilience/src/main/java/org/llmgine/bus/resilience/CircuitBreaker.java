@@ -2,9 +2,7 @@ package org.llmgine.bus.resilience;
 
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -88,8 +86,6 @@ public final class CircuitBreaker implements Decorator {
             double slowCallRate, @Nullable Instant retryAt, long transitions) {
     }
 
-    private static final System.Logger LOG = System.getLogger("org.llmgine.bus.resilience");
-
     /** Admission codes of {@link #admit}, in the low two bits; a probe's carries its half-open period above them. */
     static final int REFUSED = 0;
     static final int PERMITTED = 1;
@@ -103,7 +99,7 @@ public final class CircuitBreaker implements Decorator {
     private final long consecutiveWindowMillis;
     private final long slowMillis;
     private final @Nullable RateWindow window;
-    private final List<Consumer<Transition>> listeners = new CopyOnWriteArrayList<>();
+    private final Listeners<Transition> listeners;
     private final ReentrantLock lock = new ReentrantLock();
     private final LongAdder successful = new LongAdder();
     private final LongAdder failed = new LongAdder();
@@ -125,6 +121,7 @@ public final class CircuitBreaker implements Decorator {
 
     CircuitBreaker(String name, CircuitBreakerConfig config, InstantSource clock) {
         this.name = Objects.requireNonNull(name, "name");
+        this.listeners = new Listeners<>("transition listener of circuit breaker '" + name + "'");
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.openMillis = Durations.millis(config.openDuration());
@@ -183,9 +180,7 @@ public final class CircuitBreaker implements Decorator {
      * @return an action that removes it
      */
     public Runnable onTransition(Consumer<Transition> listener) {
-        Objects.requireNonNull(listener, "listener");
-        listeners.add(listener);
-        return () -> listeners.remove(listener);
+        return listeners.add(listener);
     }
 
     /** Stops recording and admits every call, until {@link #reset()}. */
@@ -515,15 +510,7 @@ public final class CircuitBreaker implements Decorator {
             return;
         }
         JfrEvents.transition(change);
-        for (Consumer<Transition> listener : listeners) {
-            try {
-                listener.accept(change);
-            } catch (RuntimeException e) {
-                // a listener must not fail the call that caused the transition; it is logged, not lost
-                LOG.log(System.Logger.Level.WARNING, "a transition listener of circuit breaker '" + name
-                        + "' failed on " + change, e);
-            }
-        }
+        listeners.tell(change); // a listener that throws is logged: it must not fail the call that caused the change
     }
 
     @Override

@@ -1,12 +1,9 @@
 package org.llmgine.bus.resilience;
 
 import java.time.InstantSource;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.handler.HandlerInfo;
@@ -35,17 +32,14 @@ import org.llmgine.bus.message.Message;
  */
 public final class CircuitBreakers implements Decorator {
 
-    private static final System.Logger LOG = System.getLogger("org.llmgine.bus.resilience");
 
     private final String name;
     private final CircuitBreakerConfig config;
     private final InstantSource clock;
     private final KeyBy keyBy;
     private final Keyed<CircuitBreaker> breakers;
-    private final String described;
     private final Builder naming;
-    private final List<Consumer<CircuitBreaker.Transition>> listeners = new CopyOnWriteArrayList<>();
-    private final List<Consumer<CircuitBreaker>> created = new CopyOnWriteArrayList<>();
+    private final Listeners<CircuitBreaker.Transition> listeners;
 
     private CircuitBreakers(Builder b) {
         this.name = b.name;
@@ -53,8 +47,9 @@ public final class CircuitBreakers implements Decorator {
         this.clock = b.clock;
         this.keyBy = b.keyBy;
         this.naming = b;
-        this.described = b.describe("circuit breakers");
-        this.breakers = new Keyed<>(described, this::create, b.maxKeys);
+        String described = b.describe("circuit breakers");
+        this.listeners = new Listeners<>("transition listener of " + described);
+        this.breakers = new Keyed<>(described, "breaker", this::create, b.maxKeys);
     }
 
     /**
@@ -79,15 +74,7 @@ public final class CircuitBreakers implements Decorator {
 
     private CircuitBreaker create(Object key) {
         CircuitBreaker breaker = new CircuitBreaker(naming.instanceName(key), config, clock);
-        breaker.onTransition(this::transitioned);
-        for (Consumer<CircuitBreaker> listener : created) {
-            try {
-                listener.accept(breaker);
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "a creation listener of " + described + " failed on "
-                        + breaker.name(), e);
-            }
-        }
+        breaker.onTransition(listeners::tell);
         return breaker;
     }
 
@@ -99,21 +86,7 @@ public final class CircuitBreakers implements Decorator {
      * @return an action that removes it
      */
     public Runnable onCreate(Consumer<CircuitBreaker> listener) {
-        Objects.requireNonNull(listener, "listener");
-        created.add(listener);
-        return () -> created.remove(listener);
-    }
-
-    private void transitioned(CircuitBreaker.Transition transition) {
-        for (Consumer<CircuitBreaker.Transition> listener : listeners) {
-            try {
-                listener.accept(transition);
-            } catch (RuntimeException e) {
-                // one listener must not keep the others (the policy's event among them) from the transition
-                LOG.log(System.Logger.Level.WARNING, "a transition listener of " + described + " failed on "
-                        + transition, e);
-            }
-        }
+        return breakers.onCreate(listener);
     }
 
     @Override
@@ -122,8 +95,7 @@ public final class CircuitBreakers implements Decorator {
         Object key = keyBy.key(message, handler, context);
         CircuitBreaker breaker = breakers.get(key);
         if (breaker == null) {
-            return CommandResult.failure(new FailureCause.Rejected(described + " hold "
-                    + breakers.maxKeys() + " keys, the most they may; no breaker for key " + Keyed.name(key)));
+            return CommandResult.failure(breakers.refusal(key));
         }
         return breaker.decorate(message, handler, context, next);
     }
@@ -144,9 +116,7 @@ public final class CircuitBreakers implements Decorator {
      * @return the breakers
      */
     public Map<String, CircuitBreaker> breakers() {
-        Map<String, CircuitBreaker> byName = new LinkedHashMap<>();
-        breakers.all().values().forEach(breaker -> byName.put(breaker.name(), breaker));
-        return byName;
+        return breakers.byName(CircuitBreaker::name);
     }
 
     /**
@@ -157,9 +127,7 @@ public final class CircuitBreakers implements Decorator {
      * @return an action that removes it
      */
     public Runnable onTransition(Consumer<CircuitBreaker.Transition> listener) {
-        Objects.requireNonNull(listener, "listener");
-        listeners.add(listener);
-        return () -> listeners.remove(listener);
+        return listeners.add(listener);
     }
 
     /**

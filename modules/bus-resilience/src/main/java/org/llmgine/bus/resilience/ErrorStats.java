@@ -118,7 +118,7 @@ public final class ErrorStats {
     private final Keyed<Counter> byKey;
 
     ErrorStats(int maxKeys) {
-        this.byKey = new Keyed<>("error statistics", key -> new Counter((Key) key), maxKeys);
+        this.byKey = new Keyed<>("error statistics", "counter", key -> new Counter((Key) key), maxKeys);
     }
 
     /** The totals of a command type (handler null) or of an event type's handler, in every scope. */

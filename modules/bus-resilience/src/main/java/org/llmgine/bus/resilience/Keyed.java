@@ -1,11 +1,13 @@
 package org.llmgine.bus.resilience;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
+import org.llmgine.bus.message.FailureCause;
 
 /**
  * One instance per key, made on first use and kept, up to a bound: the registry behind every keyed
@@ -17,14 +19,22 @@ final class Keyed<T> {
 
     private final ConcurrentHashMap<Object, T> byKey = new ConcurrentHashMap<>();
     private final String owner;
+    private final String noun;
     private final Function<Object, T> factory;
     private final int maxKeys;
     private final ReentrantLock creating = new ReentrantLock();
+    private final Listeners<T> created;
 
-    Keyed(String owner, Function<Object, T> factory, int maxKeys) {
+    /**
+     * Makes an empty registry. {@code owner} is the strategy as messages name it ("circuit breakers
+     * 'llm'"), {@code noun} one instance ("breaker"), for the refusal past the bound.
+     */
+    Keyed(String owner, String noun, Function<Object, T> factory, int maxKeys) {
         this.owner = owner;
+        this.noun = noun;
         this.factory = factory;
         this.maxKeys = maxKeys;
+        this.created = new Listeners<>("creation listener of " + owner);
     }
 
     /** The instance of {@code key}, made now if new; null if the key is new and the bound is reached. */
@@ -47,6 +57,7 @@ final class Keyed<T> {
             }
             T made = factory.apply(key);
             byKey.put(key, made);
+            created.tell(made);
             return made;
         } finally {
             creating.unlock();
@@ -63,8 +74,22 @@ final class Keyed<T> {
         return Map.copyOf(byKey);
     }
 
-    int maxKeys() {
-        return maxKeys;
+    /** Registers a listener of every instance made from now on; it runs on the key's first call's thread. */
+    Runnable onCreate(Consumer<T> listener) {
+        return created.add(listener);
+    }
+
+    /** The failure of a call with a new key past the bound. */
+    FailureCause.Rejected refusal(Object key) {
+        return new FailureCause.Rejected(owner + " hold " + maxKeys + " keys, the most they may; no " + noun
+                + " for key " + name(key));
+    }
+
+    /** A snapshot of the instances by their names. */
+    Map<String, T> byName(Function<T, String> name) {
+        Map<String, T> named = new LinkedHashMap<>();
+        byKey.values().forEach(instance -> named.put(name.apply(instance), instance));
+        return named;
     }
 
     /** The key as text: a class by its simple name, anything else by {@code toString}. */

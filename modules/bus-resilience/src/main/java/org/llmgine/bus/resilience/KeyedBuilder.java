@@ -1,5 +1,6 @@
 package org.llmgine.bus.resilience;
 
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
 
@@ -72,6 +73,15 @@ abstract class KeyedBuilder<B extends KeyedBuilder<B>> {
         }
         this.maxKeys = maxKeys;
         return self();
+    }
+
+    /** Checks a wait bound: not null, not negative; the message names the field and the value. */
+    static Duration notNegative(String field, Duration value) {
+        Objects.requireNonNull(value, field);
+        if (value.isNegative()) {
+            throw new IllegalArgumentException(field + " must not be negative, but was " + value);
+        }
+        return value;
     }
 
     /** The strategy as error messages name it: {@code kind 'name'}, or {@code kind (unnamed)}. */

@@ -1,7 +1,6 @@
 package org.llmgine.bus.resilience;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -28,22 +27,18 @@ import org.llmgine.bus.message.Message;
  */
 public final class RateLimiters implements Decorator {
 
-    private final String name;
     private final long maxWaitMillis;
     private final KeyBy keyBy;
     private final Keyed<RateLimiter> limiters;
-    private final String described;
     private final String rate;
 
     private RateLimiters(Builder b) {
-        this.name = b.name;
         this.maxWaitMillis = Durations.millis(b.maxWait);
         this.keyBy = b.keyBy;
         double perMilli = (double) b.permits / b.period.toMillis();
         int burst = b.burst > 0 ? b.burst : b.permits;
-        this.described = b.describe("rate limiters");
-        this.limiters = new Keyed<>(described, key -> new RateLimiter(b.instanceName(key), perMilli, burst, b.clock),
-                b.maxKeys);
+        this.limiters = new Keyed<>(b.describe("rate limiters"), "limiter",
+                key -> new RateLimiter(b.instanceName(key), perMilli, burst, b.clock), b.maxKeys);
         this.rate = b.permits + " per " + b.period;
     }
 
@@ -82,8 +77,7 @@ public final class RateLimiters implements Decorator {
         Object key = keyBy.key(message, handler, context);
         RateLimiter limiter = limiters.get(key);
         if (limiter == null) {
-            return CommandResult.failure(new FailureCause.Rejected(described + " hold "
-                    + limiters.maxKeys() + " keys, the most they may; no limiter for key " + Keyed.name(key)));
+            return CommandResult.failure(limiters.refusal(key));
         }
         long wait = limiter.acquire(maxWaitMillis);
         if (wait < 0) {
@@ -119,9 +113,7 @@ public final class RateLimiters implements Decorator {
      * @return the limiters
      */
     public Map<String, RateLimiter> limiters() {
-        Map<String, RateLimiter> byName = new LinkedHashMap<>();
-        limiters.all().values().forEach(l -> byName.put(l.name(), l));
-        return byName;
+        return limiters.byName(RateLimiter::name);
     }
 
     @Override
@@ -163,11 +155,7 @@ public final class RateLimiters implements Decorator {
          * @return this builder
          */
         public Builder maxWait(Duration maxWait) {
-            Objects.requireNonNull(maxWait, "maxWait");
-            if (maxWait.isNegative()) {
-                throw new IllegalArgumentException("maxWait must not be negative, but was " + maxWait);
-            }
-            this.maxWait = maxWait;
+            this.maxWait = notNegative("maxWait", maxWait);
             return this;
         }
 

@@ -3,7 +3,6 @@ package org.llmgine.bus.resilience;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -100,20 +99,7 @@ final class CircuitBreakerBusTest {
      * backoff), until the handle is done; the whole drive has a deadline.
      */
     private CommandResult<String> drive(CommandHandle<String> handle) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
-        while (!handle.isDone()) {
-            assertTrue(System.nanoTime() < deadline, "the command did not finish");
-            Thread running = runThread;
-            if (running != null && (running.getState() == Thread.State.WAITING
-                    || running.getState() == Thread.State.TIMED_WAITING)) {
-                clock.advance(Duration.ofMillis(1));
-                long settle = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1); // let the timer react
-                while (running.getState() != Thread.State.RUNNABLE && System.nanoTime() < settle) {
-                    Thread.onSpinWait();
-                }
-            }
-            Thread.onSpinWait();
-        }
+        ClockDriver.driveUntil(clock, Duration.ofMillis(1), () -> runThread, handle::isDone, "the command's end");
         return handle.result().get(WAIT_SECONDS, TimeUnit.SECONDS);
     }
 

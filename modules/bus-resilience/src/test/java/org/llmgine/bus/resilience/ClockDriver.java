@@ -22,9 +22,15 @@ final class ClockDriver {
 
     /** Advances {@code clock} by {@code step} whenever the watched thread waits, until {@code done}. */
     static void driveUntil(ManualClock clock, Duration step, Supplier<@Nullable Thread> watched, BooleanSupplier done) {
+        driveUntil(clock, step, watched, done, "the driven condition");
+    }
+
+    /** The same, naming what is awaited in the failure. */
+    static void driveUntil(ManualClock clock, Duration step, Supplier<@Nullable Thread> watched, BooleanSupplier done,
+            String what) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEADLINE_SECONDS);
         while (!done.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "the driven condition did not come true in " + DEADLINE_SECONDS + " s");
+            assertTrue(System.nanoTime() < deadline, what + " did not come true in " + DEADLINE_SECONDS + " s");
             Thread running = watched.get();
             if (running != null && waiting(running)) {
                 clock.advance(step);

@@ -91,20 +91,7 @@ final class DeadLetterFixtures {
          * {@code done}; the whole drive has a deadline.
          */
         void until(BooleanSupplier done, String what) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
-            while (!done.getAsBoolean()) {
-                assertTrue(System.nanoTime() < deadline, "timed out driving the clock until " + what);
-                Thread running = runThread;
-                if (running != null && (running.getState() == Thread.State.WAITING
-                        || running.getState() == Thread.State.TIMED_WAITING)) {
-                    clock.advance(Duration.ofMillis(1));
-                    long settle = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1); // let the timer react
-                    while (running.getState() != Thread.State.RUNNABLE && System.nanoTime() < settle) {
-                        Thread.onSpinWait();
-                    }
-                }
-                Thread.onSpinWait();
-            }
+            ClockDriver.driveUntil(clock, Duration.ofMillis(1), () -> runThread, done, what);
         }
 
         /** Waits, without moving the clock, until the latest attempt's thread waits (in its backoff). */

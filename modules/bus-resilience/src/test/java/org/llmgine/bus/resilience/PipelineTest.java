@@ -121,7 +121,7 @@ final class PipelineTest {
             calls.incrementAndGet();
             return CommandResult.success("ok");
         });
-        var context = new TestContexts.Fixed();
+        var context = TestContext.fixed();
         assertEquals(CommandResult.success("ok"), guarded.call(context));
         assertEquals(CommandResult.success("ok"), guarded.call(context));
         assertEquals(List.of("a@1", "b@1", "a@1", "b@1"), trace);

@@ -55,20 +55,7 @@ final class RetryTest {
      * backoff), until the handle is done; the whole drive has a deadline.
      */
     private CommandResult<String> drive(CommandHandle<String> handle) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
-        while (!handle.isDone()) {
-            assertTrue(System.nanoTime() < deadline, "the command did not finish");
-            Thread running = runThread;
-            if (running != null && (running.getState() == Thread.State.WAITING
-                    || running.getState() == Thread.State.TIMED_WAITING)) {
-                clock.advance(Duration.ofMillis(1));
-                long settle = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1); // let the timer react
-                while (running.getState() != Thread.State.RUNNABLE && System.nanoTime() < settle) {
-                    Thread.onSpinWait();
-                }
-            }
-            Thread.onSpinWait();
-        }
+        ClockDriver.driveUntil(clock, Duration.ofMillis(1), () -> runThread, handle::isDone, "the command's end");
         return handle.result().get(WAIT_SECONDS, TimeUnit.SECONDS);
     }
 

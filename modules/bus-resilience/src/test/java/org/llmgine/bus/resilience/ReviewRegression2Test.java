@@ -160,7 +160,7 @@ final class ReviewRegression2Test {
     @Test
     void hugeDurations_saturate() throws Exception {
         Timeout huge = Timeout.of(Duration.ofMillis(Long.MAX_VALUE), clock);
-        CommandResult<String> quick = huge.decorate(CMD, null, new TestContexts.Fixed(), c -> {
+        CommandResult<String> quick = huge.decorate(CMD, null, TestContext.fixed(), c -> {
             clock.advance(Duration.ofDays(365_000)); // wakes the watchdog: a thousand years is not forever
             // a short window in which a deadline that overflowed (due at once) would interrupt the call
             new CountDownLatch(1).await(200, TimeUnit.MILLISECONDS);
@@ -171,21 +171,21 @@ final class ReviewRegression2Test {
 
         Timeout forever = Timeout.of(ChronoUnit.FOREVER.getDuration(), clock);
         assertEquals(CommandResult.success("through"),
-                forever.decorate(CMD, null, new TestContexts.Fixed(), c -> CommandResult.success("through")));
+                forever.decorate(CMD, null, TestContext.fixed(), c -> CommandResult.success("through")));
         assertEquals(ChronoUnit.FOREVER.getDuration(), forever.duration());
 
         var breaker = CircuitBreaker.of("forever", CircuitBreakerConfig.builder()
                 .consecutiveFailures(1, Duration.ofSeconds(60)).openDuration(Duration.ofSeconds(Long.MAX_VALUE)).build(),
                 clock);
         var calls = new AtomicInteger();
-        breaker.decorate(CMD, null, new TestContexts.Fixed(), c -> {
+        breaker.decorate(CMD, null, TestContext.fixed(), c -> {
             calls.incrementAndGet();
             return CommandResult.failure(DOWN);
         });
         assertEquals(State.OPEN, breaker.state());
         clock.advance(Duration.ofDays(365_000));
         var refused = assertInstanceOf(CommandResult.Failure.class, breaker.decorate(CMD, null,
-                new TestContexts.Fixed(), c -> {
+                TestContext.fixed(), c -> {
                     calls.incrementAndGet();
                     return CommandResult.success("never");
                 }));
@@ -197,10 +197,10 @@ final class ReviewRegression2Test {
         Duration aLongWait = Duration.ofSeconds(Long.MAX_VALUE);
         Bulkheads bulkheads = Bulkheads.builder(1).maxWait(aLongWait).clock(clock).build();
         assertEquals(CommandResult.success("b"),
-                bulkheads.decorate(CMD, null, new TestContexts.Fixed(), c -> CommandResult.success("b")));
+                bulkheads.decorate(CMD, null, TestContext.fixed(), c -> CommandResult.success("b")));
         RateLimiters limiters = RateLimiters.builder(1, Duration.ofSeconds(1)).maxWait(aLongWait).clock(clock).build();
         assertEquals(CommandResult.success("r"),
-                limiters.decorate(CMD, null, new TestContexts.Fixed(), c -> CommandResult.success("r")));
+                limiters.decorate(CMD, null, TestContext.fixed(), c -> CommandResult.success("r")));
     }
 
     // 11. a cancelled wait for a rate limiter's token gives the reserved token back
@@ -247,25 +247,25 @@ final class ReviewRegression2Test {
                 .failureRateOver(0.5, Duration.ofSeconds(10)).minimumCalls(1).build(), clock);
         Call<String> ok = c -> CommandResult.success("ok");
         for (int i = 0; i < 10; i++) {
-            breaker.decorate(CMD, null, new TestContexts.Fixed(), ok);
+            breaker.decorate(CMD, null, TestContext.fixed(), ok);
         }
         assertEquals(10, breaker.snapshot().callsInWindow());
 
         clock.set(T0.minusSeconds(10)); // the wall clock steps back 10 s: the same bucket of the ring
         for (int i = 0; i < 3; i++) {
-            breaker.decorate(CMD, null, new TestContexts.Fixed(), ok);
+            breaker.decorate(CMD, null, TestContext.fixed(), ok);
         }
         assertEquals(3, breaker.snapshot().callsInWindow(), "the 10 calls \"in the future\" left the window");
 
         clock.set(T0); // and forward again
         for (int i = 0; i < 2; i++) {
-            breaker.decorate(CMD, null, new TestContexts.Fixed(), ok);
+            breaker.decorate(CMD, null, TestContext.fixed(), ok);
         }
         assertEquals(2, breaker.snapshot().callsInWindow(), "the 3 calls of 10 s ago left the window");
 
         clock.advance(Duration.ofHours(1));
         assertEquals(0, breaker.snapshot().callsInWindow(), "nothing is left over an hour later");
-        breaker.decorate(CMD, null, new TestContexts.Fixed(), c -> CommandResult.failure(DOWN));
+        breaker.decorate(CMD, null, TestContext.fixed(), c -> CommandResult.failure(DOWN));
         assertEquals(State.OPEN, breaker.state(), "1 failure of 1 call is a rate of 1, not diluted by lost calls");
     }
 

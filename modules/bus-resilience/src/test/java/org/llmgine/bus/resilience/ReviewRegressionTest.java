@@ -60,7 +60,7 @@ final class ReviewRegressionTest {
         var result = new CompletableFuture<CommandResult<String>>();
         Thread caller = Thread.ofVirtual().start(() -> {
             try {
-                result.complete(timeout.decorate(CMD, null, new TestContexts.Fixed(), c -> {
+                result.complete(timeout.decorate(CMD, null, TestContext.fixed(), c -> {
                     new CountDownLatch(1).await(); // a call that hangs until the watchdog interrupts it
                     return CommandResult.success("never");
                 }));
@@ -77,14 +77,14 @@ final class ReviewRegressionTest {
     @Test
     void aTimeoutWhoseCallThrows_disarms_andNeverInterruptsTheThreadLater() throws Exception {
         Timeout timeout = Timeout.of(Duration.ofMillis(50), clock);
-        var error = assertThrows(AssertionError.class, () -> timeout.decorate(CMD, null, new TestContexts.Fixed(),
+        var error = assertThrows(AssertionError.class, () -> timeout.decorate(CMD, null, TestContext.fixed(),
                 c -> {
                     throw new AssertionError("an assert in the handler");
                 }));
         assertEquals("an assert in the handler", error.getMessage(), "the Error itself propagates");
         assertEquals(0, timeout.armedCount(), "the Error left no deadline armed");
         var thrown = assertThrows(IllegalStateException.class, () -> timeout.decorate(CMD, null,
-                new TestContexts.Fixed(), c -> {
+                TestContext.fixed(), c -> {
                     throw new IllegalStateException("a bug in a stage");
                 }));
         assertEquals("a bug in a stage", thrown.getMessage());
@@ -113,7 +113,7 @@ final class ReviewRegressionTest {
         CommandResult<String> outerResult;
         boolean interruptedAtEnd;
         try {
-            outerResult = outer.decorate(CMD, null, new TestContexts.Fixed(), total -> {
+            outerResult = outer.decorate(CMD, null, TestContext.fixed(), total -> {
                 CommandResult<String> attempt = inner.decorate(CMD, null, total, c -> {
                     // a call that ignores interrupts; it runs 300 ms in two steps so that each deadline's
                     // interrupt is seen apart (both share the thread's one flag)

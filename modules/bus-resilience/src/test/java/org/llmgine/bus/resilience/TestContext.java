@@ -36,6 +36,11 @@ final class TestContext implements MessageContext {
         this.attempt = attempt;
     }
 
+    /** A context without headers and without a clock: for decorators that neither sleep nor publish. */
+    static TestContext fixed() {
+        return new TestContext(null, Headers.empty(), 1);
+    }
+
     /** A context without headers whose sleep advances {@code clock}. */
     static TestContext on(ManualClock clock) {
         return new TestContext(clock, Headers.empty(), 1);

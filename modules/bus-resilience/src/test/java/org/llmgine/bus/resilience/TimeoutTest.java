@@ -76,7 +76,7 @@ final class TimeoutTest {
     @Test
     void theTimeoutDecorator_clearsItsInterrupt_whenTheCallReturnedAfterTheDeadline() throws Exception {
         Timeout timeout = Timeout.of(Duration.ofMillis(10), clock);
-        CommandResult<String> result = timeout.decorate(new CallTool("late"), null, new TestContexts.Fixed(), context -> {
+        CommandResult<String> result = timeout.decorate(new CallTool("late"), null, TestContext.fixed(), context -> {
             clock.advance(Duration.ofMillis(20)); // the call overruns without blocking
             ClockDriver.awaitTrue("the watchdog to interrupt the call", () -> Thread.currentThread().isInterrupted());
             return CommandResult.success("too late");
@@ -142,7 +142,7 @@ final class TimeoutTest {
         var longResult = new java.util.concurrent.CompletableFuture<CommandResult<String>>();
         Thread longCall = Thread.ofVirtual().start(() -> {
             try {
-                longResult.complete(timeout.decorate(new CallTool("long"), null, new TestContexts.Fixed(), context -> {
+                longResult.complete(timeout.decorate(new CallTool("long"), null, TestContext.fixed(), context -> {
                     release.await();
                     return CommandResult.success("late");
                 }));
@@ -153,7 +153,7 @@ final class TimeoutTest {
         ClockDriver.awaitParked("the long call to block", () -> longCall);
         for (int i = 0; i < 100_000; i++) {
             assertEquals(CommandResult.success("fast"),
-                    timeout.decorate(new CallTool("fast"), null, new TestContexts.Fixed(),
+                    timeout.decorate(new CallTool("fast"), null, TestContext.fixed(),
                             context -> CommandResult.success("fast")));
         }
         assertEquals(1, timeout.armedCount(), "only the long call is armed; the finished ones left no entry");
