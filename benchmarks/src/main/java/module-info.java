@@ -17,6 +17,7 @@ module org.llmgine.bus.benchmarks {
     requires org.llmgine.bus.resilience;
     requires org.llmgine.bus.metrics;
     requires micrometer.core;
+    requires micrometer.registry.prometheus;
     requires static org.jspecify;
     requires jmh.core;
     requires com.google.common;

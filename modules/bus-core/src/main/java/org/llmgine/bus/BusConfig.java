@@ -9,6 +9,7 @@ import org.llmgine.bus.filter.EventFilter;
 import org.llmgine.bus.middleware.CommandMiddleware;
 import org.llmgine.bus.middleware.EventMiddleware;
 import org.llmgine.bus.spi.BusObserver;
+import org.llmgine.bus.spi.HeaderPropagator;
 import org.llmgine.bus.spi.ScheduledEventStore;
 
 /**
@@ -80,6 +81,7 @@ public final class BusConfig {
     private final List<CommandMiddleware> commandMiddleware;
     private final List<EventMiddleware> eventMiddleware;
     private final List<BusObserver> observers;
+    private final List<HeaderPropagator> headerPropagators;
     private final ScheduledEventStore scheduledEventStore;
 
     /** Made by {@link MessageBus.Builder#config()} from its validated values. */
@@ -108,6 +110,7 @@ public final class BusConfig {
         this.commandMiddleware = List.copyOf(b.commandMiddleware);
         this.eventMiddleware = List.copyOf(b.eventMiddleware);
         this.observers = List.copyOf(b.observers);
+        this.headerPropagators = List.copyOf(b.headerPropagators);
         this.scheduledEventStore = b.scheduledEventStore;
     }
 
@@ -335,6 +338,15 @@ public final class BusConfig {
      */
     public List<BusObserver> observers() {
         return observers;
+    }
+
+    /**
+     * Returns the header propagators.
+     *
+     * @return the header propagators, in the order they apply
+     */
+    public List<HeaderPropagator> headerPropagators() {
+        return headerPropagators;
     }
 
     /**

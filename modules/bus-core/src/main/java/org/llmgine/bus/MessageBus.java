@@ -16,6 +16,7 @@ import org.llmgine.bus.middleware.CommandMiddleware;
 import org.llmgine.bus.middleware.EventMiddleware;
 import org.llmgine.bus.spi.BusFactory;
 import org.llmgine.bus.spi.BusObserver;
+import org.llmgine.bus.spi.HeaderPropagator;
 import org.llmgine.bus.spi.InMemoryScheduledEventStore;
 import org.llmgine.bus.spi.LifecyclePublisher;
 import org.llmgine.bus.spi.ScheduledEventStore;
@@ -275,6 +276,7 @@ public interface MessageBus extends MessageScope, AutoCloseable {
         final List<CommandMiddleware> commandMiddleware = new ArrayList<>();
         final List<EventMiddleware> eventMiddleware = new ArrayList<>();
         final List<BusObserver> observers = new ArrayList<>();
+        final List<HeaderPropagator> headerPropagators = new ArrayList<>();
         ScheduledEventStore scheduledEventStore = new InMemoryScheduledEventStore();
 
         private Builder() {
@@ -558,6 +560,19 @@ public interface MessageBus extends MessageScope, AutoCloseable {
          */
         public Builder addObserver(BusObserver observer) {
             observers.add(Objects.requireNonNull(observer, "observer"));
+            return this;
+        }
+
+        /**
+         * Adds a header propagator, which adds headers (a trace context, say) to each event
+         * published and each command executed, on the sending thread; see
+         * {@link HeaderPropagator} for when it is called.
+         *
+         * @param propagator the propagator
+         * @return this builder
+         */
+        public Builder addHeaderPropagator(HeaderPropagator propagator) {
+            headerPropagators.add(Objects.requireNonNull(propagator, "propagator"));
             return this;
         }
 

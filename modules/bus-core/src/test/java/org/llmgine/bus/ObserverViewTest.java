@@ -196,6 +196,51 @@ final class ObserverViewTest {
     }
 
     @Test
+    void queueSizes_areRead_onlyIfAnObserverWantsThem() throws Exception {
+        List<Integer> sizes = new CopyOnWriteArrayList<>();
+        BusObserver withoutSizes = new BusObserver() {
+            @Override
+            public boolean wantsQueueSizes() {
+                return false;
+            }
+
+            @Override
+            public void onAccepted(MessageView event, int queueSize) {
+                sizes.add(queueSize);
+            }
+
+            @Override
+            public void onDelivered(MessageView event, int handlersInvoked, long processingNanos, long endToEndNanos,
+                    int queueSize) {
+                sizes.add(queueSize);
+            }
+        };
+        var release = new CountDownLatch(1);
+        try (var bus = MessageBus.builder().name("unsized").addObserver(withoutSizes).start()) {
+            bus.subscribe(Ping.class, ping -> release.await());
+            bus.publish(new Ping(1));
+            bus.publish(new Ping(2));
+            assertEquals(2, bus.stats().queue().size(), "stats() stays exact without observers' sizes");
+            release.countDown();
+            assertTrue(bus.awaitIdle(Duration.ofSeconds(10)));
+        }
+        assertEquals(List.of(-1, -1, -1, -1), sizes, "no observer wants them: -1 on acceptance and delivery");
+
+        sizes.clear();
+        BusObserver withSizes = new BusObserver() { };
+        var hold = new CountDownLatch(1);
+        try (var bus = MessageBus.builder().name("sized").addObserver(withoutSizes).addObserver(withSizes).start()) {
+            bus.subscribe(Ping.class, ping -> hold.await());
+            bus.publish(new Ping(1));
+            bus.publish(new Ping(2));
+            hold.countDown();
+            assertTrue(bus.awaitIdle(Duration.ofSeconds(10)));
+        }
+        assertEquals(List.of(1, 2), sizes.subList(0, 2), "one observer wants them: exact sizes for every observer");
+        assertEquals(List.of(1, 0), sizes.subList(2, 4), "sizes after each delivery");
+    }
+
+    @Test
     void oneObserverOnTwoBuses_tellsThemApart() throws Exception {
         var recorder = new Recorder();
         try (var a = MessageBus.builder().name("a").addObserver(recorder).start();

@@ -95,6 +95,7 @@ public final class Harness {
             case "commands" -> new CommandsScenario().run(options);
             case "chaos" -> new ChaosScenario().run(options);
             case "soak" -> new SoakScenario().run(options);
+            case "metrics" -> new MetricsScenario().run(options);
             default -> throw new IllegalArgumentException("not a single scenario: " + options.scenario());
         };
     }

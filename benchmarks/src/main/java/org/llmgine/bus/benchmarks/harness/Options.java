@@ -21,7 +21,7 @@ record Options(String scenario, @Nullable Double durationSeconds, @Nullable Path
 
     /** The scenarios, in the order {@code report} runs them. */
     static final List<String> SCENARIOS = List.of("throughput", "fanout", "latency", "commands", "chaos", "soak",
-            "report");
+            "metrics", "report");
 
     /** The usage line. */
     static final String USAGE = "usage: benchmarks/run SCENARIO [--duration SECONDS] [--json FILE] [--rate N]"
@@ -95,7 +95,19 @@ record Options(String scenario, @Nullable Double durationSeconds, @Nullable Path
      * @return at least 1
      */
     int rounds(double seconds) {
-        return rounds != null ? rounds : seconds < 10 ? 1 : 3;
+        return roundsOr(seconds, 3);
+    }
+
+    /**
+     * Returns the number of rounds to use: the given one, or {@code defaultRounds}, or 1 for short
+     * runs (under 10 s).
+     *
+     * @param seconds the scenario's duration
+     * @param defaultRounds the scenario's own default
+     * @return at least 1
+     */
+    int roundsOr(double seconds, int defaultRounds) {
+        return rounds != null ? rounds : seconds < 10 ? 1 : defaultRounds;
     }
 
     /**

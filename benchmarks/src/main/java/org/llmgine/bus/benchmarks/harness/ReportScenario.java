@@ -41,6 +41,7 @@ final class ReportScenario {
         d.put("commands", 15.0);
         d.put("chaos", 40.0);
         d.put("soak", 30.0);
+        d.put("metrics", 40.0);
         return d;
     }
 

@@ -134,6 +134,7 @@ final class ResultsPage {
         section(md, "commands", "Commands", null);
         section(md, "chaos", "Chaos", null);
         section(md, "soak", "Soak", null);
+        section(md, "metrics", "Cost of the metrics binding", null);
         analysis(md);
         md.append("## Caveats\n\n");
         md.append("- Allocation per event is every thread's allocation during a run (`ThreadMXBean"

@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 import org.llmgine.bus.benchmarks.peer.EventSystem;
 import org.llmgine.bus.benchmarks.peer.Setup;
 import org.llmgine.bus.benchmarks.peer.SystemKind;
@@ -63,9 +64,34 @@ final class Saturation {
      */
     static Result run(SystemKind kind, int publishers, int handlers, int sessions, double seconds)
             throws InterruptedException {
+        return run(kind.label(), kind::create, publishers, handlers, sessions, 0, seconds);
+    }
+
+    /**
+     * Runs a system flat out, its handlers optionally spinning for a while per call.
+     *
+     * @param label the system's label, for errors
+     * @param factory creates and starts the system
+     * @param publishers publisher threads (platform threads)
+     * @param handlers counting handlers of one priority
+     * @param sessions 1 for the bus scope, or bus sessions to round-robin over
+     * @param workNanos how long each handler call spins before it returns (0: a no-op handler)
+     * @param seconds how long to publish
+     * @return the figures
+     * @throws InterruptedException if interrupted
+     * @throws IllegalStateException if the handlers did not catch up within a minute
+     */
+    static Result run(String label, Function<Setup, EventSystem> factory, int publishers, int handlers, int sessions,
+            long workNanos, double seconds) throws InterruptedException {
         LongAdder calls = new LongAdder();
-        Setup setup = new Setup(publishers, handlers, sessions, tick -> calls.increment());
-        try (EventSystem system = kind.create(setup)) {
+        Setup setup = new Setup(publishers, handlers, sessions, workNanos == 0 ? tick -> calls.increment() : tick -> {
+            long until = System.nanoTime() + workNanos;
+            while (System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+            calls.increment();
+        });
+        try (EventSystem system = factory.apply(setup)) {
             CountDownLatch go = new CountDownLatch(1);
             AtomicLong accepted = new AtomicLong();
             AtomicLong refused = new AtomicLong();
@@ -110,7 +136,7 @@ final class Saturation {
             long limit = System.nanoTime() + DRAIN_LIMIT_NANOS;
             while (calls.sum() < expected) {
                 if (System.nanoTime() > limit) {
-                    throw new IllegalStateException(kind.label() + " handled " + calls.sum() + " of " + expected
+                    throw new IllegalStateException(label + " handled " + calls.sum() + " of " + expected
                             + " handler calls within a minute of the end of publishing");
                 }
                 LockSupport.parkNanos(20_000);

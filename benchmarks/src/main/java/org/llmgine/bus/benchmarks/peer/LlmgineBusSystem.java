@@ -1,6 +1,7 @@
 package org.llmgine.bus.benchmarks.peer;
 
 import java.time.Duration;
+import java.util.function.Consumer;
 import org.llmgine.bus.MessageBus;
 import org.llmgine.bus.OverflowStrategy;
 import org.llmgine.bus.Session;
@@ -14,12 +15,27 @@ import org.llmgine.bus.Session;
  */
 final class LlmgineBusSystem implements EventSystem {
 
+    private final String name;
     private final MessageBus bus;
     private final Session[] sessions;
 
     LlmgineBusSystem(Setup setup) {
-        bus = MessageBus.builder().name("bench").queueCapacity(Setup.CAPACITY)
-                .overflowStrategy(OverflowStrategy.BLOCK).build();
+        this(setup, SystemKind.LLMGINE_BUS.label(), builder -> { });
+    }
+
+    /**
+     * Creates the bus with a change to its builder (an observer, say) and a label of its own.
+     *
+     * @param setup publishers, handlers and sessions
+     * @param name the label in tables
+     * @param configure applied to the builder before the bus is built
+     */
+    LlmgineBusSystem(Setup setup, String name, Consumer<MessageBus.Builder> configure) {
+        this.name = name;
+        MessageBus.Builder builder = MessageBus.builder().name("bench").queueCapacity(Setup.CAPACITY)
+                .overflowStrategy(OverflowStrategy.BLOCK);
+        configure.accept(builder);
+        bus = builder.build();
         TickHandler handler = setup.handler();
         for (int i = 0; i < setup.handlers(); i++) {
             bus.subscribe(Tick.class, handler::onTick);
@@ -33,7 +49,7 @@ final class LlmgineBusSystem implements EventSystem {
 
     @Override
     public String name() {
-        return SystemKind.LLMGINE_BUS.label();
+        return name;
     }
 
     @Override

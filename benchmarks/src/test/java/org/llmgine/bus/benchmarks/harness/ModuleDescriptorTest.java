@@ -43,7 +43,8 @@ final class ModuleDescriptorTest {
                 .map(r -> r.name() + (r.modifiers().contains(ModuleDescriptor.Requires.Modifier.STATIC) ? " static" : "")
                         + (r.modifiers().contains(ModuleDescriptor.Requires.Modifier.TRANSITIVE) ? " transitive" : ""))
                 .collect(Collectors.toSet());
-        assertEquals(Set.of("org.llmgine.bus transitive", "org.llmgine.bus.resilience", "org.llmgine.bus.metrics", "micrometer.core", "org.jspecify static",
+        assertEquals(Set.of("org.llmgine.bus transitive", "org.llmgine.bus.resilience", "org.llmgine.bus.metrics", "micrometer.core",
+                "micrometer.registry.prometheus", "org.jspecify static",
                 "jmh.core", "com.google.common", "com.lmax.disruptor", "HdrHistogram",
                 "io.github.resilience4j.circuitbreaker", "io.github.resilience4j.retry",
                 "io.github.resilience4j.bulkhead", "jdk.management", "java.logging"), requires);

@@ -35,6 +35,7 @@ final class Commands {
     private final DefaultMessageBus bus;
     private final CommandMiddleware[] middleware;
     private final Observers observers;
+    private final HeaderPropagation propagation;
     private final LongAdder executed = new LongAdder();
     private final LongAdder succeeded = new LongAdder();
     private final LongAdder failed = new LongAdder();
@@ -51,6 +52,7 @@ final class Commands {
         this.bus = bus;
         this.middleware = middleware;
         this.observers = observers;
+        this.propagation = new HeaderPropagation(bus.config().headerPropagators(), bus.name());
     }
 
     /** Tells whether a command lifecycle event of {@code lane}'s scope has a handler. */
@@ -168,8 +170,10 @@ final class Commands {
      * a {@link Known} result when there is none to run: Unavailable (the scope does not run commands
      * now), NoHandler, or TimedOut for a zero timeout.
      */
-    private Object begin(Lane lane, Command<?> command, ExecuteOptions options, @Nullable Binding parent,
+    private Object begin(Lane lane, Command<?> command, ExecuteOptions given, @Nullable Binding parent,
             boolean fromWork) {
+        ExecuteOptions options = propagation.active
+                ? given.withHeaders(propagation.apply(command, lane.sessionId, given.headers())) : given;
         running.increment();
         if (lane.session != null) {
             lane.commandStarted();

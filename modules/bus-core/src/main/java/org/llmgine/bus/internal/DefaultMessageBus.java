@@ -103,7 +103,7 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         this.observers = new Observers(config.observers(), this);
         this.timestamps = new Timestamps(clock, ticker);
         this.marks = new WaterMarks(config, quiescence);
-        this.admission = new Admission(config, marks, quiescence, observers.active);
+        this.admission = new Admission(config, marks, quiescence, observers.queueSizes);
         this.evictions = config.overflowStrategy() == OverflowStrategy.DROP_OLDEST ? new Evictions() : null;
         this.threads = new BusThreads(config.name(), starter);
         this.workers = new Workers(this, config.batchSize(), config.starvationLimit());
@@ -228,9 +228,12 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
         return observers.active;
     }
 
-    /** Tells observers an event was accepted; called by its lane before the event can be taken. */
+    /**
+     * Tells observers an event was accepted; called by its lane before the event can be taken.
+     * The size is exact only when an observer wants sizes (the admission reads it exactly then).
+     */
     void observeAccepted(Delivery delivery, int queueSize) {
-        observers.accepted(delivery, queueSize);
+        observers.accepted(delivery, observers.queueSizes ? queueSize : -1);
     }
 
     /** Tells observers about an event close handed back. */

@@ -368,12 +368,15 @@ final class EventDispatch {
             try {
                 if (cut) {
                     observers.cancelled(delivery);
-                } else if (observers.deliveryTimes) {
-                    long now = ticker.read();
-                    observers.delivered(delivery, invoked, now - delivery.dispatchedNanos(now), now - delivery.nanos,
-                            admission.size() - 1);
                 } else {
-                    observers.delivered(delivery, invoked, -1L, -1L, admission.size() - 1);
+                    int size = observers.queueSizes ? admission.size() - 1 : -1;
+                    if (observers.deliveryTimes) {
+                        long now = ticker.read();
+                        observers.delivered(delivery, invoked, now - delivery.dispatchedNanos(now),
+                                now - delivery.nanos, size);
+                    } else {
+                        observers.delivered(delivery, invoked, -1L, -1L, size);
+                    }
                 }
             } catch (Throwable t) {
                 observerFailed(cut ? "onCancelled" : "onDelivered", t);

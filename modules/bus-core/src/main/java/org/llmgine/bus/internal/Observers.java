@@ -28,6 +28,8 @@ final class Observers {
     final boolean active;
     /** Whether any observer reads the delivery times of onDelivered. */
     final boolean deliveryTimes;
+    /** Whether any observer reads the queue sizes of onAccepted and onDelivered. */
+    final boolean queueSizes;
     private final BusObserver[] all;
     private final MessageBus bus;
 
@@ -35,36 +37,48 @@ final class Observers {
         this.all = observers.toArray(BusObserver[]::new);
         this.active = all.length > 0;
         boolean times = false;
+        boolean sizes = false;
         for (BusObserver observer : all) {
             times |= observer.wantsDeliveryTimes();
+            sizes |= observer.wantsQueueSizes();
         }
         this.deliveryTimes = times;
+        this.queueSizes = sizes;
         this.bus = bus;
     }
 
-    private interface Call {
-        void on(BusObserver observer);
+    /**
+     * Logs what an observer threw and carries on; a VirtualMachineError propagates. Each callback
+     * below is its own loop rather than one shared loop over a lambda: the shared call site saw every
+     * callback's lambda class, so the JIT could inline none of them (JFR put most of a no-op
+     * observer's cost there), and a capturing lambda may allocate per event.
+     */
+    private void failed(BusObserver observer, String callback, Throwable e) {
+        if (e instanceof VirtualMachineError error) {
+            throw error;
+        }
+        LOG.log(Level.WARNING, "observer " + observer + " of bus '" + bus.name() + "' threw from " + callback
+                + "; ignored", e);
     }
 
-    private void each(String callback, Call call) {
-        for (BusObserver observer : all) {
+    void attach() {
+        for (BusObserver o : all) {
             try {
-                call.on(observer);
-            } catch (VirtualMachineError e) {
-                throw e;
+                o.onAttach(bus);
             } catch (Throwable e) {
-                LOG.log(Level.WARNING, "observer " + observer + " of bus '" + bus.name() + "' threw from " + callback
-                        + "; ignored", e);
+                failed(o, "onAttach", e);
             }
         }
     }
 
-    void attach() {
-        each("onAttach", o -> o.onAttach(bus));
-    }
-
     void closed(CloseReport report) {
-        each("onClose", o -> o.onClose(bus, report));
+        for (BusObserver o : all) {
+            try {
+                o.onClose(bus, report);
+            } catch (Throwable e) {
+                failed(o, "onClose", e);
+            }
+        }
     }
 
     /** The offer every pre-acceptance callback of one publish shares (made only when observers are active). */
@@ -73,73 +87,181 @@ final class Observers {
     }
 
     void published(EventOffer offer) {
-        each("onPublished", o -> o.onPublished(offer));
+        for (BusObserver o : all) {
+            try {
+                o.onPublished(offer);
+            } catch (Throwable e) {
+                failed(o, "onPublished", e);
+            }
+        }
     }
 
     void accepted(MessageView event, int queueSize) {
-        each("onAccepted", o -> o.onAccepted(event, queueSize));
+        for (BusObserver o : all) {
+            try {
+                o.onAccepted(event, queueSize);
+            } catch (Throwable e) {
+                failed(o, "onAccepted", e);
+            }
+        }
         if (event.message() instanceof LifecycleEvent lifecycle) {
-            each("onLifecycleEvent", o -> o.onLifecycleEvent(event, lifecycle));
+            for (BusObserver o : all) {
+                try {
+                    o.onLifecycleEvent(event, lifecycle);
+                } catch (Throwable e) {
+                    failed(o, "onLifecycleEvent", e);
+                }
+            }
         }
     }
 
     void rejected(EventOffer offer, RejectionReason reason) {
-        each("onRejected", o -> o.onRejected(offer, reason));
+        for (BusObserver o : all) {
+            try {
+                o.onRejected(offer, reason);
+            } catch (Throwable e) {
+                failed(o, "onRejected", e);
+            }
+        }
     }
 
     void filtered(EventOffer offer, String filter) {
-        each("onFiltered", o -> o.onFiltered(offer, filter));
+        for (BusObserver o : all) {
+            try {
+                o.onFiltered(offer, filter);
+            } catch (Throwable e) {
+                failed(o, "onFiltered", e);
+            }
+        }
     }
 
     void dispatched(MessageView event, long lagNanos) {
-        each("onDispatched", o -> o.onDispatched(event, lagNanos));
+        for (BusObserver o : all) {
+            try {
+                o.onDispatched(event, lagNanos);
+            } catch (Throwable e) {
+                failed(o, "onDispatched", e);
+            }
+        }
     }
 
     void handlerCompleted(MessageView event, HandlerInfo handler, long nanos, @Nullable Throwable failure) {
-        each("onHandlerCompleted", o -> o.onHandlerCompleted(event, handler, nanos, failure));
+        for (BusObserver o : all) {
+            try {
+                o.onHandlerCompleted(event, handler, nanos, failure);
+            } catch (Throwable e) {
+                failed(o, "onHandlerCompleted", e);
+            }
+        }
     }
 
     void delivered(MessageView event, int invoked, long processingNanos, long endToEndNanos, int queueSize) {
-        each("onDelivered", o -> o.onDelivered(event, invoked, processingNanos, endToEndNanos, queueSize));
+        for (BusObserver o : all) {
+            try {
+                o.onDelivered(event, invoked, processingNanos, endToEndNanos, queueSize);
+            } catch (Throwable e) {
+                failed(o, "onDelivered", e);
+            }
+        }
     }
 
     void unhandled(MessageView event) {
-        each("onUnhandled", o -> o.onUnhandled(event));
+        for (BusObserver o : all) {
+            try {
+                o.onUnhandled(event);
+            } catch (Throwable e) {
+                failed(o, "onUnhandled", e);
+            }
+        }
     }
 
     void dropped(MessageView event) {
-        each("onDropped", o -> o.onDropped(event));
+        for (BusObserver o : all) {
+            try {
+                o.onDropped(event);
+            } catch (Throwable e) {
+                failed(o, "onDropped", e);
+            }
+        }
     }
 
     void cancelled(MessageView event) {
-        each("onCancelled", o -> o.onCancelled(event));
+        for (BusObserver o : all) {
+            try {
+                o.onCancelled(event);
+            } catch (Throwable e) {
+                failed(o, "onCancelled", e);
+            }
+        }
     }
 
     void returned(MessageView event) {
-        each("onReturned", o -> o.onReturned(event));
+        for (BusObserver o : all) {
+            try {
+                o.onReturned(event);
+            } catch (Throwable e) {
+                failed(o, "onReturned", e);
+            }
+        }
     }
 
     void backpressureChanged(boolean on, int queueSize) {
-        each("onBackpressureChanged", o -> o.onBackpressureChanged(bus, on, queueSize));
+        for (BusObserver o : all) {
+            try {
+                o.onBackpressureChanged(bus, on, queueSize);
+            } catch (Throwable e) {
+                failed(o, "onBackpressureChanged", e);
+            }
+        }
     }
 
     void throttled(long delayNanos) {
-        each("onThrottled", o -> o.onThrottled(bus, delayNanos));
+        for (BusObserver o : all) {
+            try {
+                o.onThrottled(bus, delayNanos);
+            } catch (Throwable e) {
+                failed(o, "onThrottled", e);
+            }
+        }
     }
 
     void approvalRequested(PendingApproval approval) {
-        each("onApprovalRequested", o -> o.onApprovalRequested(bus, approval));
+        for (BusObserver o : all) {
+            try {
+                o.onApprovalRequested(bus, approval);
+            } catch (Throwable e) {
+                failed(o, "onApprovalRequested", e);
+            }
+        }
     }
 
     void approvalDecided(PendingApproval approval, ApprovalDecided.Decision decision) {
-        each("onApprovalDecided", o -> o.onApprovalDecided(bus, approval, decision));
+        for (BusObserver o : all) {
+            try {
+                o.onApprovalDecided(bus, approval, decision);
+            } catch (Throwable e) {
+                failed(o, "onApprovalDecided", e);
+            }
+        }
     }
 
     void commandStarted(MessageView command) {
-        each("onCommandStarted", o -> o.onCommandStarted(command));
+        for (BusObserver o : all) {
+            try {
+                o.onCommandStarted(command);
+            } catch (Throwable e) {
+                failed(o, "onCommandStarted", e);
+            }
+        }
     }
 
     void commandCompleted(MessageView command, long nanos, CommandResult<?> result) {
-        each("onCommandCompleted", o -> o.onCommandCompleted(command, nanos, result));
+        for (BusObserver o : all) {
+            try {
+                o.onCommandCompleted(command, nanos, result);
+            } catch (Throwable e) {
+                failed(o, "onCommandCompleted", e);
+            }
+        }
     }
 }

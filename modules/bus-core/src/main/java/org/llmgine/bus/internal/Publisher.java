@@ -50,6 +50,7 @@ final class Publisher {
     private final Timestamps timestamps;
     private final Observers observers;
     private final EventFilter[] filters;
+    private final HeaderPropagation propagation;
     private final long publishWaitNanos;
     private final boolean adaptive;
     private final long adaptiveMaxNanos;
@@ -69,6 +70,7 @@ final class Publisher {
         this.timestamps = bus.timestamps();
         this.observers = observers;
         this.filters = filters;
+        this.propagation = new HeaderPropagation(config.headerPropagators(), config.name());
         this.publishWaitNanos = config.overflowStrategy() == OverflowStrategy.BLOCK ? config.publishTimeout().toNanos() : 0L;
         this.adaptive = config.overflowStrategy() == OverflowStrategy.ADAPTIVE;
         this.adaptiveMaxNanos = config.adaptiveMaxDelay().toNanos();
@@ -154,9 +156,11 @@ final class Publisher {
      * @param origin the binding of the work publishing through its context, or null to go by the
      *     current thread's
      */
-    private PublishOutcome publish(Lane lane, Event event, Headers headers, int priority, int source,
+    private PublishOutcome publish(Lane lane, Event event, Headers given, int priority, int source,
             @Nullable Waiter waiter, @Nullable Binding origin) {
         published.increment();
+        Headers headers = propagation.active && (source == Admission.FROM_CALLER || source == Admission.FROM_WORK)
+                ? propagation.apply(event, lane.sessionId, given) : given;
         Class<? extends Event> type = event.getClass();
         EventOffer offer = null;
         if (observers.active) {

@@ -64,9 +64,23 @@ public interface BusObserver {
      * An event was accepted into the queue.
      *
      * @param event the event's envelope
-     * @param queueSize the number of accepted, unfinished events just after this one was added
+     * @param queueSize the number of accepted, unfinished events just after this one was added, or
+     *     -1 if no observer of the bus {@linkplain #wantsQueueSizes() wants queue sizes}
      */
     default void onAccepted(MessageView event, int queueSize) {
+    }
+
+    /**
+     * Tells whether this observer reads the {@code queueSize} of {@link #onAccepted} and
+     * {@link #onDelivered} (default true). An exact size per event costs a read of a counter that
+     * the other side of the queue writes (a cache line moving between cores for every event); when
+     * no observer of a bus wants sizes, the bus skips those reads and passes -1. Gauges that read
+     * {@link org.llmgine.bus.MessageBus#stats()} do not need them. Asked once, when the bus is built.
+     *
+     * @return false if this observer ignores those sizes
+     */
+    default boolean wantsQueueSizes() {
+        return true;
     }
 
     /**
@@ -128,7 +142,8 @@ public interface BusObserver {
      * @param processingNanos from dispatch to the last handler's end, or -1 if no observer of the
      *     bus {@linkplain #wantsDeliveryTimes() wants delivery times}
      * @param endToEndNanos from acceptance to the last handler's end, or -1 likewise
-     * @param queueSize the number of accepted, unfinished events after it finished
+     * @param queueSize the number of accepted, unfinished events after it finished, or -1 if no
+     *     observer of the bus {@linkplain #wantsQueueSizes() wants queue sizes}
      */
     default void onDelivered(MessageView event, int handlersInvoked, long processingNanos, long endToEndNanos,
             int queueSize) {

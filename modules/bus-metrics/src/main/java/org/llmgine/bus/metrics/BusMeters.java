@@ -100,6 +100,17 @@ abstract class BusMeters implements BusObserver {
         return false;
     }
 
+    /**
+     * Returns false: the queue-size gauge reads {@code stats()} when scraped, so the bus need not
+     * read the exact size for every event.
+     *
+     * @return false
+     */
+    @Override
+    public final boolean wantsQueueSizes() {
+        return false;
+    }
+
     @Override
     public String toString() {
         MessageBus observed = bus;

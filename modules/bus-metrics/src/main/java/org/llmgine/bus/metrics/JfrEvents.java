@@ -126,6 +126,17 @@ public final class JfrEvents implements BusObserver {
         return false;
     }
 
+    /**
+     * Returns false: this observer does not read the queue sizes of {@code onAccepted} and
+     * {@code onDelivered}, so the bus need not read them exactly for every event.
+     *
+     * @return false
+     */
+    @Override
+    public boolean wantsQueueSizes() {
+        return false;
+    }
+
     @Override
     public String toString() {
         return "JfrEvents";
