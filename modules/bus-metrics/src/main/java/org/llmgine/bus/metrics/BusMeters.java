@@ -3,9 +3,13 @@ package org.llmgine.bus.metrics;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.CloseReport;
 import org.llmgine.bus.MessageBus;
@@ -13,18 +17,36 @@ import org.llmgine.bus.spi.BusObserver;
 
 /**
  * What the module's meter observers share: one bus per instance (a second is refused, and runs
- * unmetered), the bus tags, the meters registered for that bus, all removed when it closes.
- * Package-private; its public methods are part of each public observer.
+ * unmetered), the bus tags, the registry (given at creation or later through {@link #bindTo}), the
+ * meters registered for that bus, all removed when it closes. Every meter is registered through
+ * {@link #register}: at once if a registry is bound, else when one is; so an instance made without
+ * a registry counts from the bus's start and shows its meters once bound, in any order of start
+ * and binding (as Spring Boot binds {@code MeterBinder} beans). Package-private; its public
+ * methods are part of each public observer.
  */
-abstract class BusMeters implements BusObserver {
+abstract class BusMeters implements BusObserver, MeterBinder {
 
-    final MeterRegistry registry;
+    private final ReentrantLock lock = new ReentrantLock();
+    private @Nullable MeterRegistry registry;
+    /** Every registration asked for, kept to run when a registry is bound. */
+    private final List<Function<MeterRegistry, ? extends Meter>> registrations = new ArrayList<>();
     private final List<Meter> meters = new CopyOnWriteArrayList<>();
     private volatile Tags busTags = Tags.empty();
     private volatile @Nullable MessageBus bus;
+    private boolean closed;
 
-    BusMeters(MeterRegistry registry) {
-        this.registry = Objects.requireNonNull(registry, "registry");
+    BusMeters(@Nullable MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** The registry bound, or null while none is. */
+    final @Nullable MeterRegistry boundRegistry() {
+        lock.lock();
+        try {
+            return registry;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The tags of every meter of the bus observed: {@code bus=<name>}, and what {@link #tagsOf} adds. */
@@ -37,10 +59,61 @@ abstract class BusMeters implements BusObserver {
         return Objects.requireNonNull(bus, "not attached to a bus yet");
     }
 
-    /** Keeps a meter registered for the bus, to remove it at close. */
-    final <M extends Meter> M keep(M meter) {
-        meters.add(meter);
-        return meter;
+    /**
+     * Registers a meter of the bus: now if a registry is bound, else when one is; kept to be removed
+     * at close. Ignored once the bus closed.
+     */
+    final void register(Function<MeterRegistry, ? extends Meter> registration) {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            registrations.add(registration);
+            MeterRegistry r = registry;
+            if (r != null) {
+                meters.add(registration.apply(r));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Registers this bus's meters in {@code registry}: those of everything seen so far at once, the
+     * rest as they appear. Counts kept before the binding are in the meters from the start;
+     * processing-time histograms record from the binding on. Binding the registry already bound
+     * again does nothing.
+     *
+     * @param registry the registry
+     * @throws IllegalStateException if another registry is bound already (bind a
+     *     {@code CompositeMeterRegistry} to publish into several), or the bus has closed
+     */
+    @Override
+    public final void bindTo(MeterRegistry registry) {
+        Objects.requireNonNull(registry, "registry");
+        lock.lock();
+        try {
+            MeterRegistry bound = this.registry;
+            if (bound == registry) {
+                return;
+            }
+            if (closed) {
+                throw new IllegalStateException("this " + getClass().getSimpleName() + "'s bus '"
+                        + bus().name() + "' has closed; its meters were removed");
+            }
+            if (bound != null) {
+                throw new IllegalStateException("this " + getClass().getSimpleName() + " is bound to "
+                        + bound + " already, not to " + registry
+                        + "; bind one CompositeMeterRegistry to publish into several");
+            }
+            this.registry = registry;
+            for (Function<MeterRegistry, ? extends Meter> registration : registrations) {
+                meters.add(registration.apply(registry));
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The tags of every meter of {@code bus}. */
@@ -48,7 +121,7 @@ abstract class BusMeters implements BusObserver {
         return Tags.of("bus", attached.name());
     }
 
-    /** Registers the meters of the bus just attached. */
+    /** Asks for the meters of the bus just attached, through {@link #register}. */
     abstract void bind(MessageBus attached);
 
     /** Stops what {@link #bind} started, before the meters are removed; nothing by default. */
@@ -56,7 +129,7 @@ abstract class BusMeters implements BusObserver {
     }
 
     /**
-     * Attaches to the bus and registers its meters.
+     * Attaches to the bus and registers its meters (when a registry is bound).
      *
      * @param attached the bus
      * @throws IllegalStateException if this instance already observes another bus
@@ -85,8 +158,18 @@ abstract class BusMeters implements BusObserver {
             return; // a bus this instance refused to observe
         }
         unbind();
-        meters.forEach(registry::remove);
-        meters.clear();
+        lock.lock();
+        try {
+            this.closed = true;
+            MeterRegistry r = registry;
+            if (r != null) {
+                meters.forEach(r::remove);
+            }
+            meters.clear();
+            registrations.clear();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**

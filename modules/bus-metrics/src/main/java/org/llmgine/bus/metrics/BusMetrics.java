@@ -1,6 +1,5 @@
 package org.llmgine.bus.metrics;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
@@ -14,6 +13,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.function.ToDoubleFunction;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.BusStats;
@@ -32,6 +32,10 @@ import org.llmgine.bus.spi.MessageView;
  * <pre>{@code
  * MessageBus bus = MessageBus.builder().addObserver(BusMetrics.of(registry)).start();
  * }</pre>
+ *
+ * <p>It is a Micrometer {@code MeterBinder}: {@link #create()} makes one bound to no registry,
+ * and {@link #bindTo} binds it, before or after the bus starts (what Spring Boot does with a
+ * {@code MeterBinder} bean); counts are kept from the bus's start.
  *
  * <p>Meters (Micrometer names; Prometheus renders {@code events.published} as
  * {@code events_published_total}, a timer in seconds as {@code ..._seconds}):
@@ -64,11 +68,11 @@ public final class BusMetrics extends BusMeters {
         Duration.ofSeconds(5), Duration.ofSeconds(10)};
 
     private final String prefix;
-    private volatile @Nullable Counter filtered;
-    private volatile @Nullable Counter dropped;
-    private volatile @Nullable Counter unhandled;
-    private volatile @Nullable Durations lag;
-    private final ConcurrentHashMap<RejectionReason, Counter> rejected = new ConcurrentHashMap<>();
+    private final LongAdder filtered = new LongAdder();
+    private final LongAdder dropped = new LongAdder();
+    private final LongAdder unhandled = new LongAdder();
+    private final Durations lag = new Durations();
+    private final ConcurrentHashMap<RejectionReason, LongAdder> rejected = new ConcurrentHashMap<>();
     private final ClassValue<EventMeters> events = new ClassValue<>() {
         @Override
         protected EventMeters computeValue(Class<?> type) {
@@ -91,7 +95,7 @@ public final class BusMetrics extends BusMeters {
             "events.processed", "messaging.client.consumed.messages",
             "event.processing.duration", "messaging.process.duration");
 
-    private BusMetrics(MeterRegistry registry, String prefix, boolean histograms, boolean openTelemetry) {
+    private BusMetrics(@Nullable MeterRegistry registry, String prefix, boolean histograms, boolean openTelemetry) {
         super(registry);
         this.prefix = prefix;
         this.histograms = histograms;
@@ -106,6 +110,24 @@ public final class BusMetrics extends BusMeters {
      */
     public static BusMetrics of(MeterRegistry registry) {
         return new BusMetrics(Objects.requireNonNull(registry, "registry"), "", true, false);
+    }
+
+    /**
+     * Makes metrics bound to no registry yet, as a {@code MeterBinder}: add them to the bus's
+     * builder, and {@link #bindTo} a registry when there is one (before or after the bus starts;
+     * Spring Boot does it for a {@code MeterBinder} bean). Counts are kept from the bus's start;
+     * processing-time histograms record from the binding on.
+     *
+     * <pre>{@code
+     * BusMetrics metrics = BusMetrics.create();
+     * MessageBus bus = MessageBus.builder().addObserver(metrics).start();
+     * metrics.bindTo(registry);
+     * }</pre>
+     *
+     * @return the observer to add to the bus's builder
+     */
+    public static BusMetrics create() {
+        return new BusMetrics(null, "", true, false);
     }
 
     /**
@@ -135,7 +157,7 @@ public final class BusMetrics extends BusMeters {
      * @return metrics that differ only in that
      */
     public BusMetrics withoutHistograms() {
-        return new BusMetrics(registry, prefix, false, openTelemetry);
+        return new BusMetrics(boundRegistry(), prefix, false, openTelemetry);
     }
 
     /**
@@ -149,7 +171,7 @@ public final class BusMetrics extends BusMeters {
      * @return metrics that differ only in their names and tags
      */
     public BusMetrics withOpenTelemetryNames() {
-        return new BusMetrics(registry, prefix, histograms, true);
+        return new BusMetrics(boundRegistry(), prefix, histograms, true);
     }
 
     private Tag typeTag(Class<?> type) {
@@ -164,24 +186,30 @@ public final class BusMetrics extends BusMeters {
         return prefix + name;
     }
 
-    private Counter counter(String name, String description, Tags tags) {
-        return keep(Counter.builder(name(name)).description(description).tags(busTags().and(tags)).register(registry));
-    }
-
     /** A counter the hot path increments as a plain adder; Micrometer reads it when it publishes. */
     private LongAdder adder(String name, String description, Tags tags) {
         LongAdder adder = new LongAdder();
-        keep(FunctionCounter.builder(name(name), adder, LongAdder::sum).description(description)
-                .tags(busTags().and(tags)).register(registry));
+        counting(adder, name, description, tags);
         return adder;
+    }
+
+    private void counting(LongAdder adder, String name, String description, Tags tags) {
+        Tags all = busTags().and(tags);
+        register(r -> FunctionCounter.builder(name(name), adder, LongAdder::sum).description(description).tags(all)
+                .register(r));
     }
 
     /** A time without buckets: a count and a total in the module's own adders. */
     private Durations durations(String name, String description, Tags tags) {
         Durations d = new Durations();
-        keep(FunctionTimer.builder(name(name), d, x -> x.count.sum(), x -> x.totalNanos.sum(), TimeUnit.NANOSECONDS)
-                .description(description).tags(busTags().and(tags)).register(registry));
+        timing(d, name, description, tags);
         return d;
+    }
+
+    private void timing(Durations d, String name, String description, Tags tags) {
+        Tags all = busTags().and(tags);
+        register(r -> FunctionTimer.builder(name(name), d, x -> x.count.sum(), x -> x.totalNanos.sum(),
+                TimeUnit.NANOSECONDS).description(description).tags(all).register(r));
     }
 
     /** The count and total of a time recorded without buckets. */
@@ -195,15 +223,22 @@ public final class BusMetrics extends BusMeters {
         }
     }
 
-    private Timer histogram(String name, String description, Tags tags) {
-        return keep(Timer.builder(name(name)).description(description).tags(busTags().and(tags))
-                .serviceLevelObjectives(BUCKETS).distributionStatisticBufferLength(1).register(registry));
+    /** A bucketed timer, handed to {@code into} once registered (when a registry is bound). */
+    private void histogram(String name, String description, Tags tags, Consumer<Timer> into) {
+        Tags all = busTags().and(tags);
+        register(r -> {
+            Timer timer = Timer.builder(name(name)).description(description).tags(all).serviceLevelObjectives(BUCKETS)
+                    .distributionStatisticBufferLength(1).register(r);
+            into.accept(timer);
+            return timer;
+        });
     }
 
     private void gauge(String name, String description, ToDoubleFunction<BusStats> read) {
         MessageBus observed = bus();
-        keep(Gauge.builder(name(name), observed, b -> read.applyAsDouble(b.stats())).description(description)
-                .tags(busTags()).strongReference(false).register(registry));
+        Tags all = busTags();
+        register(r -> Gauge.builder(name(name), observed, b -> read.applyAsDouble(b.stats())).description(description)
+                .tags(all).strongReference(false).register(r));
     }
 
     @Override
@@ -213,11 +248,11 @@ public final class BusMetrics extends BusMeters {
 
     @Override
     void bind(MessageBus attached) {
-        filtered = counter("events.filtered", "Events a filter declined", Tags.empty());
-        dropped = counter("events.dropped", "Accepted events DROP_OLDEST evicted before their handlers started",
+        counting(filtered, "events.filtered", "Events a filter declined", Tags.empty());
+        counting(dropped, "events.dropped", "Accepted events DROP_OLDEST evicted before their handlers started",
                 Tags.empty());
-        unhandled = counter("events.unhandled", "Delivered events that reached no handler", Tags.empty());
-        lag = durations("event.dispatch.lag", "From acceptance to dispatch", Tags.empty());
+        counting(unhandled, "events.unhandled", "Delivered events that reached no handler", Tags.empty());
+        timing(lag, "event.dispatch.lag", "From acceptance to dispatch", Tags.empty());
         gauge("queue.size", "Accepted, unfinished events", s -> s.queue().size());
         gauge("backpressure.active", "1 while backpressure is on, else 0", s -> s.queue().backpressureActive() ? 1 : 0);
         gauge("active.sessions", "Open sessions", s -> s.sessions().active());
@@ -234,24 +269,18 @@ public final class BusMetrics extends BusMeters {
 
     @Override
     public void onRejected(EventOffer offer, RejectionReason reason) {
-        rejected.computeIfAbsent(reason, r -> counter("events.rejected", "Events refused", Tags.of("reason",
+        rejected.computeIfAbsent(reason, r -> adder("events.rejected", "Events refused", Tags.of("reason",
                 r.name()))).increment();
     }
 
     @Override
     public void onFiltered(EventOffer offer, String filter) {
-        Counter c = filtered;
-        if (c != null) {
-            c.increment();
-        }
+        filtered.increment();
     }
 
     @Override
     public void onDispatched(MessageView event, long lagNanos) {
-        Durations d = lag;
-        if (d != null) {
-            d.record(lagNanos);
-        }
+        lag.record(lagNanos);
     }
 
     @Override
@@ -272,18 +301,12 @@ public final class BusMetrics extends BusMeters {
 
     @Override
     public void onUnhandled(MessageView event) {
-        Counter c = unhandled;
-        if (c != null) {
-            c.increment();
-        }
+        unhandled.increment();
     }
 
     @Override
     public void onDropped(MessageView event) {
-        Counter c = dropped;
-        if (c != null) {
-            c.increment();
-        }
+        dropped.increment();
     }
 
     @Override
@@ -294,11 +317,14 @@ public final class BusMetrics extends BusMeters {
     @Override
     public void onCommandCompleted(MessageView command, long durationNanos, CommandResult<?> result) {
         CommandMeters m = commands.get(command.type());
-        Timer t = m.duration;
-        if (t != null) {
-            t.record(durationNanos, TimeUnit.NANOSECONDS);
+        Durations plain = m.plainDuration;
+        if (plain != null) {
+            plain.record(durationNanos);
         } else {
-            Objects.requireNonNull(m.plainDuration).record(durationNanos);
+            Timer t = m.duration;
+            if (t != null) {
+                t.record(durationNanos, TimeUnit.NANOSECONDS);
+            }
         }
         if (result instanceof CommandResult.Failure<?> failure) {
             m.failed(failure.cause().getClass()).increment();
@@ -312,7 +338,8 @@ public final class BusMetrics extends BusMeters {
         final LongAdder published;
         final LongAdder processed;
         final LongAdder failed;
-        final @Nullable Timer duration;
+        /** The bucketed timer, once registered (histograms on and a registry bound). */
+        volatile @Nullable Timer duration;
         final @Nullable Durations plainDuration;
 
         EventMeters(Class<?> type) {
@@ -321,16 +348,21 @@ public final class BusMetrics extends BusMeters {
             processed = adder("events.processed", "Events whose dispatch finished", tags);
             failed = adder("events.failed", "Event handler invocations that threw", tags);
             String description = "Event handler invocation time";
-            duration = histograms ? histogram("event.processing.duration", description, tags) : null;
             plainDuration = histograms ? null : durations("event.processing.duration", description, tags);
+            if (histograms) {
+                histogram("event.processing.duration", description, tags, t -> duration = t);
+            }
         }
 
         void recordDuration(long nanos) {
-            Timer t = duration;
-            if (t != null) {
-                t.record(nanos, TimeUnit.NANOSECONDS);
+            Durations plain = plainDuration;
+            if (plain != null) {
+                plain.record(nanos);
             } else {
-                Objects.requireNonNull(plainDuration).record(nanos);
+                Timer t = duration;
+                if (t != null) {
+                    t.record(nanos, TimeUnit.NANOSECONDS);
+                }
             }
         }
     }
@@ -338,23 +370,27 @@ public final class BusMetrics extends BusMeters {
     /** The meters of one command class, made on its first execution. */
     private final class CommandMeters {
         final Tags tags;
-        final Counter sent;
-        final Counter processed;
-        final @Nullable Timer duration;
+        final LongAdder sent;
+        final LongAdder processed;
+        /** The bucketed timer, once registered (histograms on and a registry bound). */
+        volatile @Nullable Timer duration;
         final @Nullable Durations plainDuration;
-        final ConcurrentHashMap<Class<?>, Counter> failed = new ConcurrentHashMap<>();
+        final ConcurrentHashMap<Class<?>, LongAdder> failed = new ConcurrentHashMap<>();
 
         CommandMeters(Class<?> type) {
             tags = Tags.of(typeTag(type));
-            sent = counter("commands.sent", "Command executions started", tags);
-            processed = counter("commands.processed", "Command executions that succeeded", tags);
-            duration = histograms ? histogram("command.processing.duration", "Command execution time", tags) : null;
-            plainDuration = histograms ? null : durations("command.processing.duration", "Command execution time", tags);
+            sent = adder("commands.sent", "Command executions started", tags);
+            processed = adder("commands.processed", "Command executions that succeeded", tags);
+            String description = "Command execution time";
+            plainDuration = histograms ? null : durations("command.processing.duration", description, tags);
+            if (histograms) {
+                histogram("command.processing.duration", description, tags, t -> duration = t);
+            }
         }
 
         /** The failure counter of a cause class (a failure is off the hot path: a map lookup is fine). */
-        Counter failed(Class<?> cause) {
-            return failed.computeIfAbsent(cause, c -> counter("commands.failed", "Command executions that failed",
+        LongAdder failed(Class<?> cause) {
+            return failed.computeIfAbsent(cause, c -> adder("commands.failed", "Command executions that failed",
                     tags.and("cause", c.getSimpleName())));
         }
     }

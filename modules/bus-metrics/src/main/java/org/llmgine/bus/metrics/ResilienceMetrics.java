@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.ToDoubleFunction;
+import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.MessageBus;
 import org.llmgine.bus.resilience.Bulkhead;
 import org.llmgine.bus.resilience.Bulkheads;
@@ -56,7 +57,7 @@ public final class ResilienceMetrics extends BusMeters {
     private final List<Runnable> unsubscribe = new CopyOnWriteArrayList<>();
     private final Set<Object> seen = ConcurrentHashMap.newKeySet();
 
-    private ResilienceMetrics(MeterRegistry registry, ResiliencePolicy policy) {
+    private ResilienceMetrics(@Nullable MeterRegistry registry, ResiliencePolicy policy) {
         super(registry);
         this.policy = policy;
     }
@@ -73,14 +74,26 @@ public final class ResilienceMetrics extends BusMeters {
                 Objects.requireNonNull(policy, "policy"));
     }
 
+    /**
+     * Makes the meters of {@code policy} bound to no registry yet, as a {@code MeterBinder}: add
+     * this to the bus's builder and {@link #bindTo} a registry when there is one, before or after
+     * the bus starts.
+     *
+     * @param policy the bus's resilience policy
+     * @return the observer to add to the bus's builder
+     */
+    public static ResilienceMetrics create(ResiliencePolicy policy) {
+        return new ResilienceMetrics(null, Objects.requireNonNull(policy, "policy"));
+    }
+
     private <T> void gauge(String name, String description, T source, ToDoubleFunction<T> read, Tags tags) {
-        keep(Gauge.builder(name, source, read).description(description).tags(busTags().and(tags))
-                .register(registry));
+        Tags all = busTags().and(tags);
+        register(r -> Gauge.builder(name, source, read).description(description).tags(all).register(r));
     }
 
     private <T> void counter(String name, String description, T source, ToDoubleFunction<T> read, Tags tags) {
-        keep(FunctionCounter.builder(name, source, read).description(description).tags(busTags().and(tags))
-                .register(registry));
+        Tags all = busTags().and(tags);
+        register(r -> FunctionCounter.builder(name, source, read).description(description).tags(all).register(r));
     }
 
     @Override
