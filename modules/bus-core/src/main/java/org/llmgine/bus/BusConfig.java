@@ -72,6 +72,7 @@ public final class BusConfig {
     private final boolean filterLifecycleEvents;
     private final ScheduledOnSessionClose scheduledOnSessionClose;
     private final @Nullable Duration sessionIdleTimeout;
+    private final @Nullable Duration scheduledStorePollInterval;
     private final boolean publishUnhandled;
     private final Duration unstartedWarning;
     private final Duration failureLogInterval;
@@ -101,6 +102,7 @@ public final class BusConfig {
         this.filterLifecycleEvents = b.filterLifecycleEvents;
         this.scheduledOnSessionClose = b.scheduledOnSessionClose;
         this.sessionIdleTimeout = b.sessionIdleTimeout;
+        this.scheduledStorePollInterval = b.scheduledStorePollInterval;
         this.publishUnhandled = b.publishUnhandled;
         this.unstartedWarning = b.unstartedWarning;
         this.failureLogInterval = b.failureLogInterval;
@@ -256,6 +258,16 @@ public final class BusConfig {
      */
     public Optional<Duration> sessionIdleTimeout() {
         return Optional.ofNullable(sessionIdleTimeout);
+    }
+
+    /**
+     * Returns how often the bus claims due entries of its scheduled-event store that no instance
+     * holds, if it does.
+     *
+     * @return the interval, or empty if the bus reads the store only at start
+     */
+    public Optional<Duration> scheduledStorePollInterval() {
+        return Optional.ofNullable(scheduledStorePollInterval);
     }
 
     /**

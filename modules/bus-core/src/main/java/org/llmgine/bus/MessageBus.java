@@ -267,6 +267,7 @@ public interface MessageBus extends MessageScope, AutoCloseable {
         boolean filterLifecycleEvents = BusConfig.DEFAULT_FILTER_LIFECYCLE_EVENTS;
         ScheduledOnSessionClose scheduledOnSessionClose = BusConfig.DEFAULT_SCHEDULED_ON_SESSION_CLOSE;
         @Nullable Duration sessionIdleTimeout;
+        @Nullable Duration scheduledStorePollInterval;
         boolean publishUnhandled = BusConfig.DEFAULT_PUBLISH_UNHANDLED;
         Duration unstartedWarning = BusConfig.DEFAULT_UNSTARTED_WARNING;
         Duration failureLogInterval = BusConfig.DEFAULT_FAILURE_LOG_INTERVAL;
@@ -448,6 +449,25 @@ public interface MessageBus extends MessageScope, AutoCloseable {
                 throw new IllegalArgumentException("sessionIdleTimeout must be positive, but was " + idleTimeout);
             }
             this.sessionIdleTimeout = idleTimeout;
+            return this;
+        }
+
+        /**
+         * Makes the bus look in its scheduled-event store every {@code interval} for due entries that
+         * no instance holds, claim them ({@link ScheduledEventStore#claimDue}) and fire them: the
+         * entries other instances sharing the store scheduled after this bus started, and those of an
+         * instance that died (its claims lapse after their lease). Default: the bus reads the store
+         * only when it starts, which is enough for one instance at a time. Runs on the bus's clock.
+         *
+         * @param interval positive
+         * @return this builder
+         */
+        public Builder scheduledStorePollInterval(Duration interval) {
+            Checks.notNegative("scheduledStorePollInterval", interval);
+            if (interval.isZero()) {
+                throw new IllegalArgumentException("scheduledStorePollInterval must be positive, but was " + interval);
+            }
+            this.scheduledStorePollInterval = interval;
             return this;
         }
 

@@ -39,6 +39,8 @@ final class Schedules {
     private static final System.Logger LOG = System.getLogger("org.llmgine.bus");
     /** How long a firing instance's claim on an entry lasts in a shared store. */
     static final Duration CLAIM_LEASE = Duration.ofMinutes(5);
+    /** How many due entries one poll of the store claims at a time. */
+    static final int POLL_BATCH = 100;
 
     private final DefaultMessageBus bus;
     private final Timer timer;
@@ -215,6 +217,73 @@ final class Schedules {
             LOG.log(Level.DEBUG, () -> "bus '" + bus.name() + "' restored " + n + " scheduled events");
         }
         timer.start(threads);
+        bus.config().scheduledStorePollInterval().ifPresent(
+                interval -> timer.schedule(new Poll(bus.config().clock().instant().plus(interval), interval)));
+    }
+
+    /**
+     * Claims the store's due entries that no instance holds and fires them here, on the timer
+     * thread (so never at the same time as this bus's own firing of an entry): entries scheduled by
+     * other instances after this bus started, and those of an instance that died. An entry this bus
+     * tracks already fires through its own handle; the rest fire as new entries. Batch after batch
+     * while batches come back full.
+     */
+    void poll() {
+        Instant now = bus.config().clock().instant();
+        List<StoredScheduledEvent> claimed;
+        do {
+            try {
+                claimed = store.claimDue(bus.instanceId(), now, now.plus(CLAIM_LEASE), POLL_BATCH);
+            } catch (Exception e) {
+                storeFailures.increment();
+                LOG.log(Level.ERROR, "bus '" + bus.name() + "': polling store " + store + " for due scheduled events "
+                        + "failed; trying again at the next poll", e);
+                return;
+            }
+            for (StoredScheduledEvent record : claimed) {
+                ScheduledEntry local = entries.get(record.id());
+                if (local == null) {
+                    local = new ScheduledEntry(this, record);
+                    if (entries.putIfAbsent(record.id(), local) != null) {
+                        continue; // cannot happen on the timer thread; never fire twice
+                    }
+                    pending.incrementAndGet();
+                    local.run();
+                } else if (local.isPending()) {
+                    timer.remove(local);
+                    local.run();
+                } else {
+                    local.retry(); // left to a claim that lapsed
+                }
+            }
+        } while (claimed.size() == POLL_BATCH);
+    }
+
+    /** The repeating timer task of {@link #poll}. */
+    private final class Poll extends Timer.Task {
+        private final Duration interval;
+
+        Poll(Instant due, Duration interval) {
+            super(due);
+            this.interval = interval;
+        }
+
+        /**
+         * Polls, then schedules the next poll an interval after this one was due, or after this one
+         * started if that is past already; never from the clock at the end, which may have moved on
+         * meanwhile (a poll that started at 90 s and ended after a jump to 150 s polls next at 120 s,
+         * not at 180 s).
+         */
+        @Override
+        void run() {
+            Instant started = bus.config().clock().instant();
+            try {
+                poll();
+            } finally {
+                Instant next = due.plus(interval);
+                timer.schedule(new Poll(next.isAfter(started) ? next : started.plus(interval), interval)); // refused once stopped
+            }
+        }
     }
 
     /** Stops the timer (waiting up to {@code grace} for a due event being published); returns how many stay in the store. */

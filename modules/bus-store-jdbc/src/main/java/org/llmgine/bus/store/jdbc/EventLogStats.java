@@ -1,0 +1,16 @@
+package org.llmgine.bus.store.jdbc;
+
+/**
+ * The books of an event log: every event it was offered ends in exactly one of written, dropped
+ * (the buffer was full) or failed (its batch could not be written), or is still buffered.
+ *
+ * @param offered events offered to the log
+ * @param written rows written
+ * @param dropped events refused because the buffer was full
+ * @param failed events whose batch the database refused
+ * @param unregistered of the written, events whose class the codec did not know (written without a
+ *     payload)
+ * @param buffered events waiting to be written
+ */
+public record EventLogStats(long offered, long written, long dropped, long failed, long unregistered, int buffered) {
+}

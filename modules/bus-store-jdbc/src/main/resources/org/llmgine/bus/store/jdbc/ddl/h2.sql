@@ -1,0 +1,77 @@
+-- llmgine-bus JDBC stores, h2 DDL. Applied at start unless the application owns the schema
+-- (JdbcStores.Builder.applySchema(false)); ${prefix} is the table prefix (default llmgine_).
+-- Times are nanoseconds since the epoch (exact Instant round trips on every database).
+
+CREATE TABLE IF NOT EXISTS ${prefix}scheduled_events (
+    id VARCHAR(100) NOT NULL PRIMARY KEY,
+    session_id VARCHAR(255),
+    type_id VARCHAR(200) NOT NULL,
+    payload CHARACTER LARGE OBJECT NOT NULL,
+    headers CHARACTER LARGE OBJECT NOT NULL,
+    priority INTEGER NOT NULL,
+    due_at_ns BIGINT NOT NULL,
+    claimed_by VARCHAR(36),
+    claim_until_ns BIGINT,
+    created_at_ns BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ${prefix}scheduled_events_due ON ${prefix}scheduled_events (due_at_ns);
+CREATE INDEX IF NOT EXISTS ${prefix}scheduled_events_session ON ${prefix}scheduled_events (session_id);
+
+CREATE TABLE IF NOT EXISTS ${prefix}dead_letters (
+    queue_name VARCHAR(100) NOT NULL,
+    id VARCHAR(100) NOT NULL,
+    message_id VARCHAR(100) NOT NULL,
+    session_id VARCHAR(255),
+    type_id VARCHAR(200) NOT NULL,
+    payload CHARACTER LARGE OBJECT NOT NULL,
+    headers CHARACTER LARGE OBJECT NOT NULL,
+    priority INTEGER NOT NULL,
+    handler VARCHAR(500),
+    cause CHARACTER LARGE OBJECT NOT NULL,
+    attempts INTEGER NOT NULL,
+    first_failure_ns BIGINT NOT NULL,
+    last_failure_ns BIGINT NOT NULL,
+    enqueued_at_ns BIGINT NOT NULL,
+    held_behind VARCHAR(100),
+    claimed_by VARCHAR(36),
+    claim_until_ns BIGINT,
+    PRIMARY KEY (queue_name, id)
+);
+CREATE INDEX IF NOT EXISTS ${prefix}dead_letters_session ON ${prefix}dead_letters (queue_name, session_id);
+CREATE INDEX IF NOT EXISTS ${prefix}dead_letters_enqueued ON ${prefix}dead_letters (queue_name, enqueued_at_ns);
+
+CREATE TABLE IF NOT EXISTS ${prefix}outbox (
+    outbox_name VARCHAR(100) NOT NULL,
+    id VARCHAR(100) NOT NULL,
+    session_id VARCHAR(255),
+    type_id VARCHAR(200) NOT NULL,
+    payload CHARACTER LARGE OBJECT NOT NULL,
+    headers CHARACTER LARGE OBJECT NOT NULL,
+    destination VARCHAR(255) NOT NULL,
+    record_key VARCHAR(255),
+    state VARCHAR(16) NOT NULL,
+    attempts INTEGER NOT NULL,
+    not_before_ns BIGINT NOT NULL,
+    claimed_by VARCHAR(36),
+    claim_until_ns BIGINT,
+    last_error CHARACTER LARGE OBJECT,
+    created_at_ns BIGINT NOT NULL,
+    completed_at_ns BIGINT,
+    PRIMARY KEY (outbox_name, id)
+);
+CREATE INDEX IF NOT EXISTS ${prefix}outbox_due ON ${prefix}outbox (outbox_name, state, not_before_ns);
+CREATE INDEX IF NOT EXISTS ${prefix}outbox_session ON ${prefix}outbox (outbox_name, session_id);
+
+CREATE TABLE IF NOT EXISTS ${prefix}event_log (
+    id VARCHAR(100) NOT NULL PRIMARY KEY,
+    seq BIGINT NOT NULL,
+    bus_name VARCHAR(100) NOT NULL,
+    session_id VARCHAR(255),
+    type_id VARCHAR(200) NOT NULL,
+    payload CHARACTER LARGE OBJECT,
+    headers CHARACTER LARGE OBJECT NOT NULL,
+    priority INTEGER NOT NULL,
+    accepted_at_ns BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ${prefix}event_log_session ON ${prefix}event_log (session_id, accepted_at_ns);
+CREATE INDEX IF NOT EXISTS ${prefix}event_log_time ON ${prefix}event_log (accepted_at_ns);
