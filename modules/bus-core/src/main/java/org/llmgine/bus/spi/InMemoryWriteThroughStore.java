@@ -2,12 +2,14 @@ package org.llmgine.bus.spi;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.message.MessageId;
 
@@ -146,5 +148,45 @@ public class InMemoryWriteThroughStore<E extends StoredEntry> implements WriteTh
      */
     public final List<E> contents() {
         return pending();
+    }
+
+    /**
+     * Claims, for {@code owner}, up to {@code limit} entries that {@code eligible} accepts and that
+     * no live claim holds (not even {@code owner}'s), in {@code order}: the in-memory form of a
+     * database store's batch claim.
+     *
+     * @param eligible which entries may be claimed
+     * @param order the order to claim them in
+     * @param owner the claiming instance
+     * @param now the claimer's time
+     * @param until when the claims lapse
+     * @param limit at most this many, at least 1
+     * @return the entries {@code owner} holds now
+     * @throws IllegalArgumentException if {@code limit} is below 1
+     */
+    protected final List<E> claimUnheld(Predicate<? super E> eligible, Comparator<? super E> order, UUID owner, Instant now, Instant until, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, but was " + limit);
+        }
+        lock.lock();
+        try {
+            List<Row<E>> free = new ArrayList<>();
+            for (Row<E> row : rows.values()) {
+                Instant lapse = row.claimUntil;
+                if ((row.owner == null || lapse == null || lapse.isBefore(now)) && eligible.test(row.entry)) {
+                    free.add(row);
+                }
+            }
+            free.sort((a, b) -> order.compare(a.entry, b.entry));
+            List<E> claimed = new ArrayList<>();
+            for (Row<E> row : free.subList(0, Math.min(limit, free.size()))) {
+                row.owner = owner;
+                row.claimUntil = until;
+                claimed.add(row.entry);
+            }
+            return claimed;
+        } finally {
+            lock.unlock();
+        }
     }
 }

@@ -1,25 +1,16 @@
 package org.llmgine.bus.store.jdbc;
 
-import java.lang.System.Logger.Level;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.CloseReport;
 import org.llmgine.bus.MessageBus;
-import org.llmgine.bus.codec.CodecException;
 import org.llmgine.bus.codec.Decoded;
-import org.llmgine.bus.codec.Encoded;
 import org.llmgine.bus.codec.MessageCodec;
 import org.llmgine.bus.message.Event;
 import org.llmgine.bus.message.Headers;
@@ -36,21 +27,18 @@ import org.llmgine.bus.spi.MessageView;
  * only puts the event in a bounded buffer; a virtual thread of the log writes batches in one
  * transaction each. When the buffer is full the event is not logged: counted in
  * {@link EventLogStats#dropped()} and logged at WARNING (the first, then one summary per 10 s).
- * A batch the database refuses is counted in {@link EventLogStats#failed()} and logged at ERROR.
+ * A batch the database refuses is kept in memory and tried again (after 100 ms, doubling up to
+ * 5 s; the first failure logged at ERROR, the recovery at INFO) while new events wait in the
+ * buffer; only a batch still refused at the bus's close is given up, counted in
+ * {@link EventLogStats#failed()} and logged at ERROR.
  * An event whose class the codec does not know is written without a payload, under type id
  * {@code unregistered:<class name>}. At the bus's close the log writes what is buffered, then
  * stops. One instance observes one bus.
  */
 public final class JdbcEventLog implements BusObserver {
 
-    private static final System.Logger LOG = System.getLogger("org.llmgine.bus.store.jdbc");
-    private static final long DROP_LOG_NANOS = TimeUnit.SECONDS.toNanos(10);
-    private static final String COLUMNS = "id, bus_name, session_id, type_id, payload, headers, priority, accepted_at_ns";
-
-    /** An accepted event waiting in the buffer. */
-    private record Pending(MessageId id, Event event, @Nullable String sessionId, Headers headers, int priority,
-            Instant acceptedAt) {
-    }
+    /** The columns a log row is written and read with (the writer adds {@code seq}). */
+    static final String COLUMNS = "id, bus_name, session_id, type_id, payload, headers, priority, accepted_at_ns";
 
     private final Jdbc jdbc;
     private final MessageCodec codec;
@@ -58,19 +46,9 @@ public final class JdbcEventLog implements BusObserver {
     private final boolean lifecycle;
     private final int batchSize;
     private final int capacity;
-    private final ArrayBlockingQueue<Pending> buffer;
-    private final LongAdder offered = new LongAdder();
-    private final LongAdder written = new LongAdder();
-    private final LongAdder dropped = new LongAdder();
-    private final LongAdder failed = new LongAdder();
-    private final LongAdder unregistered = new LongAdder();
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition progress = lock.newCondition();
-    private volatile @Nullable String busName;
-    private volatile @Nullable Thread writer;
-    private volatile boolean closing;
-    private long lastDropLog = System.nanoTime() - DROP_LOG_NANOS;
-    private long droppedSinceLog;
+    private @Nullable MessageBus attached;
+    private volatile @Nullable EventLogWriter writer;
 
     private JdbcEventLog(Builder b) {
         this.jdbc = b.jdbc;
@@ -79,7 +57,6 @@ public final class JdbcEventLog implements BusObserver {
         this.lifecycle = b.lifecycle;
         this.batchSize = b.batchSize;
         this.capacity = b.capacity;
-        this.buffer = new ArrayBlockingQueue<>(b.capacity);
     }
 
     /**
@@ -90,13 +67,17 @@ public final class JdbcEventLog implements BusObserver {
      */
     @Override
     public void onAttach(MessageBus bus) {
-        String observed = busName;
-        if (observed != null) {
-            throw new IllegalStateException("this JdbcEventLog already logs bus '" + observed + "'; make one per bus"
-                    + " (bus '" + bus.name() + "')");
+        lock.lock();
+        try {
+            if (attached != null) {
+                throw new IllegalStateException("this JdbcEventLog already logs bus '" + attached.name()
+                        + "'; make one per bus (bus '" + bus.name() + "')");
+            }
+            attached = bus;
+            writer = new EventLogWriter(jdbc, codec, table, bus.name(), capacity, batchSize);
+        } finally {
+            lock.unlock();
         }
-        busName = bus.name();
-        writer = Thread.ofVirtual().name("llmgine-event-log-" + bus.name()).start(this::writeLoop);
     }
 
     /**
@@ -108,34 +89,12 @@ public final class JdbcEventLog implements BusObserver {
     @Override
     public void onAccepted(MessageView event, int queueSize) {
         Message message = event.message();
-        if (closing || !(message instanceof Event e) || (!lifecycle && message instanceof LifecycleEvent)) {
+        EventLogWriter w = writer;
+        if (w == null || !(message instanceof Event e) || (!lifecycle && message instanceof LifecycleEvent)) {
             return;
         }
-        offered.increment();
-        if (!buffer.offer(new Pending(event.id(), e, event.sessionId(), event.headers(), event.priority(),
-                event.acceptedAt()))) {
-            dropped.increment();
-            noteDrop();
-        }
-    }
-
-    private void noteDrop() {
-        long now = System.nanoTime();
-        long count;
-        lock.lock();
-        try {
-            droppedSinceLog++;
-            if (now - lastDropLog < DROP_LOG_NANOS) {
-                return;
-            }
-            lastDropLog = now;
-            count = droppedSinceLog;
-            droppedSinceLog = 0;
-        } finally {
-            lock.unlock();
-        }
-        LOG.log(Level.WARNING, "event log of bus '" + busName + "': buffer full (capacity " + capacity + "), " + count
-                + " events not logged since the last report; " + dropped.sum() + " in all");
+        w.offer(new EventLogWriter.Pending(event.id(), e, event.sessionId(), event.headers(), event.priority(),
+                event.acceptedAt()));
     }
 
     /** Never asks for queue sizes: the log does not read them. */
@@ -158,93 +117,9 @@ public final class JdbcEventLog implements BusObserver {
      */
     @Override
     public void onClose(MessageBus bus, CloseReport report) {
-        if (!bus.name().equals(busName)) {
-            return;
-        }
-        closing = true;
-        Thread w = writer;
-        if (w != null) {
-            try {
-                if (!w.join(Duration.ofSeconds(30))) {
-                    LOG.log(Level.ERROR, "event log of bus '" + busName + "': the writer did not finish within 30 s;"
-                            + " " + buffer.size() + " events still buffered");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private void writeLoop() {
-        List<Pending> batch = new ArrayList<>(batchSize);
-        while (true) {
-            Pending first;
-            try {
-                first = buffer.poll(50, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                first = null;
-                closing = true;
-            }
-            if (first == null) {
-                if (closing && buffer.isEmpty()) {
-                    return;
-                }
-                continue;
-            }
-            batch.add(first);
-            buffer.drainTo(batch, batchSize - 1);
-            write(batch);
-            batch.clear();
-        }
-    }
-
-    private void write(List<Pending> batch) {
-        String bus = Objects.requireNonNullElse(busName, "?");
-        int unknown = 0;
-        try {
-            unknown = jdbc.inTransaction(connection -> {
-                int notRegistered = 0;
-                try (PreparedStatement s = connection.prepareStatement("INSERT INTO " + table + " (" + COLUMNS
-                        + ", seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                    for (Pending p : batch) {
-                        String typeId;
-                        String payload;
-                        try {
-                            Encoded encoded = codec.encode(p.event());
-                            typeId = encoded.typeId();
-                            payload = encoded.payload();
-                        } catch (CodecException e) {
-                            typeId = "unregistered:" + p.event().getClass().getName();
-                            payload = null;
-                            notRegistered++;
-                        }
-                        s.setString(1, p.id().toString());
-                        s.setString(2, bus);
-                        Jdbc.setNullable(s, 3, p.sessionId());
-                        s.setString(4, typeId);
-                        Jdbc.setNullable(s, 5, payload);
-                        s.setString(6, codec.encodeHeaders(p.headers()));
-                        s.setInt(7, p.priority());
-                        s.setLong(8, Times.toNanos(p.acceptedAt()));
-                        s.setLong(9, p.id().sequence());
-                        s.addBatch();
-                    }
-                    s.executeBatch();
-                }
-                return notRegistered;
-            });
-            written.add(batch.size());
-            unregistered.add(unknown);
-        } catch (SQLException | RuntimeException e) {
-            failed.add(batch.size());
-            LOG.log(Level.ERROR, "event log of bus '" + bus + "': a batch of " + batch.size() + " events could not be"
-                    + " written to " + table + " (" + failed.sum() + " events failed in all)", e);
-        }
-        lock.lock();
-        try {
-            progress.signalAll();
-        } finally {
-            lock.unlock();
+        EventLogWriter w = writer;
+        if (bus == attached && w != null) {
+            w.close();
         }
     }
 
@@ -252,34 +127,24 @@ public final class JdbcEventLog implements BusObserver {
      * Waits until every event offered so far is written, dropped or failed.
      *
      * @param timeout how long to wait at most
-     * @return true if nothing was left buffered or being written within the timeout
+     * @return true if nothing was left buffered or being written within the timeout (true before
+     *     the log is attached to a bus: nothing was offered)
      * @throws InterruptedException if interrupted while waiting
      */
     public boolean awaitWritten(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        lock.lock();
-        try {
-            while (written.sum() + dropped.sum() + failed.sum() < offered.sum()) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                progress.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
-            }
-            return true;
-        } finally {
-            lock.unlock();
-        }
+        Objects.requireNonNull(timeout, "timeout");
+        EventLogWriter w = writer;
+        return w == null || w.awaitWritten(timeout);
     }
 
     /**
      * Returns the log's books.
      *
-     * @return offered, written, dropped, failed, unregistered and buffered counts
+     * @return offered, written, dropped, failed, unregistered, buffered and refused-write counts
      */
     public EventLogStats stats() {
-        return new EventLogStats(offered.sum(), written.sum(), dropped.sum(), failed.sum(), unregistered.sum(),
-                buffer.size());
+        EventLogWriter w = writer;
+        return w == null ? new EventLogStats(0, 0, 0, 0, 0, 0, 0) : w.stats();
     }
 
     /**
@@ -344,7 +209,8 @@ public final class JdbcEventLog implements BusObserver {
 
     @Override
     public String toString() {
-        return "JdbcEventLog[" + table + ", bus " + busName + ", " + stats() + "]";
+        MessageBus bus = attached;
+        return "JdbcEventLog[" + table + ", bus " + (bus == null ? "none yet" : bus.name()) + ", " + stats() + "]";
     }
 
     /** Builds a {@link JdbcEventLog}; from {@link JdbcStores#eventLog()}. */

@@ -238,10 +238,23 @@ public final class JdbcStores {
             if (d == null) {
                 try (Connection connection = dataSource.getConnection()) {
                     d = Dialect.detect(connection);
+                } catch (SQLException e) {
+                    throw new SQLException("JdbcStores cannot reach the database through " + dataSource
+                            + " (to detect its dialect): " + e.getMessage(), e.getSQLState(), e);
                 }
             }
             if (applySchema) {
                 Schema.apply(jdbc, d, prefix);
+            } else {
+                try (Connection connection = dataSource.getConnection()) {
+                    if (!connection.isValid(10)) {
+                        throw new SQLException("JdbcStores got a connection through " + dataSource
+                                + " that is not valid");
+                    }
+                } catch (SQLException e) {
+                    throw new SQLException("JdbcStores cannot reach the database through " + dataSource + ": "
+                            + e.getMessage(), e.getSQLState(), e);
+                }
             }
             return new JdbcStores(jdbc, c, d, prefix, clock);
         }

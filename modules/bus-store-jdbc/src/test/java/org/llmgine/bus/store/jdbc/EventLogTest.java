@@ -92,4 +92,47 @@ final class EventLogTest {
             assertEquals(stats.written(), log.between(Instant.EPOCH, Instant.now().plusSeconds(60), 100).size());
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(value = TestDatabase.class, names = {"H2", "POSTGRESQL"})
+    void aBatchTheDatabaseRefuses_isKeptAndWrittenOnceItIsBack_orCountedIfTheBusClosesFirst(TestDatabase kind)
+            throws Exception {
+        try (var db = kind.open()) {
+            var flaky = new GatedDataSource(db.dataSource());
+            JdbcStores stores = JdbcStores.builder(flaky).codec(ScheduledEventStoreTest.CODEC).build();
+            JdbcEventLog log = stores.eventLog().build();
+            try (MessageBus bus = MessageBus.builder().name("flaky").addObserver(log).start()) {
+                flaky.down();
+                for (int i = 0; i < 10; i++) {
+                    bus.publish(new Reminder("while down", i));
+                }
+                assertTrue(bus.awaitIdle(WAIT));
+                long deadline = System.nanoTime() + WAIT.toNanos();
+                while (log.stats().refusedWrites() < 2) {
+                    assertTrue(System.nanoTime() < deadline, "the writer tried and was refused twice within 10 s");
+                    Thread.onSpinWait();
+                }
+                EventLogStats meanwhile = log.stats();
+                assertEquals(0, meanwhile.failed(), "a refused batch is kept, not given up");
+                assertEquals(10, meanwhile.buffered(), meanwhile::toString);
+                flaky.up();
+                assertTrue(log.awaitWritten(WAIT), "written once the database is back");
+            }
+            assertEquals(10, log.stats().written());
+            assertEquals(10, log.between(Instant.EPOCH, Instant.now().plusSeconds(60), 100).size());
+
+            JdbcEventLog second = stores.eventLog().build();
+            try (MessageBus bus = MessageBus.builder().name("flaky-2").addObserver(second).start()) {
+                flaky.down();
+                for (int i = 0; i < 5; i++) {
+                    bus.publish(new Reminder("never back", i));
+                }
+                assertTrue(bus.awaitIdle(WAIT));
+            } // closes with the database still down
+            EventLogStats lost = second.stats();
+            assertEquals(5, lost.failed(), () -> "given up at close, counted: " + lost);
+            assertEquals(5, lost.offered());
+            assertEquals(0, lost.buffered());
+        }
+    }
 }

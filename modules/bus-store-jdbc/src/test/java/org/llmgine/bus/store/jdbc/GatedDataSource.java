@@ -9,11 +9,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 
-/** A data source whose connections wait while its gate is shut: a database that stalls, on demand. */
+/** A data source whose connections wait while its gate is shut, or fail while it is down: a database that stalls or goes away, on demand. */
 final class GatedDataSource implements DataSource {
 
     private final DataSource delegate;
     private volatile CountDownLatch gate = new CountDownLatch(0);
+    private volatile boolean down;
 
     GatedDataSource(DataSource delegate) {
         this.delegate = delegate;
@@ -27,7 +28,19 @@ final class GatedDataSource implements DataSource {
         gate.countDown();
     }
 
+    /** Makes every connection attempt fail, as a database that went away, until {@link #up()}. */
+    void down() {
+        down = true;
+    }
+
+    void up() {
+        down = false;
+    }
+
     private void pass() throws SQLException {
+        if (down) {
+            throw new SQLException("the test took the database down", "08001");
+        }
         try {
             if (!gate.await(30, TimeUnit.SECONDS)) {
                 throw new SQLException("the test's gate stayed shut for 30 s");
