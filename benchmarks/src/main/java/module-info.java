@@ -4,8 +4,14 @@ import org.jspecify.annotations.NullMarked;
  * The benchmarks of the llmgine bus: a JMH suite ({@code org.llmgine.bus.benchmarks.jmh}) and a
  * load harness ({@code org.llmgine.bus.benchmarks.harness}) that compare the bus with an
  * {@code ArrayBlockingQueue} loop, Guava's {@code AsyncEventBus} and the LMAX Disruptor
- * ({@code org.llmgine.bus.benchmarks.peer}). Both run on the class path from the shaded
- * {@code benchmarks/target/benchmarks.jar}; this descriptor governs the modular build and tests.
+ * ({@code org.llmgine.bus.benchmarks.peer}), and the JDBC stores with plain JDBC inserts. Both run
+ * on the class path from the shaded {@code benchmarks/target/benchmarks.jar}; this descriptor
+ * governs the modular build and tests. The JDBC drivers (H2, PostgreSQL) are not required by name:
+ * {@code DriverManager} finds them as services.
+ *
+ * <p>Nothing is opened: the JMH package's sample event, which Jackson reads by reflection, is only
+ * encoded on the class path (the shaded jar), where every package is open; no test runs it on the
+ * module path.
  *
  * <p>Only {@code org.llmgine.bus.benchmarks.peer} is exported: Guava's event bus invokes the
  * public {@code @Subscribe} method of the Guava peer's subscriber reflectively, which on the module
@@ -16,6 +22,10 @@ module org.llmgine.bus.benchmarks {
     requires transitive org.llmgine.bus;
     requires org.llmgine.bus.resilience;
     requires org.llmgine.bus.metrics;
+    requires org.llmgine.bus.codec;
+    requires org.llmgine.bus.store.jdbc;
+    requires java.sql;
+    requires com.zaxxer.hikari;
     requires micrometer.core;
     requires micrometer.registry.prometheus;
     requires static org.jspecify;

@@ -390,10 +390,14 @@ final class EventDispatch {
                 evictions.unlink(delivery);
             }
         } finally {
-            admission.release(cut ? Admission.CANCELLED : Admission.DELIVERED, 1, delivery.lifecycle ? 1 : 0);
             Waiter waiter = delivery.waiter();
+            Waiter.Status end = cut ? Waiter.Status.CANCELLED : Waiter.Status.DELIVERED;
             if (waiter != null) {
-                waiter.complete(cut ? Waiter.Status.CANCELLED : Waiter.Status.DELIVERED, invoked);
+                waiter.settle(end); // before the slot is freed: an idle bus has done it
+            }
+            admission.release(cut ? Admission.CANCELLED : Admission.DELIVERED, 1, delivery.lifecycle ? 1 : 0);
+            if (waiter != null) {
+                waiter.complete(end, invoked);
             }
         }
     }

@@ -146,8 +146,8 @@ final class Publisher {
     }
 
     /** Publishes a scheduled event that fell due, from the timer thread. */
-    PublishOutcome due(Lane lane, Event event, Headers headers, int priority) {
-        return publish(lane, event, headers, priority, Admission.FROM_TIMER, null, null);
+    PublishOutcome due(Lane lane, Event event, Headers headers, int priority, Waiter settled) {
+        return publish(lane, event, headers, priority, Admission.FROM_TIMER, settled, null);
     }
 
     /**

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -46,6 +47,11 @@ final class Schedules {
     private final Timer timer;
     private final ScheduledEventStore store;
     private final ConcurrentHashMap<MessageId, ScheduledEntry> entries = new ConcurrentHashMap<>();
+    /**
+     * Entries this bus fired whose event has not ended yet: still in the store (completed only once
+     * handled), so a poll after their lease lapsed would find them again; it skips them instead.
+     */
+    private final Set<MessageId> inFlight = ConcurrentHashMap.newKeySet();
     private final AtomicLong ids = new AtomicLong();
     private final AtomicInteger pending = new AtomicInteger();
     private final LongAdder fired = new LongAdder();
@@ -126,6 +132,12 @@ final class Schedules {
     }
 
     private @Nullable PublishOutcome attempt(ScheduledEntry entry, boolean retry) {
+        if (inFlight.contains(entry.id())) {
+            // a poll fired it here meanwhile (a handle left to another instance's claim is a second
+            // handle of the same entry): it is being handled, and leaves the store when it has been
+            LOG.log(Level.DEBUG, () -> "bus '" + bus.name() + "': " + entry + " is being handled here already");
+            return null;
+        }
         Instant now = bus.config().clock().instant();
         try {
             if (retry && store.find(entry.id()).isEmpty()) {
@@ -147,18 +159,43 @@ final class Schedules {
             stored.decrement(); // no longer left to another instance: it fires here
         }
         fired.increment();
+        inFlight.add(entry.id());
         PublishOutcome outcome = bus.publisher().due(bus.laneOf(entry.sessionId()), entry.event(), entry.headers(),
-                entry.priority());
+                entry.priority(), new Waiter(end -> settled(entry, end)));
         if (outcome instanceof PublishOutcome.Rejected refusal) {
             rejected.increment();
             LOG.log(Level.WARNING, () -> "bus '" + bus.name() + "' could not queue " + entry + ": " + refusal.detail());
+            complete(entry); // counted and logged: the rejection is its end
+            inFlight.remove(entry.id());
         }
+        return outcome;
+    }
+
+    /**
+     * The end of a fired entry's event, on the thread that settled it: completed in the store once
+     * its handlers ran (or DROP_OLDEST evicted it, counted as dropped), so a crash between
+     * acceptance and the handlers' end leaves it pending and the next bus fires it again (at least
+     * once). Cut by close (cancelled, or handed back undelivered) it stays in the store for the next
+     * bus, like an entry that never fell due.
+     */
+    private void settled(ScheduledEntry entry, Waiter.Status end) {
+        try {
+            switch (end) {
+                case DELIVERED, DROPPED -> complete(entry);
+                case CANCELLED, RETURNED, PENDING -> LOG.log(Level.DEBUG, () -> "bus '" + bus.name() + "': " + entry
+                        + " ended " + end + " at close; it stays in store " + store + " for the next bus");
+            }
+        } finally {
+            inFlight.remove(entry.id()); // after the store's completion: a poll never sees it done but not gone
+        }
+    }
+
+    private void complete(ScheduledEntry entry) {
         try {
             store.complete(entry.id());
         } catch (Exception e) {
             storeFailed("complete", entry, e);
         }
-        return outcome;
     }
 
     /** A timer task that looks again, after a lease, at an entry another instance held. */
@@ -241,6 +278,9 @@ final class Schedules {
                 return;
             }
             for (StoredScheduledEvent record : claimed) {
+                if (inFlight.contains(record.id())) {
+                    continue; // fired here and not ended yet: the claim just taken renews this bus's own
+                }
                 ScheduledEntry local = entries.get(record.id());
                 if (local == null) {
                     local = new ScheduledEntry(this, record);

@@ -2,7 +2,9 @@ package org.llmgine.bus.internal;
 
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.HandlerFailure;
 
@@ -28,17 +30,49 @@ final class Waiter {
     /** How long a caller spins before it parks. */
     static final long SPIN_NANOS = 20_000L;
 
+    private static final System.Logger LOG = System.getLogger("org.llmgine.bus");
+
     private final ConcurrentLinkedQueue<HandlerFailure> failures = new ConcurrentLinkedQueue<>();
+    /** Told the event's end once, before its slot is freed where the bus can (a scheduled event's store completion). */
+    private final @Nullable Consumer<Status> settled;
+    private final AtomicBoolean told = new AtomicBoolean();
     private Status status = Status.PENDING;
     private int handlersInvoked;
     private volatile boolean done;
     private volatile @Nullable Thread parked;
+
+    /** A waiter for a {@code publishAndWait} caller. */
+    Waiter() {
+        this.settled = null;
+    }
+
+    /**
+     * A waiter that tells {@code settled} how the event ended: before the event's slot is freed
+     * when it was delivered or cancelled (so whoever sees the bus idle sees the callback's effect),
+     * at completion otherwise. Runs on the thread that settles the event; what it throws is logged.
+     */
+    Waiter(Consumer<Status> settled) {
+        this.settled = settled;
+    }
+
+    /** Tells the settle callback, once, how the event ended. */
+    void settle(Status outcome) {
+        Consumer<Status> callback = settled;
+        if (callback != null && told.compareAndSet(false, true)) {
+            try {
+                callback.accept(outcome);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "the settle callback of an event ended " + outcome + " threw", e);
+            }
+        }
+    }
 
     void addFailure(HandlerFailure failure) {
         failures.add(failure);
     }
 
     void complete(Status outcome, int invoked) {
+        settle(outcome);
         this.handlersInvoked = invoked;
         this.status = outcome;
         done = true;

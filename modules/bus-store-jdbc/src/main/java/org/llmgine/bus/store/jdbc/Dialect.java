@@ -14,7 +14,10 @@ public enum Dialect {
 
     /** PostgreSQL 12 and later: the production reference; {@code SKIP LOCKED}. */
     POSTGRESQL("postgresql", true),
-    /** H2 2.x, embedded (file or memory): the zero-configuration default; {@code SKIP LOCKED}. */
+    /**
+     * H2 2.x, embedded (file or memory): the zero-configuration default; {@code SKIP LOCKED}. A file
+     * database needs {@code ;WRITE_DELAY=0} in its URL to keep every committed row through a crash.
+     */
     H2("h2", true),
     /**
      * SQLite 3 (xerial sqlite-jdbc): one writer at a time, so claims are plain conditional updates

@@ -1,11 +1,14 @@
 package org.llmgine.bus.store.jdbc;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
@@ -185,10 +188,18 @@ public final class JdbcOutbox implements WriteThroughStore<OutboxEntry> {
                 s.setLong(3, at);
                 s.setInt(4, limit);
             }, JdbcOutbox::row);
-            List<OutboxEntry> claimed = new ArrayList<>();
+            List<OutboxEntry> readable = new ArrayList<>();
             for (Row row : rows) {
                 OutboxEntry entry = read(row);
-                if (entry != null && claimRow(connection, row.id, owner, at, Times.toNanos(until))) {
+                if (entry != null) {
+                    readable.add(entry);
+                }
+            }
+            boolean[] taken = claimRows(connection, readable, owner, at, Times.toNanos(until));
+            List<OutboxEntry> claimed = new ArrayList<>();
+            for (int i = 0; i < readable.size(); i++) {
+                if (taken[i]) {
+                    OutboxEntry entry = readable.get(i);
                     claimed.add(new OutboxEntry(entry.id(), entry.event(), entry.sessionId(), entry.headers(),
                             entry.destination(), entry.key(), OutboxState.IN_FLIGHT, entry.attempts() + 1,
                             entry.createdAt(), entry.lastError()));
@@ -198,18 +209,35 @@ public final class JdbcOutbox implements WriteThroughStore<OutboxEntry> {
         });
     }
 
-    private boolean claimRow(Connection connection, String id, UUID owner, long at, long until) throws SQLException {
-        return Jdbc.update(connection, "UPDATE " + table + " SET state = 'IN_FLIGHT', claimed_by = ?, claim_until_ns = ?,"
-                + " attempts = attempts + 1 WHERE outbox_name = ? AND id = ? AND attempts < ? AND ((state = 'PENDING'"
-                + " AND not_before_ns <= ?) OR (state = 'IN_FLIGHT' AND claim_until_ns < ?))", s -> {
-                    s.setString(1, owner.toString());
-                    s.setLong(2, until);
-                    s.setString(3, name);
-                    s.setString(4, id);
-                    s.setInt(5, maxAttempts);
-                    s.setLong(6, at);
-                    s.setLong(7, at);
-                }) == 1;
+    /** Claims the rows in one JDBC batch (one round trip); which of them this claim took. */
+    private boolean[] claimRows(Connection connection, List<OutboxEntry> entries, UUID owner, long at, long until)
+            throws SQLException {
+        boolean[] taken = new boolean[entries.size()];
+        if (entries.isEmpty()) {
+            return taken;
+        }
+        try (PreparedStatement s = connection.prepareStatement("UPDATE " + table + " SET state = 'IN_FLIGHT',"
+                + " claimed_by = ?, claim_until_ns = ?, attempts = attempts + 1 WHERE outbox_name = ? AND id = ?"
+                + " AND attempts < ? AND ((state = 'PENDING' AND not_before_ns <= ?) OR (state = 'IN_FLIGHT'"
+                + " AND claim_until_ns < ?))")) {
+            for (OutboxEntry entry : entries) {
+                s.setString(1, owner.toString());
+                s.setLong(2, until);
+                s.setString(3, name);
+                s.setString(4, entry.id().toString());
+                s.setInt(5, maxAttempts);
+                s.setLong(6, at);
+                s.setLong(7, at);
+                s.addBatch();
+            }
+            int[] counts = s.executeBatch();
+            for (int i = 0; i < counts.length; i++) {
+                // SUCCESS_NO_INFO: the driver does not say; the rows were selected FOR UPDATE in this
+                // transaction, so the update took them
+                taken[i] = counts[i] == 1 || counts[i] == Statement.SUCCESS_NO_INFO;
+            }
+        }
+        return taken;
     }
 
     /** Abandons in-flight rows whose lease lapsed with no attempt left: their sender died on the last one. */
@@ -238,6 +266,35 @@ public final class JdbcOutbox implements WriteThroughStore<OutboxEntry> {
                     s.setString(2, name);
                     s.setString(3, id.toString());
                 });
+    }
+
+    /**
+     * Marks rows {@link OutboxState#COMPLETED} in one JDBC batch: a sender's acknowledgements of a
+     * whole batch at once.
+     *
+     * @param ids the rows
+     * @throws SQLException if the database could not be reached
+     */
+    public void completeAll(Collection<MessageId> ids) throws SQLException {
+        Objects.requireNonNull(ids, "ids");
+        if (ids.isEmpty()) {
+            return;
+        }
+        long now = Times.toNanos(clock.instant());
+        jdbc.inTransaction(connection -> {
+            try (PreparedStatement s = connection.prepareStatement("UPDATE " + table + " SET state = 'COMPLETED',"
+                    + " claimed_by = NULL, claim_until_ns = NULL, completed_at_ns = ? WHERE outbox_name = ? AND id = ?"
+                    + " AND state <> 'COMPLETED'")) {
+                for (MessageId id : ids) {
+                    s.setLong(1, now);
+                    s.setString(2, name);
+                    s.setString(3, id.toString());
+                    s.addBatch();
+                }
+                s.executeBatch();
+            }
+            return null;
+        });
     }
 
     /**

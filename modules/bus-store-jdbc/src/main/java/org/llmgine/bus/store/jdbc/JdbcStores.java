@@ -24,6 +24,7 @@ import org.llmgine.bus.codec.MessageCodec;
  */
 public final class JdbcStores {
 
+    private static final System.Logger LOG = System.getLogger("org.llmgine.bus.store.jdbc");
     private static final Pattern PREFIX = Pattern.compile("[a-z][a-z0-9_]{0,30}");
 
     private final Jdbc jdbc;
@@ -142,6 +143,23 @@ public final class JdbcStores {
         return "JdbcStores[" + dialect + ", prefix " + prefix + "]";
     }
 
+    /**
+     * Warns of an H2 file database that writes commits to disk only later (its default
+     * {@code WRITE_DELAY} of 500 ms): a process killed meanwhile loses them, so a store's rows
+     * written just before a crash would be gone.
+     */
+    private static void warnOfDelayedCommits(Dialect dialect, Connection connection) throws SQLException {
+        if (dialect != Dialect.H2) {
+            return;
+        }
+        String url = String.valueOf(connection.getMetaData().getURL());
+        String lower = url.toLowerCase(java.util.Locale.ROOT);
+        if (!lower.contains(":mem:") && !lower.contains("write_delay=0")) {
+            LOG.log(System.Logger.Level.WARNING, "H2 database " + url + " writes commits to disk up to 500 ms later"
+                    + " (WRITE_DELAY); a crash can lose the stores' latest rows: add ;WRITE_DELAY=0 to the URL");
+        }
+    }
+
     /** Builds {@link JdbcStores}. */
     public static final class Builder {
 
@@ -235,26 +253,17 @@ public final class JdbcStores {
             }
             Jdbc jdbc = new Jdbc(dataSource);
             Dialect d = dialect;
-            if (d == null) {
-                try (Connection connection = dataSource.getConnection()) {
+            try (Connection connection = dataSource.getConnection()) {
+                if (d == null) {
                     d = Dialect.detect(connection);
-                } catch (SQLException e) {
-                    throw new SQLException("JdbcStores cannot reach the database through " + dataSource
-                            + " (to detect its dialect): " + e.getMessage(), e.getSQLState(), e);
                 }
+                warnOfDelayedCommits(d, connection);
+            } catch (SQLException e) {
+                throw new SQLException("JdbcStores cannot reach the database through " + dataSource + ": "
+                        + e.getMessage(), e.getSQLState(), e);
             }
             if (applySchema) {
                 Schema.apply(jdbc, d, prefix);
-            } else {
-                try (Connection connection = dataSource.getConnection()) {
-                    if (!connection.isValid(10)) {
-                        throw new SQLException("JdbcStores got a connection through " + dataSource
-                                + " that is not valid");
-                    }
-                } catch (SQLException e) {
-                    throw new SQLException("JdbcStores cannot reach the database through " + dataSource + ": "
-                            + e.getMessage(), e.getSQLState(), e);
-                }
             }
             return new JdbcStores(jdbc, c, d, prefix, clock);
         }

@@ -149,10 +149,8 @@ final class OutboxTest {
                             if (batch.isEmpty()) {
                                 return sent;
                             }
-                            for (OutboxEntry e : batch) {
-                                outbox.complete(e.id());
-                                sent.add(e.id());
-                            }
+                            outbox.completeAll(batch.stream().map(OutboxEntry::id).toList()); // acknowledged
+                            batch.forEach(e -> sent.add(e.id()));
                         }
                     }));
                 }
