@@ -36,20 +36,24 @@ final class Jdbc {
     }
 
     private final DataSource dataSource;
+    /** Transactions at READ COMMITTED (MariaDB: InnoDB's default REPEATABLE READ takes gap locks that deadlock claimers). */
+    private final boolean readCommitted;
 
-    Jdbc(DataSource dataSource) {
+    Jdbc(DataSource dataSource, Dialect dialect) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.readCommitted = dialect == Dialect.MARIADB;
     }
 
     DataSource dataSource() {
         return dataSource;
     }
 
-    /** Runs one statement; returns its update count. */
+    /**
+     * Runs one statement in autocommit mode; returns its update count. A statement the database
+     * aborted as a deadlock victim (rolled back whole) is run again.
+     */
     int update(String sql, Binder binder) throws SQLException {
-        try (Connection connection = dataSource.getConnection()) {
-            return update(connection, sql, binder);
-        }
+        return autocommit(connection -> update(connection, sql, binder));
     }
 
     static int update(Connection connection, String sql, Binder binder) throws SQLException {
@@ -80,10 +84,51 @@ final class Jdbc {
         }
     }
 
-    /** Runs {@code work} in a transaction: committed if it returns, rolled back if it throws. */
+    /** How many times a transaction the database aborted as a deadlock or serialization failure is run. */
+    static final int TRANSACTION_ATTEMPTS = 5;
+
+    /**
+     * Runs {@code work} in a transaction: committed if it returns, rolled back if it throws. A
+     * transaction the database aborts to break a deadlock or a serialization conflict (SQLState
+     * class 40: MariaDB's InnoDB picks a victim among concurrent claimers) is run again, up to
+     * {@value #TRANSACTION_ATTEMPTS} times in all; the work must be safe to repeat after a rollback.
+     */
     <T> T inTransaction(Transaction<T> work) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return once(work);
+            } catch (SQLException e) {
+                if (attempt >= TRANSACTION_ATTEMPTS || !isRetryable(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Whether the database aborted the transaction as a deadlock victim or a serialization failure. */
+    static boolean isRetryable(SQLException e) {
+        for (SQLException x = e; x != null; x = x.getNextException()) {
+            String state = x.getSQLState();
+            if (state != null && state.startsWith("40")) {
+                return true;
+            }
+            if (x.getCause() instanceof SQLException cause && cause != x) {
+                String inner = cause.getSQLState();
+                if (inner != null && inner.startsWith("40")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private <T> T once(Transaction<T> work) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             boolean auto = connection.getAutoCommit();
+            int isolation = connection.getTransactionIsolation();
+            if (readCommitted && isolation != Connection.TRANSACTION_READ_COMMITTED) {
+                connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+            }
             connection.setAutoCommit(false);
             try {
                 T result = work.run(connection);
@@ -98,6 +143,25 @@ final class Jdbc {
                 throw e;
             } finally {
                 connection.setAutoCommit(auto);
+                if (readCommitted && isolation != Connection.TRANSACTION_READ_COMMITTED) {
+                    connection.setTransactionIsolation(isolation);
+                }
+            }
+        }
+    }
+
+    /**
+     * Runs {@code work} on a connection in autocommit mode (each statement commits on its own), again
+     * if the database aborted a statement as a deadlock victim; the work must be safe to repeat.
+     */
+    <T> T autocommit(Transaction<T> work) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            try (Connection connection = dataSource.getConnection()) {
+                return work.run(connection);
+            } catch (SQLException e) {
+                if (attempt >= TRANSACTION_ATTEMPTS || !isRetryable(e)) {
+                    throw e;
+                }
             }
         }
     }

@@ -1,28 +1,18 @@
 package org.llmgine.bus.store.jdbc;
 
-import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import org.jspecify.annotations.Nullable;
-import org.llmgine.bus.codec.Decoded;
 import org.llmgine.bus.codec.Encoded;
 import org.llmgine.bus.codec.MessageCodec;
-import org.llmgine.bus.message.Event;
-import org.llmgine.bus.message.Headers;
-import org.llmgine.bus.message.Message;
 import org.llmgine.bus.message.MessageId;
 import org.llmgine.bus.spi.WriteThroughStore;
 
@@ -30,7 +20,8 @@ import org.llmgine.bus.spi.WriteThroughStore;
  * An outbox in a table: events accepted for externalization, written before they are sent, so a
  * crash between acceptance and the broker's acknowledgement loses nothing. A sender claims a batch
  * ({@link #claimBatch}: the rows become {@link OutboxState#IN_FLIGHT} with a lease, their attempts
- * counted), sends them, and {@linkplain #complete completes} each on acknowledgement or reports
+ * counted), sends them, and {@linkplain #complete completes} each on acknowledgement (or a batch's
+ * at once, {@link #completeAll}) or reports
  * {@linkplain #failed a failure} (back to {@link OutboxState#PENDING} after a delay, or
  * {@link OutboxState#ABANDONED} once the attempts run out). A row whose sender died is claimable
  * again when its lease lapses; so each row is sent by one instance at a time, at least once.
@@ -39,28 +30,28 @@ import org.llmgine.bus.spi.WriteThroughStore;
  */
 public final class JdbcOutbox implements WriteThroughStore<OutboxEntry> {
 
-    private static final String COLUMNS = "id, session_id, type_id, payload, headers, destination, record_key, state,"
-            + " attempts, created_at_ns, last_error";
 
     private final Jdbc jdbc;
     private final MessageCodec codec;
-    private final Dialect dialect;
     private final String name;
     private final String table;
     private final int maxAttempts;
     private final InstantSource clock;
-    private final Unreadables unreadables;
+    private final Dialect dialect;
+    private final OutboxRows rows;
+    private final OutboxClaims claims;
 
     JdbcOutbox(Jdbc jdbc, MessageCodec codec, Dialect dialect, String name, String table, int maxAttempts,
             InstantSource clock) {
         this.jdbc = jdbc;
         this.codec = codec;
-        this.dialect = dialect;
         this.name = name;
         this.table = table;
         this.maxAttempts = maxAttempts;
         this.clock = clock;
-        this.unreadables = new Unreadables(table + "[" + name + "]");
+        this.rows = new OutboxRows(codec, new Unreadables(table + "[" + name + "]"));
+        this.dialect = dialect;
+        this.claims = new OutboxClaims(jdbc, dialect, name, table, maxAttempts, rows);
     }
 
     /**
@@ -139,8 +130,9 @@ public final class JdbcOutbox implements WriteThroughStore<OutboxEntry> {
     }
 
     /**
-     * Claims up to {@code limit} rows to send, oldest first: pending rows whose delay passed and
-     * in-flight rows whose lease lapsed; each gets an attempt counted. On PostgreSQL, H2 and MariaDB
+     * Claims up to {@code limit} rows to send: in-flight rows whose lease lapsed first (their sender
+     * died), then pending rows whose delay passed, earliest claimable first; each gets an attempt
+     * counted. On PostgreSQL, H2 and MariaDB
      * the rows are selected {@code FOR UPDATE SKIP LOCKED}, so senders claiming at once take
      * different rows without waiting. In-flight rows whose lease lapsed with their attempts used up
      * become {@link OutboxState#ABANDONED} instead. Rows that cannot be read are left and reported.
@@ -156,99 +148,7 @@ public final class JdbcOutbox implements WriteThroughStore<OutboxEntry> {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be at least 1, but was " + limit);
         }
-        long at = Times.toNanos(now);
-        abandonLapsed(at);
-        if (dialect == Dialect.SQLITE) {
-            // one statement: SQLite takes its write lock at once (and waits for it per busy_timeout),
-            // where a read followed by a write in one transaction could fail with SQLITE_BUSY
-            return readAll(jdbc.query("UPDATE " + table + " SET state = 'IN_FLIGHT', claimed_by = ?, claim_until_ns = ?,"
-                    + " attempts = attempts + 1 WHERE outbox_name = ? AND id IN (SELECT id FROM " + table
-                    + " WHERE outbox_name = ? AND attempts < ? AND ((state = 'PENDING' AND not_before_ns <= ?)"
-                    + " OR (state = 'IN_FLIGHT' AND claim_until_ns < ?)) ORDER BY created_at_ns, id LIMIT ?)"
-                    + " RETURNING " + COLUMNS, s -> {
-                        s.setString(1, owner.toString());
-                        s.setLong(2, Times.toNanos(until));
-                        s.setString(3, name);
-                        s.setString(4, name);
-                        s.setInt(5, maxAttempts);
-                        s.setLong(6, at);
-                        s.setLong(7, at);
-                        s.setInt(8, limit);
-                    }, JdbcOutbox::row)).stream()
-                    .sorted(Comparator.comparing(OutboxEntry::createdAt).thenComparing(e -> e.id().toString()))
-                    .toList();
-        }
-        String select = "SELECT " + COLUMNS + " FROM " + table + " WHERE outbox_name = ? AND ((state = 'PENDING'"
-                + " AND not_before_ns <= ?) OR (state = 'IN_FLIGHT' AND claim_until_ns < ?)) ORDER BY created_at_ns, id"
-                + " LIMIT ?" + (dialect.supportsSkipLocked() ? " FOR UPDATE SKIP LOCKED" : "");
-        return jdbc.inTransaction(connection -> {
-            List<Row> rows = Jdbc.query(connection, select, s -> {
-                s.setString(1, name);
-                s.setLong(2, at);
-                s.setLong(3, at);
-                s.setInt(4, limit);
-            }, JdbcOutbox::row);
-            List<OutboxEntry> readable = new ArrayList<>();
-            for (Row row : rows) {
-                OutboxEntry entry = read(row);
-                if (entry != null) {
-                    readable.add(entry);
-                }
-            }
-            boolean[] taken = claimRows(connection, readable, owner, at, Times.toNanos(until));
-            List<OutboxEntry> claimed = new ArrayList<>();
-            for (int i = 0; i < readable.size(); i++) {
-                if (taken[i]) {
-                    OutboxEntry entry = readable.get(i);
-                    claimed.add(new OutboxEntry(entry.id(), entry.event(), entry.sessionId(), entry.headers(),
-                            entry.destination(), entry.key(), OutboxState.IN_FLIGHT, entry.attempts() + 1,
-                            entry.createdAt(), entry.lastError()));
-                }
-            }
-            return claimed;
-        });
-    }
-
-    /** Claims the rows in one JDBC batch (one round trip); which of them this claim took. */
-    private boolean[] claimRows(Connection connection, List<OutboxEntry> entries, UUID owner, long at, long until)
-            throws SQLException {
-        boolean[] taken = new boolean[entries.size()];
-        if (entries.isEmpty()) {
-            return taken;
-        }
-        try (PreparedStatement s = connection.prepareStatement("UPDATE " + table + " SET state = 'IN_FLIGHT',"
-                + " claimed_by = ?, claim_until_ns = ?, attempts = attempts + 1 WHERE outbox_name = ? AND id = ?"
-                + " AND attempts < ? AND ((state = 'PENDING' AND not_before_ns <= ?) OR (state = 'IN_FLIGHT'"
-                + " AND claim_until_ns < ?))")) {
-            for (OutboxEntry entry : entries) {
-                s.setString(1, owner.toString());
-                s.setLong(2, until);
-                s.setString(3, name);
-                s.setString(4, entry.id().toString());
-                s.setInt(5, maxAttempts);
-                s.setLong(6, at);
-                s.setLong(7, at);
-                s.addBatch();
-            }
-            int[] counts = s.executeBatch();
-            for (int i = 0; i < counts.length; i++) {
-                // SUCCESS_NO_INFO: the driver does not say; the rows were selected FOR UPDATE in this
-                // transaction, so the update took them
-                taken[i] = counts[i] == 1 || counts[i] == Statement.SUCCESS_NO_INFO;
-            }
-        }
-        return taken;
-    }
-
-    /** Abandons in-flight rows whose lease lapsed with no attempt left: their sender died on the last one. */
-    private void abandonLapsed(long at) throws SQLException {
-        jdbc.update("UPDATE " + table + " SET state = 'ABANDONED', claimed_by = NULL, claim_until_ns = NULL,"
-                + " last_error = COALESCE(last_error, 'the lease of the last attempt lapsed') WHERE outbox_name = ?"
-                + " AND state = 'IN_FLIGHT' AND claim_until_ns < ? AND attempts >= ?", s -> {
-                    s.setString(1, name);
-                    s.setLong(2, at);
-                    s.setInt(3, maxAttempts);
-                });
+        return claims.claimBatch(owner, now, until, limit);
     }
 
     /**
@@ -281,7 +181,7 @@ public final class JdbcOutbox implements WriteThroughStore<OutboxEntry> {
             return;
         }
         long now = Times.toNanos(clock.instant());
-        jdbc.inTransaction(connection -> {
+        Jdbc.Transaction<Void> batch = connection -> {
             try (PreparedStatement s = connection.prepareStatement("UPDATE " + table + " SET state = 'COMPLETED',"
                     + " claimed_by = NULL, claim_until_ns = NULL, completed_at_ns = ? WHERE outbox_name = ? AND id = ?"
                     + " AND state <> 'COMPLETED'")) {
@@ -294,7 +194,14 @@ public final class JdbcOutbox implements WriteThroughStore<OutboxEntry> {
                 s.executeBatch();
             }
             return null;
-        });
+        };
+        if (dialect == Dialect.MARIADB) {
+            // each row on its own: InnoDB's row and index locks of a many-row transaction deadlock
+            // with concurrent claimers; one row at a time holds one lock at a time
+            jdbc.autocommit(batch);
+        } else {
+            jdbc.inTransaction(batch);
+        }
     }
 
     /**
@@ -362,7 +269,7 @@ public final class JdbcOutbox implements WriteThroughStore<OutboxEntry> {
                     s.setString(1, name);
                     s.setString(2, id.toString());
                 }) == 1;
-        unreadables.gone(id.toString());
+        rows.unreadables().gone(id.toString());
         return deleted;
     }
 
@@ -403,8 +310,8 @@ public final class JdbcOutbox implements WriteThroughStore<OutboxEntry> {
     }
 
     private List<OutboxEntry> inStates(String states) throws SQLException {
-        return readAll(jdbc.query("SELECT " + COLUMNS + " FROM " + table + " WHERE outbox_name = ? AND state IN ("
-                + states + ") ORDER BY created_at_ns, id", s -> s.setString(1, name), JdbcOutbox::row));
+        return rows.readAll(jdbc.query("SELECT " + OutboxRows.COLUMNS + " FROM " + table + " WHERE outbox_name = ? AND state IN ("
+                + states + ") ORDER BY created_at_ns, id", s -> s.setString(1, name), OutboxRows::row));
     }
 
     /**
@@ -416,10 +323,10 @@ public final class JdbcOutbox implements WriteThroughStore<OutboxEntry> {
      */
     @Override
     public Optional<OutboxEntry> find(MessageId id) throws SQLException {
-        return readAll(jdbc.query("SELECT " + COLUMNS + " FROM " + table + " WHERE outbox_name = ? AND id = ?", s -> {
+        return rows.readAll(jdbc.query("SELECT " + OutboxRows.COLUMNS + " FROM " + table + " WHERE outbox_name = ? AND id = ?", s -> {
             s.setString(1, name);
             s.setString(2, id.toString());
-        }, JdbcOutbox::row)).stream().findFirst();
+        }, OutboxRows::row)).stream().findFirst();
     }
 
     /**
@@ -432,11 +339,11 @@ public final class JdbcOutbox implements WriteThroughStore<OutboxEntry> {
     @Override
     public List<OutboxEntry> bySession(String sessionId) throws SQLException {
         Objects.requireNonNull(sessionId, "sessionId");
-        return readAll(jdbc.query("SELECT " + COLUMNS + " FROM " + table + " WHERE outbox_name = ? AND session_id = ?"
+        return rows.readAll(jdbc.query("SELECT " + OutboxRows.COLUMNS + " FROM " + table + " WHERE outbox_name = ? AND session_id = ?"
                 + " AND state IN ('PENDING', 'IN_FLIGHT') ORDER BY created_at_ns, id", s -> {
                     s.setString(1, name);
                     s.setString(2, sessionId);
-                }, JdbcOutbox::row));
+                }, OutboxRows::row));
     }
 
     /**
@@ -462,52 +369,7 @@ public final class JdbcOutbox implements WriteThroughStore<OutboxEntry> {
      * @return the unreadable rows
      */
     public List<UnreadableRow> unreadable() {
-        return unreadables.list();
-    }
-
-    /** A row as it came from the table. */
-    private record Row(String id, @Nullable String sessionId, String typeId, String payload, String headers,
-            String destination, @Nullable String key, String state, int attempts, long createdAt,
-            @Nullable String lastError) {
-    }
-
-    private static Row row(ResultSet r) throws SQLException {
-        return new Row(r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5), r.getString(6),
-                r.getString(7), r.getString(8), r.getInt(9), r.getLong(10), r.getString(11));
-    }
-
-    private List<OutboxEntry> readAll(List<Row> rows) {
-        List<OutboxEntry> out = new ArrayList<>(rows.size());
-        for (Row row : rows) {
-            OutboxEntry entry = read(row);
-            if (entry != null) {
-                out.add(entry);
-            }
-        }
-        return out;
-    }
-
-    private @Nullable OutboxEntry read(Row row) {
-        Decoded<Message> message = codec.decode(row.typeId, row.payload);
-        Decoded<Headers> headers = codec.decodeHeaders(row.headers);
-        String problem = Problems.first(new String[] {"payload", "headers"}, message, headers);
-        if (problem == null && !(message.orThrow() instanceof Event)) {
-            problem = "type id '" + row.typeId + "' is a command, not an event";
-        }
-        if (problem != null) {
-            unreadables.found(row.id, row.typeId, problem);
-            return null;
-        }
-        try {
-            OutboxEntry entry = new OutboxEntry(MessageId.parse(row.id), (Event) message.orThrow(), row.sessionId,
-                    headers.orThrow(), row.destination, row.key, OutboxState.valueOf(row.state), row.attempts,
-                    Times.fromNanos(row.createdAt), row.lastError);
-            unreadables.gone(row.id);
-            return entry;
-        } catch (IllegalArgumentException e) {
-            unreadables.found(row.id, row.typeId, e.getMessage() == null ? e.toString() : e.getMessage());
-            return null;
-        }
+        return rows.unreadables().list();
     }
 
     @Override

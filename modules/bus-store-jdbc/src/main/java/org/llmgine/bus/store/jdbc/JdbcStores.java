@@ -251,7 +251,6 @@ public final class JdbcStores {
             if (c == null) {
                 throw new IllegalStateException("JdbcStores needs a codec: call codec(...) before build()");
             }
-            Jdbc jdbc = new Jdbc(dataSource);
             Dialect d = dialect;
             try (Connection connection = dataSource.getConnection()) {
                 if (d == null) {
@@ -262,6 +261,7 @@ public final class JdbcStores {
                 throw new SQLException("JdbcStores cannot reach the database through " + dataSource + ": "
                         + e.getMessage(), e.getSQLState(), e);
             }
+            Jdbc jdbc = new Jdbc(dataSource, d);
             if (applySchema) {
                 Schema.apply(jdbc, d, prefix);
             }

@@ -60,6 +60,7 @@ CREATE TABLE IF NOT EXISTS ${prefix}outbox (
     PRIMARY KEY (outbox_name, id)
 );
 CREATE INDEX IF NOT EXISTS ${prefix}outbox_due ON ${prefix}outbox (outbox_name, state, not_before_ns);
+CREATE INDEX IF NOT EXISTS ${prefix}outbox_lease ON ${prefix}outbox (outbox_name, state, claim_until_ns);
 CREATE INDEX IF NOT EXISTS ${prefix}outbox_session ON ${prefix}outbox (outbox_name, session_id);
 
 CREATE TABLE IF NOT EXISTS ${prefix}event_log (
