@@ -200,9 +200,11 @@ final class Mailbox {
      * linked after a more urgent level was created (its producer wrote {@code created} before it
      * linked) can therefore be seen while {@code created} was read stale, without that level. So
      * once a delivery is chosen, {@code created} is read again, and if a level appeared meanwhile
-     * the choice is made again: an older, more urgent event is never taken after a newer, less
-     * urgent one (found by {@code QueuePropertiesTest}). A choice made again counts once more in the
-     * starvation guard: it may let the oldest event go one take early, never late.
+     * the choice is made again. Within the levels it has, {@link #choose} reads the least urgent
+     * first, so a more urgent level it reads later and finds empty holds nothing older. Together an
+     * older, more urgent event is never taken after a newer, less urgent one
+     * ({@code QueuePropertiesTest}, {@code PriorityOrderStressTest}). A choice made again counts once
+     * more in the starvation guard: it may let the oldest event go one take early, never late.
      */
     @Nullable Delivery poll() {
         while (true) {
@@ -230,14 +232,18 @@ final class Mailbox {
         int oldest = -1;
         long oldestId = Long.MAX_VALUE;
         int waiting = 0;
-        for (int rest = bits; rest != 0; rest &= rest - 1) {
-            int index = Integer.numberOfTrailingZeros(rest);
+        // Least urgent level first: once a delivery is seen (an acquire read of its link), every
+        // older one is visible (each was linked, under the lane lock, before it), so a more urgent
+        // level read after it and found empty holds nothing older than it. Read most urgent first,
+        // a level found empty could receive an older event before a less urgent one was read, and
+        // the newer, less urgent event would be taken first (a stress test caught that).
+        for (int rest = bits; rest != 0; ) {
+            int index = 31 - Integer.numberOfLeadingZeros(rest);
+            rest &= ~(1 << index);
             Node first = nextOf(headOf(levels[index]));
             if (first != null) {
                 waiting++;
-                if (chosen < 0) {
-                    chosen = index;
-                }
+                chosen = index; // the last one seen is the most urgent
                 long id = ((Delivery) first).id;
                 if (id < oldestId) {
                     oldestId = id;
