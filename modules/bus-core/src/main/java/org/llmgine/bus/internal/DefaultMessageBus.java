@@ -509,11 +509,12 @@ public final class DefaultMessageBus extends AbstractScope implements MessageBus
 
     /**
      * Waits until no command runs and, unless {@code commandsOnly}, no accepted event is unfinished
-     * and every water-mark crossing has been announced.
+     * and every water-mark crossing has been recorded and announced (an empty queue always settles
+     * backpressure off, so it must be off: see {@link WaterMarks#quiet}).
      */
     boolean awaitQuiet(long nanos, boolean commandsOnly) throws InterruptedException {
         return quiescence.await(nanos, () -> commands.runningCount() == 0
-                && (commandsOnly || (admission.size() == 0 && marks.allAnnounced())));
+                && (commandsOnly || (admission.size() == 0 && marks.quiet())));
     }
 
     @Override

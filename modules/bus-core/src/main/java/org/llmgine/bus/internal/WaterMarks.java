@@ -71,9 +71,21 @@ final class WaterMarks {
         return low;
     }
 
-    /** Tells whether every crossing so far has been announced. */
-    boolean allAnnounced() {
-        return unannounced == 0;
+    /**
+     * Tells whether nothing is left to settle or announce: backpressure is off and every crossing so
+     * far has been announced. With the queue empty, backpressure on means the off crossing is still
+     * due: the completion that emptied the queue has freed its slot but not yet settled (it records
+     * the crossing only after it updated the size), so {@code unannounced == 0} alone would let an
+     * idle wait end before that crossing is recorded. Read under the lock, so the state and the
+     * count are seen together.
+     */
+    boolean quiet() {
+        lock.lock();
+        try {
+            return !active && unannounced == 0;
+        } finally {
+            lock.unlock();
+        }
     }
 
     long highWaterHits() {
