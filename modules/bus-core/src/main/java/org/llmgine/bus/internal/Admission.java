@@ -4,7 +4,6 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntSupplier;
-import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.BusConfig;
 import org.llmgine.bus.PublishOutcome;
 import org.llmgine.bus.RejectionReason;

@@ -5,7 +5,6 @@ import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.HandlerFailure;
 import org.llmgine.bus.Ticker;
 import org.llmgine.bus.handler.HandlerInfo;
-import org.llmgine.bus.message.Event;
 import org.llmgine.bus.message.EventUnhandled;
 import org.llmgine.bus.message.HandlerFailed;
 import org.llmgine.bus.message.LifecycleEvent;

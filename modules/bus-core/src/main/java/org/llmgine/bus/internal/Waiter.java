@@ -2,7 +2,6 @@ package org.llmgine.bus.internal;
 
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -35,7 +34,12 @@ final class Waiter {
     private final ConcurrentLinkedQueue<HandlerFailure> failures = new ConcurrentLinkedQueue<>();
     /** Told the event's end once, before its slot is freed where the bus can (a scheduled event's store completion). */
     private final @Nullable Consumer<Status> settled;
-    private final AtomicBoolean told = new AtomicBoolean();
+    /**
+     * Whether the callback ran. Only the one thread that ends the event calls {@link #settle}
+     * (settling, then completing; or evicting, or handing back at close: each excludes the others),
+     * so a plain field suffices, and a {@code publishAndWait} waiter allocates nothing for it.
+     */
+    private boolean told;
     private Status status = Status.PENDING;
     private int handlersInvoked;
     private volatile boolean done;
@@ -58,7 +62,8 @@ final class Waiter {
     /** Tells the settle callback, once, how the event ended. */
     void settle(Status outcome) {
         Consumer<Status> callback = settled;
-        if (callback != null && told.compareAndSet(false, true)) {
+        if (callback != null && !told) {
+            told = true;
             try {
                 callback.accept(outcome);
             } catch (RuntimeException e) {

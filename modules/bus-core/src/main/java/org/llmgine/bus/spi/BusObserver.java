@@ -8,7 +8,6 @@ import org.llmgine.bus.RejectionReason;
 import org.llmgine.bus.handler.HandlerInfo;
 import org.llmgine.bus.message.ApprovalDecided;
 import org.llmgine.bus.message.CommandResult;
-import org.llmgine.bus.message.Event;
 import org.llmgine.bus.message.LifecycleEvent;
 
 /**
