@@ -129,9 +129,13 @@ public record BusStats(String name, BusState state, Queue queue, Events events, 
      * @param stored left in the store: pending when the bus closed, or held by another instance's
      *     claim when due (the count goes down again if this bus later fires such an entry)
      * @param storeFailures store calls that failed after the entry was scheduled (claim, complete,
-     *     cancel); each is logged at ERROR with the entry's id
+     *     cancel, the renewal of a claim); each is logged at ERROR with the entry's id
+     * @param leasesLost entries fired here whose claim another instance sharing the store took while
+     *     their handlers still ran (this bus could not renew it within its lease: it stalled for
+     *     longer); each is logged at WARNING, since the other instance may fire the entry again
      */
-    public record Scheduled(int pending, long fired, long rejected, long cancelled, long stored, long storeFailures) {
+    public record Scheduled(int pending, long fired, long rejected, long cancelled, long stored, long storeFailures,
+            long leasesLost) {
     }
 
     /**

@@ -50,7 +50,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       retries-exhausted cause with a stack of 8 frames);</li>
  *   <li>{@link #outbox}: {@code JdbcOutbox.add} per row; {@link #outboxCycle} is the outbox's whole
  *       throughput, {@value #OUTBOX_BATCH} rows added, claimed in one {@code claimBatch} and completed
- *       in one {@code completeAll} per invocation (no {@code writer}: compare it with {@link #outbox}'s baselines);</li>
+ *       in one {@code completeAll} per invocation; its {@code PLAIN_INSERT} and {@code PLAIN_BATCH} are the
+ *       same row writes in plain JDBC (the rows inserted one by one or in one batch, then claimed and
+ *       completed by id in one JDBC batch each), the floor of any outbox's cost on the database;</li>
  *   <li>{@link #eventLog}: {@code STORE} hands accepted events to {@code JdbcEventLog} through its
  *       observer callback ({@code onAccepted}, on the benchmark thread, as the bus calls it; no bus
  *       dispatch competes for the cores) and keeps two batches buffered ahead of its writer, so the
@@ -60,7 +62,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * </ul>
  *
  * <p>The matching baselines: a per-row store against {@code PLAIN_INSERT}, the batched event log
- * against {@code PLAIN_BATCH} (the issue's target: at least 0.5 of the matching baseline). The plain
+ * against {@code PLAIN_BATCH}, the outbox's cycle against the plain cycle with single inserts (the
+ * issue's target: at least 0.5 of the matching baseline). The plain
  * inserts bind the JSON the codec wrote once; the stores encode every row. {@link StoreRatios} runs
  * this class and prints the ratios; {@code java -jar} prints the scores only.
  *
@@ -264,15 +267,21 @@ public class StoreBenchmark {
 
     /**
      * The outbox's whole cycle: {@value #OUTBOX_BATCH} rows added one by one, claimed in one
-     * {@code claimBatch}, completed one by one.
+     * {@code claimBatch}, completed in one {@code completeAll}; or the same row writes in plain JDBC
+     * ({@link #plainCycle}).
      *
+     * @param way who writes: the store, or plain JDBC inserting the rows one by one
+     *     ({@code PLAIN_INSERT}) or in one batch ({@code PLAIN_BATCH})
      * @return the rows written so far in the iteration
      * @throws SQLException if a row could not be written, claimed or completed
      */
     @Benchmark
     @OperationsPerInvocation(OUTBOX_BATCH)
-    public long outboxCycle() throws SQLException {
+    public long outboxCycle(Way way) throws SQLException {
         Trial t = trial();
+        if (way.writer != Writer.STORE) {
+            return plainCycle(t, way.writer);
+        }
         for (int i = 0; i < OUTBOX_BATCH; i++) {
             t.outbox().add(t.rows().outboxEntry(++seq));
         }
@@ -318,9 +327,69 @@ public class StoreBenchmark {
     }
 
     private long plain(Trial t, Table table, Writer writer) throws SQLException {
+        insert(t, table, writer, ROWS);
+        return wrote(table, ROWS);
+    }
+
+    /**
+     * The outbox's send cycle in plain JDBC, the floor of what any outbox on the database costs: the
+     * rows inserted as {@code writer} does, then one transaction of a JDBC batch of single-row
+     * claims by id, then one of completions by id. The same row writes as the store's cycle, without
+     * its selection of claimable rows, its leases' conditions or its decoding.
+     */
+    private long plainCycle(Trial t, Writer writer) throws SQLException {
+        String table = Table.OUTBOX.name(t.stores().tablePrefix());
+        long first = seq + 1;
+        insert(t, Table.OUTBOX, writer, OUTBOX_BATCH);
+        long now = StoreRows.nanos(Instant.now());
+        updateEach(t, "UPDATE " + table + " SET state = 'IN_FLIGHT', claimed_by = ?, claim_until_ns = ?,"
+                + " attempts = attempts + 1 WHERE outbox_name = ? AND id = ?", first, (s, id) -> {
+                    s.setString(1, owner.toString());
+                    s.setLong(2, now + Duration.ofSeconds(60).toNanos());
+                    s.setString(3, StoreRows.OUTBOX);
+                    s.setString(4, id);
+                });
+        updateEach(t, "UPDATE " + table + " SET state = 'COMPLETED', claimed_by = NULL, claim_until_ns = NULL,"
+                + " completed_at_ns = ? WHERE outbox_name = ? AND id = ?", first, (s, id) -> {
+                    s.setLong(1, now);
+                    s.setString(2, StoreRows.OUTBOX);
+                    s.setString(3, id);
+                });
+        return wrote(Table.OUTBOX, OUTBOX_BATCH);
+    }
+
+    /** Binds one row's update by its id. */
+    private interface RowUpdate {
+        void bind(PreparedStatement s, String id) throws SQLException;
+    }
+
+    /** Runs {@code sql} for the {@value #OUTBOX_BATCH} rows from {@code first}, one JDBC batch in one transaction; checks each took its row. */
+    private void updateEach(Trial t, String sql, long first, RowUpdate update) throws SQLException {
+        try (Connection c = t.db().pool().getConnection()) {
+            boolean auto = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try (PreparedStatement s = c.prepareStatement(sql)) {
+                for (long row = first; row < first + OUTBOX_BATCH; row++) {
+                    update.bind(s, t.rows().outboxId(row));
+                    s.addBatch();
+                }
+                for (int count : s.executeBatch()) {
+                    if (count != 1 && count != Statement.SUCCESS_NO_INFO) {
+                        throw new IllegalStateException("a plain outbox update on " + database + " took " + count + " rows: " + sql);
+                    }
+                }
+                c.commit();
+            } finally {
+                c.setAutoCommit(auto);
+            }
+        }
+    }
+
+    /** Inserts {@code count} rows of {@code table}, one autocommitted insert each or one batch. */
+    private void insert(Trial t, Table table, Writer writer, int count) throws SQLException {
         String sql = table.insert(t.stores().tablePrefix());
         if (writer == Writer.PLAIN_INSERT) {
-            for (int i = 0; i < ROWS; i++) {
+            for (int i = 0; i < count; i++) {
                 try (Connection c = t.db().pool().getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
                     t.rows().bind(table, s, ++seq);
                     s.executeUpdate();
@@ -331,7 +400,7 @@ public class StoreBenchmark {
                 boolean auto = c.getAutoCommit();
                 c.setAutoCommit(false);
                 try (PreparedStatement s = c.prepareStatement(sql)) {
-                    for (int i = 0; i < ROWS; i++) {
+                    for (int i = 0; i < count; i++) {
                         t.rows().bind(table, s, ++seq);
                         s.addBatch();
                     }
@@ -342,7 +411,6 @@ public class StoreBenchmark {
                 }
             }
         }
-        return wrote(table, ROWS);
     }
 
     private Trial trial() {

@@ -216,12 +216,17 @@ final class StoreRows {
         }
     }
 
+    /** The id of outbox row {@code seq} as its table keeps it (the plain send cycle's updates bind it). */
+    String outboxId(long seq) {
+        return id(MessageId.Kind.EVENT, seq).toString();
+    }
+
     private MessageId id(MessageId.Kind kind, long seq) {
         return new MessageId(origin, kind, seq);
     }
 
     /** An instant as the stores keep it: nanoseconds since the epoch. */
-    private static long nanos(Instant instant) {
+    static long nanos(Instant instant) {
         return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano());
     }
 }

@@ -39,7 +39,7 @@ final class ChaosVerdictTest {
                 new BusStats.Queue(queueSize, ChaosRun.CAPACITY, 100, false, 1, 0),
                 new BusStats.Events(published, accepted, 0, 0, published - accepted, delivered, 0, cancelled, returned,
                         0, 0),
-                new BusStats.Commands(commands, 3, commands - 3, 1, 0, 0), new BusStats.Scheduled(0, 0, 0, 0, 0, 0),
+                new BusStats.Commands(commands, 3, commands - 3, 1, 0, 0), new BusStats.Scheduled(0, 0, 0, 0, 0, 0, 0),
                 new BusStats.Approvals(0, 0, 0, 0, 0), new BusStats.Sessions(0, 0, 0, 0, 0));
     }
 

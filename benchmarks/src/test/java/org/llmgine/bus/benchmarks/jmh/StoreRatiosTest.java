@@ -43,16 +43,18 @@ final class StoreRatiosTest {
     }
 
     @Test
-    void outboxCycle_withoutWriter_isComparedWithTheOutboxBaselines_ofItsOwnDatabase() {
+    void outboxCycle_isComparedWithThePlainCycle_ofItsOwnDatabase_notWithTheOutboxInserts() {
         List<Ratio> ratios = StoreRatios.ratios(List.of(
-                new Score("outboxCycle", "POSTGRESQL", null, 300),
-                score("outbox", "POSTGRESQL", "PLAIN_INSERT", 600), score("outbox", "POSTGRESQL", "PLAIN_BATCH", 6000),
-                score("outbox", "H2", "PLAIN_INSERT", 9999), score("outbox", "H2", "PLAIN_BATCH", 99999)));
+                score("outboxCycle", "POSTGRESQL", "STORE", 300),
+                score("outboxCycle", "POSTGRESQL", "PLAIN_INSERT", 600), score("outboxCycle", "POSTGRESQL", "PLAIN_BATCH", 1200),
+                score("outbox", "POSTGRESQL", "PLAIN_INSERT", 3000), score("outbox", "POSTGRESQL", "PLAIN_BATCH", 6000),
+                score("outboxCycle", "H2", "PLAIN_INSERT", 9999), score("outboxCycle", "H2", "PLAIN_BATCH", 99999)));
         assertEquals(1, ratios.size(), "only a store that was run gets a row: " + ratios);
         Ratio cycle = ratios.get(0);
         assertEquals(Store.OUTBOX_CYCLE, cycle.store());
         assertEquals("POSTGRESQL", cycle.database());
         assertEquals(0.5, cycle.matching(), 1e-9);
+        assertEquals(0.25, cycle.vsBatch(), 1e-9);
         assertEquals("met", cycle.verdict(), "the target is inclusive");
     }
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -40,6 +41,12 @@ final class Schedules {
     private static final System.Logger LOG = System.getLogger("org.llmgine.bus");
     /** How long a firing instance's claim on an entry lasts in a shared store. */
     static final Duration CLAIM_LEASE = Duration.ofMinutes(5);
+    /**
+     * How often the bus renews its claims on entries it fired whose handlers still run (an LLM
+     * handler can outlast the lease): a fifth of the lease, so a live bus's claim is renewed four
+     * times before it could lapse, and only a bus stalled for longer than the lease loses one.
+     */
+    static final Duration RENEW_EVERY = CLAIM_LEASE.dividedBy(5);
     /** How many due entries one poll of the store claims at a time. */
     static final int POLL_BATCH = 100;
 
@@ -59,6 +66,9 @@ final class Schedules {
     private final LongAdder cancelled = new LongAdder();
     private final LongAdder stored = new LongAdder();
     private final LongAdder storeFailures = new LongAdder();
+    private final LongAdder leasesLost = new LongAdder();
+    /** Whether a {@link Renew} task is in the timer: one while entries are in flight, none otherwise. */
+    private final AtomicBoolean renewScheduled = new AtomicBoolean();
     /** Per session id, the entries {@link #stop} left in the store (for the reports of sessions the bus closes). */
     private final ConcurrentHashMap<String, Integer> storedAtStop = new ConcurrentHashMap<>();
 
@@ -160,6 +170,7 @@ final class Schedules {
         }
         fired.increment();
         inFlight.add(entry.id());
+        renewing(now);
         PublishOutcome outcome = bus.publisher().due(bus.laneOf(entry.sessionId()), entry.event(), entry.headers(),
                 entry.priority(), new Waiter(end -> settled(entry, end)));
         if (outcome instanceof PublishOutcome.Rejected refusal) {
@@ -195,6 +206,65 @@ final class Schedules {
             store.complete(entry.id());
         } catch (Exception e) {
             storeFailed("complete", entry, e);
+        }
+    }
+
+    /**
+     * Renews this bus's claim on every entry it fired whose event has not ended, on the timer
+     * thread: while its handlers run, no other instance sharing the store may take it. A renewal
+     * the store refuses while the entry is still there means another instance took the claim after
+     * it lapsed (this bus stalled for longer than the lease): counted in {@code leasesLost} and
+     * logged at WARNING, since that instance may fire the entry again.
+     */
+    void renew() {
+        Instant now = bus.config().clock().instant();
+        for (MessageId id : inFlight) {
+            try {
+                if (!store.claim(id, bus.instanceId(), now, now.plus(CLAIM_LEASE)) && inFlight.contains(id)
+                        && store.find(id).isPresent()) {
+                    leasesLost.increment();
+                    LOG.log(Level.WARNING, () -> "bus '" + bus.name() + "' lost its claim on scheduled event " + id
+                            + " in store " + store + " while its handlers still run: another instance took it after"
+                            + " the lease lapsed and may fire it again");
+                }
+            } catch (Exception e) {
+                storeFailures.increment();
+                LOG.log(Level.ERROR, "bus '" + bus.name() + "': renewing the claim on scheduled event " + id
+                        + " in store " + store + " failed; trying again in " + RENEW_EVERY, e);
+            }
+        }
+    }
+
+    /** Makes sure a {@link Renew} task is scheduled, now that an entry is in flight. */
+    private void renewing(Instant now) {
+        if (renewScheduled.compareAndSet(false, true) && !timer.schedule(new Renew(now.plus(RENEW_EVERY)))) {
+            renewScheduled.set(false); // the timer stopped: the bus is closing
+        }
+    }
+
+    /**
+     * The timer task of {@link #renew}, every {@link #RENEW_EVERY} from when it last ran, while any
+     * entry is in flight; the next entry fired schedules it again.
+     */
+    private final class Renew extends Timer.Task {
+        Renew(Instant due) {
+            super(due);
+        }
+
+        @Override
+        void run() {
+            Instant started = bus.config().clock().instant();
+            renew();
+            if (!inFlight.isEmpty()) {
+                if (!timer.schedule(new Renew(started.plus(RENEW_EVERY)))) {
+                    renewScheduled.set(false);
+                }
+                return;
+            }
+            renewScheduled.set(false);
+            if (!inFlight.isEmpty()) {
+                renewing(started); // fired meanwhile, after the look above and before the flag fell
+            }
         }
     }
 
@@ -406,5 +476,9 @@ final class Schedules {
 
     long storeFailures() {
         return storeFailures.sum();
+    }
+
+    long leasesLost() {
+        return leasesLost.sum();
     }
 }

@@ -40,7 +40,7 @@ final class StatsSnapshot {
                 commands.refused());
         Schedules schedules = bus.schedules();
         var scheduled = new BusStats.Scheduled(schedules.pending(), schedules.fired(), schedules.rejected(),
-                schedules.cancelledCount(), schedules.stored(), schedules.storeFailures());
+                schedules.cancelledCount(), schedules.stored(), schedules.storeFailures(), schedules.leasesLost());
         Approvals approvals = bus.approvals();
         var approvalStats = new BusStats.Approvals(approvals.pendingCount(), approvals.approved(), approvals.denied(),
                 approvals.expired(), approvals.cancelled());

@@ -85,7 +85,7 @@ final class ScheduledEventStoreTest {
 
     @ParameterizedTest
     @EnumSource(StoreTarget.class)
-    void aClaim_isHeldUntilItsLeaseLapses_andCompleteOrCancelRemoveTheEntry(StoreTarget kind) throws Exception {
+    void aClaim_isHeldUntilItsLeaseLapses_renewedByItsHolder_andCompleteOrCancelRemoveTheEntry(StoreTarget kind) throws Exception {
         try (var stores = kind.open(CODEC)) {
             ScheduledEventStore store = stores.scheduledEvents();
             StoredScheduledEvent e = entry(1, null, Duration.ZERO);
@@ -95,8 +95,11 @@ final class ScheduledEventStoreTest {
             assertTrue(store.claim(e.id(), A, T0, lease), "unclaimed: A takes it");
             assertFalse(store.claim(e.id(), B, T0.plusSeconds(29), T0.plusSeconds(59)), "held by A: B is refused");
             assertTrue(store.claim(e.id(), A, T0.plusSeconds(10), lease), "A again: still A's");
-            assertTrue(store.claim(e.id(), B, T0.plusSeconds(31), T0.plusSeconds(61)), "A's lease lapsed: B takes it");
-            assertFalse(store.claim(e.id(), A, T0.plusSeconds(40), T0.plusSeconds(70)), "now B's");
+            assertTrue(store.claim(e.id(), A, T0.plusSeconds(20), T0.plusSeconds(50)), "A renews its claim to 50 s");
+            assertFalse(store.claim(e.id(), B, T0.plusSeconds(40), T0.plusSeconds(70)),
+                    "past the first lease, within the renewed one: B is refused");
+            assertTrue(store.claim(e.id(), B, T0.plusSeconds(51), T0.plusSeconds(81)), "A's renewed lease lapsed: B takes it");
+            assertFalse(store.claim(e.id(), A, T0.plusSeconds(60), T0.plusSeconds(90)), "now B's");
 
             store.complete(e.id());
             assertEquals(List.of(), store.pending());

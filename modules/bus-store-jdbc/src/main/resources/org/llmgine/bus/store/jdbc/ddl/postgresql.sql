@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS ${prefix}dead_letters (
     held_behind VARCHAR(100),
     claimed_by VARCHAR(36),
     claim_until_ns BIGINT,
-    PRIMARY KEY (queue_name, id)
+    PRIMARY KEY (id, queue_name)
 );
 CREATE INDEX IF NOT EXISTS ${prefix}dead_letters_session ON ${prefix}dead_letters (queue_name, session_id);
 CREATE INDEX IF NOT EXISTS ${prefix}dead_letters_enqueued ON ${prefix}dead_letters (queue_name, enqueued_at_ns);
@@ -57,11 +57,13 @@ CREATE TABLE IF NOT EXISTS ${prefix}outbox (
     last_error TEXT,
     created_at_ns BIGINT NOT NULL,
     completed_at_ns BIGINT,
-    PRIMARY KEY (outbox_name, id)
+    PRIMARY KEY (id, outbox_name)
 );
-CREATE INDEX IF NOT EXISTS ${prefix}outbox_due ON ${prefix}outbox (outbox_name, state, not_before_ns);
-CREATE INDEX IF NOT EXISTS ${prefix}outbox_lease ON ${prefix}outbox (outbox_name, state, claim_until_ns);
-CREATE INDEX IF NOT EXISTS ${prefix}outbox_session ON ${prefix}outbox (outbox_name, session_id);
+-- Partial indexes: only claimable rows are indexed, so completed rows (kept until purged) never
+-- lengthen a claim's scan.
+CREATE INDEX IF NOT EXISTS ${prefix}outbox_pending ON ${prefix}outbox (outbox_name, not_before_ns) WHERE state = 'PENDING';
+CREATE INDEX IF NOT EXISTS ${prefix}outbox_in_flight ON ${prefix}outbox (outbox_name, claim_until_ns) WHERE state = 'IN_FLIGHT';
+CREATE INDEX IF NOT EXISTS ${prefix}outbox_session ON ${prefix}outbox (session_id, outbox_name);
 
 CREATE TABLE IF NOT EXISTS ${prefix}event_log (
     id VARCHAR(100) NOT NULL PRIMARY KEY,
