@@ -11,12 +11,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
-import org.llmgine.bus.codec.Decoded;
 import org.llmgine.bus.codec.Encoded;
 import org.llmgine.bus.codec.MessageCodec;
-import org.llmgine.bus.message.Event;
-import org.llmgine.bus.message.Headers;
-import org.llmgine.bus.message.Message;
 import org.llmgine.bus.message.MessageId;
 import org.llmgine.bus.spi.ScheduledEventStore;
 import org.llmgine.bus.spi.StoredScheduledEvent;
@@ -269,25 +265,12 @@ public final class JdbcScheduledEventStore implements ScheduledEventStore {
             unreadables.found(row.id, row.typeId, "the id does not parse: " + e.getMessage());
             return null;
         }
-        Decoded<Message> message = codec.decode(row.typeId, row.payload);
-        Decoded<Headers> headers = codec.decodeHeaders(row.headers);
-        String problem = Problems.first(new String[] {"payload", "headers"}, message, headers);
-        if (problem == null && !(message.orThrow() instanceof Event)) {
-            problem = "type id '" + row.typeId + "' is a command, not an event";
-        }
-        if (problem != null) {
-            unreadables.found(row.id, row.typeId, problem);
+        Unreadables.EventColumns columns = unreadables.decodeEvent(codec, row.id, row.typeId, row.payload, row.headers);
+        if (columns == null) {
             return null;
         }
-        try {
-            StoredScheduledEvent entry = new StoredScheduledEvent(id, (Event) message.orThrow(), row.sessionId,
-                    Times.fromNanos(row.dueAtNanos), headers.orThrow(), row.priority);
-            unreadables.gone(row.id);
-            return entry;
-        } catch (IllegalArgumentException e) {
-            unreadables.found(row.id, row.typeId, e.getMessage() == null ? e.toString() : e.getMessage());
-            return null;
-        }
+        return unreadables.build(row.id, row.typeId, () -> new StoredScheduledEvent(id, columns.event(), row.sessionId,
+                Times.fromNanos(row.dueAtNanos), columns.headers(), row.priority));
     }
 
     @Override

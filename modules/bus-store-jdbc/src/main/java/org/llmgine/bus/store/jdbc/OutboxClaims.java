@@ -12,8 +12,12 @@ import java.util.UUID;
 
 /**
  * How an outbox claims a batch: {@code FOR UPDATE SKIP LOCKED} and one JDBC batch of conditional
- * updates where the database has it, one {@code UPDATE ... RETURNING} statement on SQLite; and the
- * abandonment of rows whose last attempt's lease lapsed.
+ * updates by primary key where the database has it, one {@code UPDATE ... RETURNING} statement on
+ * SQLite; and the abandonment of rows whose last attempt's lease lapsed. The updates go row by row
+ * on the full key, not as one set-based join of the picked ids: a lookup by the whole primary key
+ * has one plan whatever the planner knows, where PostgreSQL without statistics (a new table) joined
+ * the picked ids to a sequential scan of the whole outbox (45 ms for 100 rows among 1,000;
+ * ARCHITECTURE.md, "Claims").
  */
 final class OutboxClaims {
 
@@ -57,18 +61,6 @@ final class OutboxClaims {
                     .sorted(Comparator.comparing(OutboxEntry::createdAt).thenComparing(e -> e.id().toString()))
                     .toList();
         }
-        if (dialect == Dialect.POSTGRESQL) {
-            return jdbc.inTransaction(connection -> {
-                abandonLapsed(connection, at);
-                List<OutboxEntry> claimed = new ArrayList<>(claimSetBased(connection, "state = 'IN_FLIGHT' AND"
-                        + " claim_until_ns < ?", "claim_until_ns", owner, at, until, limit));
-                if (claimed.size() < limit) {
-                    claimed.addAll(claimSetBased(connection, "state = 'PENDING' AND not_before_ns <= ?",
-                            "not_before_ns", owner, at, until, limit - claimed.size()));
-                }
-                return claimed;
-            });
-        }
         // Two index range scans rather than one OR (which scans the whole outbox, completed rows and
         // all): rows whose sender's lease lapsed first, then pending rows, earliest claimable first.
         String lock = dialect.supportsSkipLocked() ? " FOR UPDATE SKIP LOCKED" : "";
@@ -110,36 +102,6 @@ final class OutboxClaims {
             }
             return claimed;
         });
-    }
-
-    /**
-     * PostgreSQL: claims up to {@code limit} rows matching {@code condition} (one parameter, the
-     * claimer's time) in one set-based {@code WITH picked AS (SELECT ... FOR UPDATE SKIP LOCKED)
-     * UPDATE ... RETURNING}: one statement and one executor pass for the batch, where a batch of
-     * single-row updates costs a statement per row. A claimed row that does not decode is reported
-     * and left to its lease (its attempts run out, and it ends abandoned, kept).
-     */
-    private List<OutboxEntry> claimSetBased(Connection connection, String condition, String order, UUID owner,
-            long at, Instant until, int limit) throws SQLException {
-        // A CTE with a locking clause is evaluated once; "id IN (SELECT ... LIMIT n FOR UPDATE SKIP
-        // LOCKED)" may be rescanned and claim more than n rows.
-        String columns = "o." + OutboxRows.COLUMNS.replace(", ", ", o.");
-        List<OutboxRows.Row> claimed = Jdbc.query(connection, "WITH picked AS (SELECT id FROM " + table
-                + " WHERE outbox_name = ? AND attempts < ? AND " + condition + " ORDER BY " + order + ", id LIMIT ?"
-                + " FOR UPDATE SKIP LOCKED) UPDATE " + table + " o SET state = 'IN_FLIGHT', claimed_by = ?,"
-                + " claim_until_ns = ?, attempts = o.attempts + 1 FROM picked WHERE o.outbox_name = ? AND o.id = picked.id"
-                + " RETURNING " + columns, s -> {
-                    s.setString(1, name);
-                    s.setInt(2, maxAttempts);
-                    s.setLong(3, at);
-                    s.setInt(4, limit);
-                    s.setString(5, owner.toString());
-                    s.setLong(6, Times.toNanos(until));
-                    s.setString(7, name);
-                }, OutboxRows::row);
-        List<OutboxEntry> read = new ArrayList<>(rows.readAll(claimed));
-        read.sort(Comparator.comparing(OutboxEntry::createdAt).thenComparing(e -> e.id().toString()));
-        return read;
     }
 
     /** Claims the rows in one JDBC batch (one round trip); which of them this claim took. */

@@ -5,11 +5,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
-import org.llmgine.bus.codec.Decoded;
 import org.llmgine.bus.codec.MessageCodec;
-import org.llmgine.bus.message.Event;
-import org.llmgine.bus.message.Headers;
-import org.llmgine.bus.message.Message;
 import org.llmgine.bus.message.MessageId;
 
 /**
@@ -57,25 +53,12 @@ final class OutboxRows {
     }
 
     @Nullable OutboxEntry read(Row row) {
-        Decoded<Message> message = codec.decode(row.typeId, row.payload);
-        Decoded<Headers> headers = codec.decodeHeaders(row.headers);
-        String problem = Problems.first(new String[] {"payload", "headers"}, message, headers);
-        if (problem == null && !(message.orThrow() instanceof Event)) {
-            problem = "type id '" + row.typeId + "' is a command, not an event";
-        }
-        if (problem != null) {
-            unreadables.found(row.id, row.typeId, problem);
+        Unreadables.EventColumns columns = unreadables.decodeEvent(codec, row.id, row.typeId, row.payload, row.headers);
+        if (columns == null) {
             return null;
         }
-        try {
-            OutboxEntry entry = new OutboxEntry(MessageId.parse(row.id), (Event) message.orThrow(), row.sessionId,
-                    headers.orThrow(), row.destination, row.key, OutboxState.valueOf(row.state), row.attempts,
-                    Times.fromNanos(row.createdAt), row.lastError);
-            unreadables.gone(row.id);
-            return entry;
-        } catch (IllegalArgumentException e) {
-            unreadables.found(row.id, row.typeId, e.getMessage() == null ? e.toString() : e.getMessage());
-            return null;
-        }
+        return unreadables.build(row.id, row.typeId, () -> new OutboxEntry(MessageId.parse(row.id), columns.event(),
+                row.sessionId, columns.headers(), row.destination, row.key, OutboxState.valueOf(row.state), row.attempts,
+                Times.fromNanos(row.createdAt), row.lastError));
     }
 }
