@@ -3,6 +3,7 @@ package org.llmgine.bus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.llmgine.bus.handler.CommandHandler;
 import org.llmgine.bus.handler.EventHandler;
 import org.llmgine.bus.handler.EventListener;
@@ -150,6 +151,24 @@ public interface MessageScope {
      * @throws InterruptedException if interrupted while waiting
      */
     DeliveryOutcome publishAndWait(Event event, PublishOptions options, Duration timeout) throws InterruptedException;
+
+    /**
+     * Publishes an event with options and returns at once with a future of what became of it: the
+     * non-blocking form of {@link #publishAndWait(Event, PublishOptions, Duration)}, for a caller
+     * that must not park per event, such as a bridge that commits a consumed record only once its
+     * handlers ran while it goes on publishing the records behind it in order. The future completes
+     * when the event ends (every handler ran, or it was dropped, handed back at close or cancelled),
+     * or at once if it was not accepted; it never times out by itself ({@code orTimeout} does).
+     * Under {@link ErrorPolicy#PROPAGATE} a delivery with failures completes it exceptionally with
+     * an {@link EventDeliveryException}. Dependent stages that are not {@code ...Async} run on the
+     * thread that ended the event, a handler thread of the bus: keep them short. Since nothing
+     * waits, this may be called from a handler of the session the event goes to.
+     *
+     * @param event the event
+     * @param options the headers and priority that handlers read from their context
+     * @return the future outcome; never null
+     */
+    CompletableFuture<DeliveryOutcome> publishAsync(Event event, PublishOptions options);
 
     /**
      * Schedules an event to be published in this scope at {@code at}, on the bus's clock. The entry

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.CommandHandle;
 import org.llmgine.bus.DeliveryOutcome;
@@ -174,6 +175,19 @@ abstract sealed class AbstractScope implements MessageScope permits DefaultMessa
                             + closedError("publishAndWait").getMessage()));
         }
         return bus().publisher().andWait(lane(), event, options, timeout == null ? -1L : timeout.toNanos(), timeout);
+    }
+
+    @Override
+    public final CompletableFuture<DeliveryOutcome> publishAsync(Event event, PublishOptions options) {
+        Objects.requireNonNull(event, "event");
+        Objects.requireNonNull(options, "options");
+        var refused = refusal();
+        if (refused != null) {
+            return CompletableFuture.completedFuture(new DeliveryOutcome.NotAccepted(bus().publisher().refused(lane(),
+                    event, options.headers(), options.priority(), refused, "cannot publishAsync "
+                            + event.getClass().getName() + ": " + closedError("publishAsync").getMessage())));
+        }
+        return bus().publisher().async(lane(), event, options);
     }
 
     @Override

@@ -5,7 +5,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
@@ -323,6 +325,55 @@ final class Publisher {
         return null;
     }
 
+    /** Publishes with a future of the event's end; see {@code MessageScope.publishAsync}. */
+    CompletableFuture<DeliveryOutcome> async(Lane lane, Event event, PublishOptions options) {
+        if (bus.state() == BusState.NEW) {
+            return CompletableFuture.completedFuture(new DeliveryOutcome.NotAccepted(refused(lane, event,
+                    options.headers(), options.priority(), RejectionReason.BUS_NOT_STARTED, "publishAsync on bus '"
+                            + bus.name() + "', which is not started: nothing would deliver the event; call start() first")));
+        }
+        var future = new CompletableFuture<DeliveryOutcome>();
+        var accepted = new AtomicReference<@Nullable MessageId>();
+        var waiter = Waiter.completing(ended -> {
+            MessageId id = accepted.get();
+            if (id == null) {
+                return; // not accepted: completed below, after publish returned
+            }
+            complete(future, event, id, ended);
+        });
+        PublishOutcome outcome = publish(lane, event, options.headers(), options.priority(), Admission.FROM_CALLER,
+                waiter, null);
+        if (!(outcome instanceof PublishOutcome.Accepted acceptedOutcome)) {
+            future.complete(new DeliveryOutcome.NotAccepted(outcome));
+            return future;
+        }
+        accepted.set(acceptedOutcome.eventId());
+        if (waiter.isDone()) {
+            complete(future, event, acceptedOutcome.eventId(), waiter); // ended before the id was set
+        }
+        return future;
+    }
+
+    /** Completes {@code future} with the end {@code waiter} saw (once: a second call changes nothing). */
+    private void complete(CompletableFuture<DeliveryOutcome> future, Event event, MessageId id, Waiter waiter) {
+        DeliveryOutcome outcome = outcomeOf(id, waiter);
+        if (outcome instanceof DeliveryOutcome.Delivered delivered && config.errorPolicy() == ErrorPolicy.PROPAGATE
+                && !delivered.failures().isEmpty()) {
+            future.completeExceptionally(new EventDeliveryException(event.getClass(), delivered));
+        } else {
+            future.complete(outcome);
+        }
+    }
+
+    private static DeliveryOutcome outcomeOf(MessageId id, Waiter waiter) {
+        return switch (waiter.status()) {
+            case DROPPED -> new DeliveryOutcome.Dropped(id);
+            case RETURNED -> new DeliveryOutcome.Returned(id);
+            case CANCELLED -> new DeliveryOutcome.Cancelled(id);
+            case PENDING, DELIVERED -> new DeliveryOutcome.Delivered(id, waiter.handlersInvoked(), waiter.failures());
+        };
+    }
+
     /** Publishes and waits for this event's handlers only; see {@code MessageScope.publishAndWait}. */
     DeliveryOutcome andWait(Lane lane, Event event, PublishOptions options, long timeoutNanos, @Nullable Duration timeout)
             throws InterruptedException {
@@ -350,18 +401,12 @@ final class Publisher {
             if (!waiter.await(timeoutNanos)) {
                 return new DeliveryOutcome.TimedOut(id, Objects.requireNonNull(timeout));
             }
-            return switch (waiter.status()) {
-                case DROPPED -> new DeliveryOutcome.Dropped(id);
-                case RETURNED -> new DeliveryOutcome.Returned(id);
-                case CANCELLED -> new DeliveryOutcome.Cancelled(id);
-                case PENDING, DELIVERED -> {
-                    var delivered = new DeliveryOutcome.Delivered(id, waiter.handlersInvoked(), waiter.failures());
-                    if (config.errorPolicy() == ErrorPolicy.PROPAGATE && !delivered.failures().isEmpty()) {
-                        throw new EventDeliveryException(event.getClass(), delivered);
-                    }
-                    yield delivered;
-                }
-            };
+            DeliveryOutcome delivery = outcomeOf(id, waiter);
+            if (delivery instanceof DeliveryOutcome.Delivered delivered && config.errorPolicy() == ErrorPolicy.PROPAGATE
+                    && !delivered.failures().isEmpty()) {
+                throw new EventDeliveryException(event.getClass(), delivered);
+            }
+            return delivery;
         } finally {
             WaitGraph.exit(wait);
         }

@@ -45,9 +45,26 @@ final class Waiter {
     private volatile boolean done;
     private volatile @Nullable Thread parked;
 
+    /** Told once the waiter completed, after its state is written: a {@code publishAsync} future. */
+    private final @Nullable Consumer<Waiter> completed;
+
     /** A waiter for a {@code publishAndWait} caller. */
     Waiter() {
         this.settled = null;
+        this.completed = null;
+    }
+
+    private Waiter(@Nullable Consumer<Status> settled, @Nullable Consumer<Waiter> completed) {
+        this.settled = settled;
+        this.completed = completed;
+    }
+
+    /**
+     * A waiter nobody parks on: {@code completed} is told, on the thread that completes it, once its
+     * state is final. What it throws is logged.
+     */
+    static Waiter completing(Consumer<Waiter> completed) {
+        return new Waiter(null, completed);
     }
 
     /**
@@ -57,6 +74,7 @@ final class Waiter {
      */
     Waiter(Consumer<Status> settled) {
         this.settled = settled;
+        this.completed = null;
     }
 
     /** Tells the settle callback, once, how the event ended. */
@@ -85,6 +103,19 @@ final class Waiter {
         if (waiting != null) {
             LockSupport.unpark(waiting);
         }
+        Consumer<Waiter> callback = completed;
+        if (callback != null) {
+            try {
+                callback.accept(this);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "the completion callback of an event ended " + outcome + " threw", e);
+            }
+        }
+    }
+
+    /** Whether the waiter completed. */
+    boolean isDone() {
+        return done;
     }
 
     /**
