@@ -1,0 +1,55 @@
+package org.llmgine.bus.bridge.kafka;
+
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.llmgine.bus.bridge.spi.TransportChecks;
+
+/** The transport SPI's conformance checks against a real Kafka broker. */
+final class KafkaTransportConformanceTest {
+
+    private static KafkaBroker broker;
+    private static TransportChecks checks;
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        broker = KafkaBroker.start(4);
+        checks = new TransportChecks(() -> KafkaTransport.builder(broker.bootstrapServers()).build(),
+                Duration.ofSeconds(60));
+    }
+
+    @AfterAll
+    static void stopBroker() throws Exception {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    private static String topic(String name) {
+        return name + "-" + UUID.randomUUID();
+    }
+
+    @Test
+    void recordsArriveWhole_andInOrderPerKey() throws Exception {
+        checks.recordsArriveWhole_andInOrderPerKey(topic("order"));
+    }
+
+    @Test
+    void aGroupShares_andEachGroupGetsEverything() throws Exception {
+        String topic = topic("share");
+        broker.createTopic(topic, 4);
+        checks.aGroupShares_andEachGroupGetsEverything(topic);
+    }
+
+    @Test
+    void recordsNotDone_areDeliveredAgain_afterTheirMemberLeaves() throws Exception {
+        checks.recordsNotDone_areDeliveredAgain_afterTheirMemberLeaves(topic("again"));
+    }
+
+    @Test
+    void aPausedSubscription_getsItsRecordsOnceResumed() throws Exception {
+        checks.aPausedSubscription_getsItsRecordsOnceResumed(topic("pause"));
+    }
+}
