@@ -4,8 +4,12 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -14,9 +18,12 @@ import org.llmgine.bus.bridge.internal.Counters;
 import org.llmgine.bus.bridge.internal.Inbound;
 import org.llmgine.bus.bridge.internal.MemoryOutboundStore;
 import org.llmgine.bus.bridge.internal.Outbound;
+import org.llmgine.bus.bridge.internal.RemoteCommands;
 import org.llmgine.bus.bridge.spi.OutboundStore;
 import org.llmgine.bus.bridge.spi.Transport;
 import org.llmgine.bus.codec.MessageCodec;
+import org.llmgine.bus.message.Command;
+import org.llmgine.bus.message.CommandResult;
 
 /**
  * Connects a bus to other buses through a {@link Transport}: the events its {@link Route}s select
@@ -49,6 +56,7 @@ public final class Bridge implements AutoCloseable {
     private final Transport transport;
     private final Counters counters = new Counters();
     private final @Nullable Outbound outbound;
+    private final @Nullable RemoteCommands remote;
     private final List<Inbound> inbound = new ArrayList<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<PoisonRecord> poison = new ArrayDeque<>();
@@ -67,11 +75,62 @@ public final class Bridge implements AutoCloseable {
             keep(p);
             b.onPoison.accept(p);
         };
+        String replyTopic = b.replyTopic != null ? b.replyTopic : "llmgine-replies-" + b.bus.instanceId();
+        this.remote = b.commandRoutes.isEmpty() && b.served.isEmpty() ? null
+                : new RemoteCommands(b.bus, b.transport, b.codec, b.commandRoutes, replyTopic, b.clock);
         for (Consume c : b.consumes) {
             String group = c.isBroadcast() ? "llmgine-broadcast-" + b.bus.instanceId() : Objects.requireNonNull(c.group());
-            inbound.add(new Inbound(b.bus, b.transport, b.codec, c.topics(), group, true, b.dedupWindow, b.pauseAt,
-                    counters, sink));
+            inbound.add(new Inbound(b.bus, b.transport, b.codec, c.topics(), group, c.isBroadcast(), b.dedupWindow,
+                    b.pauseAt, counters, sink, null));
         }
+        for (Consume c : b.served) {
+            inbound.add(new Inbound(b.bus, b.transport, b.codec, c.topics(), Objects.requireNonNull(c.group()), false,
+                    b.dedupWindow, b.pauseAt, counters, sink, remote));
+        }
+        if (!b.commandRoutes.isEmpty()) {
+            inbound.add(new Inbound(b.bus, b.transport, b.codec, Set.of(replyTopic), replyTopic, false, b.dedupWindow,
+                    b.pauseAt, counters, sink, remote));
+        }
+    }
+
+    /**
+     * Executes a command on whichever instance serves its type's request topic
+     * ({@link Builder#commandRoute}; {@link Builder#serveCommands} on the other side): the request is
+     * keyed by the session, so a session's commands reach one instance in order; the future
+     * completes with the remote handler's typed result or failure, with {@code TimedOut} when
+     * {@code timeout} passes (the remote run is told to stop), with {@code NoHandler} if no route
+     * names the type; cancelling the future cancels the remote run.
+     *
+     * @param command the command (its type and its result type registered in the codec)
+     * @param sessionId the session it runs in on the remote bus (opened there if needed), or null
+     *     for the bus scope
+     * @param timeout how long to wait; the remote run gets what is left of it
+     * @param <R> the result type
+     * @return the result
+     * @throws IllegalStateException if the bridge routes no command types, or is not started
+     */
+    public <R> CompletableFuture<CommandResult<R>> execute(Command<R> command, @Nullable String sessionId,
+            Duration timeout) {
+        Objects.requireNonNull(command, "command");
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive, but was " + timeout);
+        }
+        RemoteCommands commands = remote;
+        if (commands == null) {
+            throw new IllegalStateException("the bridge of bus '" + bus.name() + "' routes no command types; add"
+                    + " Builder.commandRoute(type, topic)");
+        }
+        lock.lock();
+        try {
+            if (!started || closed) {
+                throw new IllegalStateException("the bridge of bus '" + bus.name() + "' is " + (closed ? "closed"
+                        : "not started"));
+            }
+        } finally {
+            lock.unlock();
+        }
+        return commands.execute(command, sessionId, timeout);
     }
 
     /**
@@ -125,7 +184,8 @@ public final class Bridge implements AutoCloseable {
         return new BridgeStats(counters.accepted.sum(), counters.overflowed.sum(), counters.storeFailures.sum(),
                 counters.sent.sum(), counters.sendFailures.sum(), counters.abandoned.sum(), counters.received.sum(),
                 counters.republished.sum(), counters.duplicates.sum(), counters.echoes.sum(), counters.poison.sum(),
-                counters.returned.sum(), inFlight, paused);
+                counters.returned.sum(), inFlight, paused, remote == null ? new BridgeStats.Commands(0, 0, 0, 0)
+                        : remote.counts());
     }
 
     /**
@@ -171,6 +231,9 @@ public final class Bridge implements AutoCloseable {
             lock.unlock();
         }
         inbound.forEach(Inbound::close);
+        if (remote != null) {
+            remote.close();
+        }
         if (outbound != null && !outbound.close(closeGrace)) {
             LOG.log(System.Logger.Level.DEBUG, () -> "the bridge of bus '" + bus.name() + "' closed with events not"
                     + " sent yet");
@@ -189,6 +252,9 @@ public final class Bridge implements AutoCloseable {
         private final MessageCodec codec;
         private final List<Route> routes = new ArrayList<>();
         private final List<Consume> consumes = new ArrayList<>();
+        private final List<Consume> served = new ArrayList<>();
+        private final Map<Class<?>, String> commandRoutes = new LinkedHashMap<>();
+        private @Nullable String replyTopic;
         private @Nullable OutboundStore store;
         private int bufferCapacity = 10_000;
         private int maxAttempts = 10;
@@ -224,6 +290,51 @@ public final class Bridge implements AutoCloseable {
          */
         public Builder consume(Consume consume) {
             consumes.add(Objects.requireNonNull(consume, "consume"));
+            return this;
+        }
+
+        /**
+         * Sends commands of {@code type} (and its subtypes) executed with {@link Bridge#execute} to
+         * {@code topic}, where instances that {@link #serveCommands} it run them.
+         *
+         * @param type the command type
+         * @param topic its request topic
+         * @return this builder
+         */
+        public Builder commandRoute(Class<? extends Command<?>> type, String topic) {
+            Objects.requireNonNull(type, "type");
+            if (topic.isBlank()) {
+                throw new IllegalArgumentException("the request topic of " + type.getName() + " must not be blank");
+            }
+            commandRoutes.put(type, topic);
+            return this;
+        }
+
+        /**
+         * Runs the commands that arrive on request topics here, as a member of {@code group} (the
+         * group's instances share them, a session's commands going to one instance at a time), and
+         * sends each result back to its caller.
+         *
+         * @param group the group of the serving instances
+         * @param topics the request topics
+         * @return this builder
+         */
+        public Builder serveCommands(String group, String... topics) {
+            served.add(Consume.competing(group, topics));
+            return this;
+        }
+
+        /**
+         * Sets this instance's reply topic (one per instance).
+         *
+         * @param topic default {@code llmgine-replies-<instance id>}
+         * @return this builder
+         */
+        public Builder replyTopic(String topic) {
+            if (topic.isBlank()) {
+                throw new IllegalArgumentException("the reply topic must not be blank");
+            }
+            this.replyTopic = topic;
             return this;
         }
 
@@ -354,8 +465,9 @@ public final class Bridge implements AutoCloseable {
          * @throws IllegalStateException if it has neither a route nor a consume
          */
         public Bridge build() {
-            if (routes.isEmpty() && consumes.isEmpty()) {
-                throw new IllegalStateException("a bridge of bus '" + bus.name() + "' needs a route or a consume");
+            if (routes.isEmpty() && consumes.isEmpty() && commandRoutes.isEmpty() && served.isEmpty()) {
+                throw new IllegalStateException("a bridge of bus '" + bus.name() + "' needs a route, a consume, a"
+                        + " command route or served commands");
             }
             return new Bridge(this);
         }

@@ -20,8 +20,20 @@ package org.llmgine.bus.bridge;
  * @param returned records the bus did not handle (closing); left not done, so delivered again
  * @param inFlight records received and not yet ended
  * @param paused whether the inbound subscription is paused (backpressure)
+ * @param commands remote commands, both sides
  */
 public record BridgeStats(long accepted, long overflowed, long storeFailures, long sent, long sendFailures,
         long abandoned, long received, long republished, long duplicates, long echoes, long poison, long returned,
-        long inFlight, boolean paused) {
+        long inFlight, boolean paused, Commands commands) {
+
+    /**
+     * Commands across JVMs; zeros without them.
+     *
+     * @param requested requests this instance sent
+     * @param replied replies that completed a call of this instance
+     * @param late replies that came after their caller's deadline or cancel
+     * @param served requests this instance ran
+     */
+    public record Commands(long requested, long replied, long late, long served) {
+    }
 }

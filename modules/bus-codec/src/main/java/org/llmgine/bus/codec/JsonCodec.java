@@ -6,6 +6,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
+import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.message.FailureCause;
 import org.llmgine.bus.message.Headers;
 import org.llmgine.bus.message.Message;
@@ -66,12 +68,14 @@ public final class JsonCodec implements MessageCodec {
 
     private final TypeRegistry registry;
     private final JsonMapper mapper;
+    private final ResultJson results;
     private final CauseJson causes;
 
     private JsonCodec(TypeRegistry registry) {
         this.registry = registry;
         this.mapper = newMapper();
         this.causes = new CauseJson(mapper, registry);
+        this.results = new ResultJson(mapper, registry, causes);
     }
 
     /**
@@ -125,7 +129,7 @@ public final class JsonCodec implements MessageCodec {
         }
         if (!Message.class.isAssignableFrom(type)) {
             return new Decoded.Unreadable<>(typeId, "type id '" + typeId + "' names " + type.getName()
-                    + ", a failure cause, not a message");
+                    + ", which is not a message (a failure cause or a command result type)");
         }
         if (payload.isBlank()) {
             return new Decoded.Unreadable<>(typeId, "the payload is empty, not a JSON object");
@@ -228,6 +232,30 @@ public final class JsonCodec implements MessageCodec {
     }
 
     /**
+     * Writes a command's result as JSON: {@code {"ok":true,"type":"string","value":"done"}}, or
+     * {@code {"ok":false,"cause":{...}}}.
+     *
+     * @param result the result
+     * @return its JSON
+     * @throws CodecException if the value's class is neither built in nor registered
+     */
+    @Override
+    public String encodeResult(CommandResult<?> result) {
+        return results.encode(result);
+    }
+
+    /**
+     * Reads a command's result; never throws for bad text.
+     *
+     * @param text what {@link #encodeResult} wrote
+     * @return the result, or why it does not read
+     */
+    @Override
+    public Decoded<CommandResult<@Nullable Object>> decodeResult(String text) {
+        return results.decode(text);
+    }
+
+    /**
      * Returns the registered type ids.
      *
      * @return the ids, sorted
@@ -290,11 +318,12 @@ public final class JsonCodec implements MessageCodec {
          * again does nothing.
          *
          * @param typeId the id to write, not blank, for example {@code chat.AskModel}
-         * @param type a record implementing {@link org.llmgine.bus.message.Event},
-         *     {@link org.llmgine.bus.message.Command} or {@link FailureCause.Other}
+         * @param type a record: an {@link org.llmgine.bus.message.Event}, a
+         *     {@link org.llmgine.bus.message.Command}, a {@link FailureCause.Other}, or the result type
+         *     of a command executed across JVMs
          * @return this builder
          * @throws IllegalArgumentException if the id is blank, already names another class, the class
-         *     already has another id, it is not such a record, or Jackson may not reflect on its
+         *     already has another id, it is not a record, or Jackson may not reflect on its
          *     package (the message names the {@code opens} line to add)
          */
         public Builder register(String typeId, Class<?> type) {

@@ -1,5 +1,7 @@
 package org.llmgine.bus.codec;
 
+import org.jspecify.annotations.Nullable;
+import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.message.FailureCause;
 import org.llmgine.bus.message.Headers;
 import org.llmgine.bus.message.Message;
@@ -66,4 +68,24 @@ public interface MessageCodec {
      *     {@code cause})
      */
     Decoded<FailureCause> decodeCause(String text);
+
+    /**
+     * Encodes a command's result, for a command executed on another instance: a success's value
+     * (null, a {@code String}, {@code Boolean}, {@code Integer}, {@code Long}, {@code Double}, or a
+     * record registered with the codec) or a failure's cause.
+     *
+     * @param result the result
+     * @return its text
+     * @throws CodecException if the value's class has no type id, or a cause cannot be encoded
+     */
+    String encodeResult(CommandResult<?> result);
+
+    /**
+     * Decodes a command's result.
+     *
+     * @param text what {@link #encodeResult} wrote
+     * @return the result, {@link Decoded.UnknownType} for a value or cause type this codec does not
+     *     know, or {@link Decoded.Unreadable} (type id {@code result} or the value's)
+     */
+    Decoded<CommandResult<@Nullable Object>> decodeResult(String text);
 }

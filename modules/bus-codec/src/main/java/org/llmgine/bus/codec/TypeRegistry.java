@@ -12,11 +12,11 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.message.FailureCause;
-import org.llmgine.bus.message.Message;
 
 /**
  * The type ids of a codec: which record class each id names, and back. One namespace holds the
- * messages and the {@link FailureCause.Other} causes. An id names one class and a class has one id.
+ * messages, the {@link FailureCause.Other} causes and the records commands return (their results,
+ * for commands across JVMs). An id names one class and a class has one id.
  *
  * <p>Immutable; {@link Builder} is not thread-safe.
  */
@@ -155,10 +155,6 @@ final class TypeRegistry {
         }
 
         private void checkType(Class<?> type) {
-            if (!Message.class.isAssignableFrom(type) && !FailureCause.Other.class.isAssignableFrom(type)) {
-                throw new IllegalArgumentException(type.getName() + " is neither a Message (an Event or a Command) "
-                        + "nor a FailureCause.Other; only those are registered with a codec");
-            }
             if (!type.isRecord()) {
                 throw new IllegalArgumentException(type.getName() + " is not a record; register record classes, "
                         + "or registerSealed the sealed interface they implement");

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -29,7 +30,10 @@ import org.llmgine.bus.bridge.PoisonRecord;
 import org.llmgine.bus.bridge.Route;
 import org.llmgine.bus.bridge.spi.TransportRecord;
 import org.llmgine.bus.codec.JsonCodec;
+import org.llmgine.bus.message.Command;
+import org.llmgine.bus.message.CommandResult;
 import org.llmgine.bus.message.Event;
+import org.llmgine.bus.message.FailureCause;
 
 /** Buses bridged over a real Kafka broker (one per class, in a child JVM). */
 @SuppressWarnings("try") // bridges and transports are kept open by try-with-resources
@@ -37,7 +41,12 @@ final class KafkaBridgeTest {
 
     record Said(String session, int n) implements Event {}
 
-    static final JsonCodec CODEC = JsonCodec.builder().register("said", Said.class).build();
+    record Answer(String text) {}
+
+    record Ask(String prompt) implements Command<Answer> {}
+
+    static final JsonCodec CODEC = JsonCodec.builder().register("said", Said.class).register("ask", Ask.class)
+            .register("answer", Answer.class).build();
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static KafkaBroker broker;
 
@@ -189,6 +198,42 @@ final class KafkaBridgeTest {
             assertEquals(1, reported.size());
             assertTrue(reported.get(0).reason().contains("no-such-type"), reported.get(0).reason());
             await(() -> lag(topic, "poison-readers") == 0, () -> "the partition committed past the poison");
+        }
+    }
+
+    @Test
+    void commandsCrossTheBroker_toCompetingServers_eachCallGetsItsTypedResultOrFailure() throws Exception {
+        String requests = topic("model-calls");
+        broker.createTopic(requests, 4);
+        var servedBy = new ConcurrentHashMap<String, String>();
+        try (KafkaTransport t1 = transport(); KafkaTransport t2 = transport(); KafkaTransport t3 = transport();
+                MessageBus caller = MessageBus.builder().name("caller").start();
+                MessageBus w1 = MessageBus.builder().name("w1").start(); MessageBus w2 = MessageBus.builder().name("w2").start();
+                Bridge call = Bridge.builder(caller, t1, CODEC).commandRoute(Ask.class, requests).start();
+                Bridge s1 = Bridge.builder(w1, t2, CODEC).serveCommands("model-workers", requests).start();
+                Bridge s2 = Bridge.builder(w2, t3, CODEC).serveCommands("model-workers", requests).start()) {
+            for (MessageBus w : List.of(w1, w2)) {
+                w.registerCommand(Ask.class, (cmd, ctx) -> {
+                    servedBy.put(cmd.prompt(), w.name());
+                    if (cmd.prompt().equals("fail")) {
+                        throw new IllegalArgumentException("refused: " + cmd.prompt());
+                    }
+                    return new Answer("re: " + cmd.prompt());
+                });
+            }
+            List<CompletableFuture<CommandResult<Answer>>> calls = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                calls.add(call.execute(new Ask("q" + i), "s" + (i % 50), WAIT));
+            }
+            for (int i = 0; i < 500; i++) {
+                assertEquals(new Answer("re: q" + i), calls.get(i).get(WAIT.toSeconds(), TimeUnit.SECONDS).orThrow());
+            }
+            CommandResult<Answer> failed = call.execute(new Ask("fail"), "s0", WAIT).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertTrue(((CommandResult.Failure<Answer>) failed).cause() instanceof FailureCause.HandlerThrew threw
+                    && threw.error().getMessage().equals("refused: fail"), failed::toString);
+            assertEquals(501, servedBy.size());
+            assertEquals(501, s1.stats().commands().served() + s2.stats().commands().served(), "each request served once");
+            assertEquals(0, call.stats().commands().late());
         }
     }
 

@@ -68,6 +68,7 @@ public final class Inbound {
     private @Nullable Subscription subscription;
     private @Nullable Registration pressure;
     private @Nullable Thread dispatcher;
+    private final @Nullable RemoteCommands remote;
 
     /**
      * Creates the inbound side.
@@ -82,9 +83,12 @@ public final class Inbound {
      * @param pauseAt how many queued records pause the subscription
      * @param counters the bridge's counters
      * @param poisonSink told each record that does not decode
+     * @param remote the commands side that takes requests, replies and cancels, or null for events only
      */
     public Inbound(MessageBus bus, Transport transport, MessageCodec codec, Set<String> topics, String group,
-            boolean skipOwn, int dedupWindow, int pauseAt, Counters counters, Consumer<PoisonRecord> poisonSink) {
+            boolean skipOwn, int dedupWindow, int pauseAt, Counters counters, Consumer<PoisonRecord> poisonSink,
+            @Nullable RemoteCommands remote) {
+        this.remote = remote;
         this.bus = bus;
         this.transport = transport;
         this.codec = codec;
@@ -173,8 +177,21 @@ public final class Inbound {
     /** Handles one record; false if the bus refused it as closed (the dispatcher stops). */
     private boolean handle(InboundDelivery delivery) {
         TransportRecord record = delivery.record();
+        String kind = record.header(BridgeHeaders.KIND);
+        RemoteCommands commands = remote;
+        if (commands != null && "reply".equals(kind)) {
+            commands.onReply(delivery);
+            end(delivery);
+            return true;
+        }
+        if (commands != null && "cancel".equals(kind)) {
+            commands.onCancel(delivery);
+            end(delivery);
+            return true;
+        }
         String origin = record.header(BridgeHeaders.ORIGIN);
-        if (skipOwn && bus.instanceId().toString().equals(origin)) {
+        boolean event = kind == null || "event".equals(kind);
+        if (skipOwn && event && bus.instanceId().toString().equals(origin)) {
             counters.echoes.increment();
             end(delivery);
             return true;
@@ -192,8 +209,18 @@ public final class Inbound {
             end(delivery);
             return true;
         }
+        if (!event) {
+            if (commands != null && "request".equals(kind)) {
+                commands.onRequest(delivery, () -> end(delivery));
+            } else {
+                dedup.forget(id);
+                poison(delivery, "a record of kind '" + kind + "' on a consumer that " + (commands == null
+                        ? "serves no commands" : "takes events, requests, replies and cancels only"));
+            }
+            return true;
+        }
         Decoded<Message> message = codec.decode(typeId, record.value());
-        if (!(message instanceof Decoded.Ok<Message> ok) || !(ok.value() instanceof Event event)) {
+        if (!(message instanceof Decoded.Ok<Message> ok) || !(ok.value() instanceof Event decoded)) {
             dedup.forget(id);
             poison(delivery, message instanceof Decoded.Ok<Message> ? "type id '" + typeId + "' is a command, not an event"
                     : describe(message));
@@ -209,7 +236,7 @@ public final class Inbound {
         Headers imported = readHeaders.value().with(BridgeHeaders.IMPORTED_FROM, origin == null ? "unknown" : origin)
                 .with(BridgeHeaders.SOURCE_ID, id);
         String sessionId = record.header(BridgeHeaders.SESSION);
-        return publish(delivery, id, event, sessionId, PublishOptions.ofHeaders(imported));
+        return publish(delivery, id, decoded, sessionId, PublishOptions.ofHeaders(imported));
     }
 
     private boolean publish(InboundDelivery delivery, String id, Event event, @Nullable String sessionId,
