@@ -19,6 +19,7 @@ import org.llmgine.bus.bridge.internal.Inbound;
 import org.llmgine.bus.bridge.internal.MemoryOutboundStore;
 import org.llmgine.bus.bridge.internal.Outbound;
 import org.llmgine.bus.bridge.internal.RemoteCommands;
+import org.llmgine.bus.bridge.spi.DedupStore;
 import org.llmgine.bus.bridge.spi.OutboundStore;
 import org.llmgine.bus.bridge.spi.Transport;
 import org.llmgine.bus.codec.MessageCodec;
@@ -81,15 +82,15 @@ public final class Bridge implements AutoCloseable {
         for (Consume c : b.consumes) {
             String group = c.isBroadcast() ? "llmgine-broadcast-" + b.bus.instanceId() : Objects.requireNonNull(c.group());
             inbound.add(new Inbound(b.bus, b.transport, b.codec, c.topics(), group, c.isBroadcast(), b.dedupWindow,
-                    b.pauseAt, counters, sink, null));
+                    b.pauseAt, counters, sink, null, c.isBroadcast() ? null : b.dedupStore));
         }
         for (Consume c : b.served) {
             inbound.add(new Inbound(b.bus, b.transport, b.codec, c.topics(), Objects.requireNonNull(c.group()), false,
-                    b.dedupWindow, b.pauseAt, counters, sink, remote));
+                    b.dedupWindow, b.pauseAt, counters, sink, remote, b.dedupStore));
         }
         if (!b.commandRoutes.isEmpty()) {
             inbound.add(new Inbound(b.bus, b.transport, b.codec, Set.of(replyTopic), replyTopic, false, b.dedupWindow,
-                    b.pauseAt, counters, sink, remote));
+                    b.pauseAt, counters, sink, remote, null));
         }
     }
 
@@ -255,6 +256,7 @@ public final class Bridge implements AutoCloseable {
         private final List<Consume> served = new ArrayList<>();
         private final Map<Class<?>, String> commandRoutes = new LinkedHashMap<>();
         private @Nullable String replyTopic;
+        private @Nullable DedupStore dedupStore;
         private @Nullable OutboundStore store;
         private int bufferCapacity = 10_000;
         private int maxAttempts = 10;
@@ -347,6 +349,20 @@ public final class Bridge implements AutoCloseable {
          */
         public Builder outboundStore(OutboundStore store) {
             this.store = Objects.requireNonNull(store, "store");
+            return this;
+        }
+
+        /**
+         * Deduplicates the records of competing consumers (and served commands) durably as well,
+         * across the group's instances: a record redelivered to another instance after a
+         * rebalance or a crash is skipped there if its handlers ran ({@link JdbcDedupStore}).
+         * Broadcast consumers keep the in-memory window only (each instance is its own group).
+         *
+         * @param store the store
+         * @return this builder
+         */
+        public Builder dedupStore(DedupStore store) {
+            this.dedupStore = Objects.requireNonNull(store, "store");
             return this;
         }
 

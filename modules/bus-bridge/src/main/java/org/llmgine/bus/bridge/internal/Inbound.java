@@ -18,6 +18,7 @@ import org.llmgine.bus.PublishOutcome;
 import org.llmgine.bus.RejectionReason;
 import org.llmgine.bus.bridge.BridgeHeaders;
 import org.llmgine.bus.bridge.PoisonRecord;
+import org.llmgine.bus.bridge.spi.DedupStore;
 import org.llmgine.bus.bridge.spi.InboundDelivery;
 import org.llmgine.bus.bridge.spi.Subscription;
 import org.llmgine.bus.bridge.spi.Transport;
@@ -69,6 +70,7 @@ public final class Inbound {
     private @Nullable Registration pressure;
     private @Nullable Thread dispatcher;
     private final @Nullable RemoteCommands remote;
+    private final @Nullable DedupStore durable;
 
     /**
      * Creates the inbound side.
@@ -84,11 +86,13 @@ public final class Inbound {
      * @param counters the bridge's counters
      * @param poisonSink told each record that does not decode
      * @param remote the commands side that takes requests, replies and cancels, or null for events only
+     * @param durable the group's durable dedup, or null for the in-memory window only
      */
     public Inbound(MessageBus bus, Transport transport, MessageCodec codec, Set<String> topics, String group,
             boolean skipOwn, int dedupWindow, int pauseAt, Counters counters, Consumer<PoisonRecord> poisonSink,
-            @Nullable RemoteCommands remote) {
+            @Nullable RemoteCommands remote, @Nullable DedupStore durable) {
         this.remote = remote;
+        this.durable = durable;
         this.bus = bus;
         this.transport = transport;
         this.codec = codec;
@@ -202,7 +206,7 @@ public final class Inbound {
             poison(delivery, "header " + (id == null ? BridgeHeaders.MESSAGE_ID : BridgeHeaders.TYPE) + " is missing");
             return true;
         }
-        if (!dedup.firstTime(id)) {
+        if (!dedup.firstTime(id) || durablySeen(id)) {
             counters.duplicates.increment();
             LOG.log(Level.DEBUG, () -> "bridge of bus '" + bus.name() + "': " + id + " at " + delivery.position()
                     + " was seen already; skipped");
@@ -211,7 +215,10 @@ public final class Inbound {
         }
         if (!event) {
             if (commands != null && "request".equals(kind)) {
-                commands.onRequest(delivery, () -> end(delivery));
+                commands.onRequest(delivery, () -> {
+                    recordProcessed(id);
+                    end(delivery);
+                });
             } else {
                 dedup.forget(id);
                 poison(delivery, "a record of kind '" + kind + "' on a consumer that " + (commands == null
@@ -287,7 +294,38 @@ public final class Inbound {
         // delivered (handler failures are the bus's: its error policy and resilience pipeline), or
         // dropped by DROP_OLDEST (counted by the bus), or failed under PROPAGATE
         counters.republished.increment();
+        recordProcessed(id);
         end(delivery);
+    }
+
+    /** Whether the durable store, if any, says the group processed the message; a store failure says no. */
+    private boolean durablySeen(String id) {
+        DedupStore store = durable;
+        if (store == null) {
+            return false;
+        }
+        try {
+            return store.seen(group, id);
+        } catch (Exception e) {
+            counters.storeFailures.increment();
+            LOG.log(Level.ERROR, "bridge of bus '" + bus.name() + "': dedup store " + store + " could not be read for "
+                    + id + "; the record is handled (at least once)", e);
+            return false;
+        }
+    }
+
+    private void recordProcessed(String id) {
+        DedupStore store = durable;
+        if (store == null) {
+            return;
+        }
+        try {
+            store.processed(group, id);
+        } catch (Exception e) {
+            counters.storeFailures.increment();
+            LOG.log(Level.ERROR, "bridge of bus '" + bus.name() + "': dedup store " + store + " could not record " + id
+                    + "; a redelivery to another instance would be handled again", e);
+        }
     }
 
     private boolean refusedAsClosed(InboundDelivery delivery, String id, String why) {

@@ -130,6 +130,16 @@ public final class JdbcStores {
         return new JdbcEventLog.Builder(jdbc, codec, prefix + "event_log");
     }
 
+    /**
+     * Returns the processed message ids of consumer groups, in table {@code <prefix>processed_messages}:
+     * the durable deduplication of the bridge's inbound side.
+     *
+     * @return the table's store
+     */
+    public JdbcProcessedMessages processedMessages() {
+        return new JdbcProcessedMessages(jdbc, prefix + "processed_messages", clock);
+    }
+
     private static void checkName(String what, String name) {
         Objects.requireNonNull(name, what);
         if (name.isBlank() || name.length() > 100) {

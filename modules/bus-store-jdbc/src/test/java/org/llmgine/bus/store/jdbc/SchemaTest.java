@@ -59,7 +59,7 @@ final class SchemaTest {
     void everyDialect_declaresTheSameTablesColumnsAndKeys() {
         Map<String, List<String>> reference = shape(Dialect.POSTGRESQL);
         assertFalse(reference.isEmpty());
-        assertEquals(List.of("p_dead_letters", "p_event_log", "p_outbox", "p_scheduled_events"),
+        assertEquals(List.of("p_dead_letters", "p_event_log", "p_outbox", "p_processed_messages", "p_scheduled_events"),
                 reference.keySet().stream().filter(t -> t.startsWith("p_")).toList());
         for (Dialect dialect : Dialect.values()) {
             assertEquals(reference, shape(dialect), dialect + " against " + Dialect.POSTGRESQL);

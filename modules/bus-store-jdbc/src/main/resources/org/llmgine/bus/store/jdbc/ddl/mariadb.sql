@@ -76,3 +76,11 @@ CREATE TABLE IF NOT EXISTS ${prefix}event_log (
 );
 CREATE INDEX IF NOT EXISTS ${prefix}event_log_session ON ${prefix}event_log (session_id, accepted_at_ns);
 CREATE INDEX IF NOT EXISTS ${prefix}event_log_time ON ${prefix}event_log (accepted_at_ns);
+
+CREATE TABLE IF NOT EXISTS ${prefix}processed_messages (
+    message_id VARCHAR(200) NOT NULL,
+    consumer_group VARCHAR(255) NOT NULL,
+    processed_at_ns BIGINT NOT NULL,
+    PRIMARY KEY (message_id, consumer_group)
+);
+CREATE INDEX IF NOT EXISTS ${prefix}processed_messages_time ON ${prefix}processed_messages (processed_at_ns);
