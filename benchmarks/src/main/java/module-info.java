@@ -4,7 +4,7 @@ import org.jspecify.annotations.NullMarked;
  * The benchmarks of the llmgine bus: a JMH suite ({@code org.llmgine.bus.benchmarks.jmh}) and a
  * load harness ({@code org.llmgine.bus.benchmarks.harness}) that compare the bus with an
  * {@code ArrayBlockingQueue} loop, Guava's {@code AsyncEventBus} and the LMAX Disruptor
- * ({@code org.llmgine.bus.benchmarks.peer}), and the JDBC stores with plain JDBC inserts. Both run
+ * ({@code org.llmgine.bus.benchmarks.peer}), the JDBC stores with plain JDBC inserts, and the Kafka bridge with a plain kafka-clients loop. Both run
  * on the class path from the shaded {@code benchmarks/target/benchmarks.jar}; this descriptor
  * governs the modular build and tests. The JDBC drivers (H2, PostgreSQL) are not required by name:
  * {@code DriverManager} finds them as services.
@@ -24,6 +24,8 @@ module org.llmgine.bus.benchmarks {
     requires org.llmgine.bus.metrics;
     requires org.llmgine.bus.codec;
     requires org.llmgine.bus.store.jdbc;
+    requires org.llmgine.bus.bridge.kafka;
+    requires kafka.clients;
     requires java.sql;
     requires com.zaxxer.hikari;
     requires micrometer.core;

@@ -96,6 +96,7 @@ public final class Harness {
             case "chaos" -> new ChaosScenario().run(options);
             case "soak" -> new SoakScenario().run(options);
             case "metrics" -> new MetricsScenario().run(options);
+            case "bridge" -> new BridgeScenario().run(options);
             default -> throw new IllegalArgumentException("not a single scenario: " + options.scenario());
         };
     }

@@ -21,7 +21,7 @@ record Options(String scenario, @Nullable Double durationSeconds, @Nullable Path
 
     /** The scenarios, in the order {@code report} runs them. */
     static final List<String> SCENARIOS = List.of("throughput", "fanout", "latency", "commands", "chaos", "soak",
-            "metrics", "report");
+            "metrics", "bridge", "report");
 
     /** The usage line. */
     static final String USAGE = "usage: benchmarks/run SCENARIO [--duration SECONDS] [--json FILE] [--rate N]"

@@ -37,14 +37,15 @@ final class ModuleDescriptorTest {
     }
 
     @Test
-    void requiresTheBusItsStoresThePeersJmhAndTheJdkModulesItMeasuresWith() {
+    void requiresTheBusItsStoresItsBridgeThePeersJmhAndTheJdkModulesItMeasuresWith() {
         Set<String> requires = module.getDescriptor().requires().stream()
                 .filter(r -> !r.modifiers().contains(ModuleDescriptor.Requires.Modifier.MANDATED))
                 .map(r -> r.name() + (r.modifiers().contains(ModuleDescriptor.Requires.Modifier.STATIC) ? " static" : "")
                         + (r.modifiers().contains(ModuleDescriptor.Requires.Modifier.TRANSITIVE) ? " transitive" : ""))
                 .collect(Collectors.toSet());
         assertEquals(Set.of("org.llmgine.bus transitive", "org.llmgine.bus.resilience", "org.llmgine.bus.metrics",
-                "org.llmgine.bus.codec", "org.llmgine.bus.store.jdbc", "java.sql", "com.zaxxer.hikari", "micrometer.core",
+                "org.llmgine.bus.codec", "org.llmgine.bus.store.jdbc", "org.llmgine.bus.bridge.kafka", "kafka.clients",
+                "java.sql", "com.zaxxer.hikari", "micrometer.core",
                 "micrometer.registry.prometheus", "org.jspecify static",
                 "jmh.core", "com.google.common", "com.lmax.disruptor", "HdrHistogram",
                 "io.github.resilience4j.circuitbreaker", "io.github.resilience4j.retry",

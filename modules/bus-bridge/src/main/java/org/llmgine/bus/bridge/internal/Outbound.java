@@ -12,9 +12,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
 import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.MessageBus;
 import org.llmgine.bus.bridge.BridgeHeaders;
@@ -33,15 +32,18 @@ import org.llmgine.bus.message.MessageId;
 /**
  * The outbound side of a bridge: a bus-scope handler per route type that hands each selected event
  * to the outbound store (so an event is accepted for sending once its handlers run, in its
- * session's order), and one sender thread that claims batches from the store, sends them, and
- * completes what the transport acknowledged; a failed send is retried after a backoff that doubles
- * per attempt, until the store abandons it.
+ * session's order), and one sender thread that claims batches from the store and sends them without
+ * waiting for each acknowledgement (a bounded window of sends in flight), completing what the
+ * transport acknowledged in batches; a failed send is retried after a backoff that doubles per
+ * attempt, until the store abandons it.
  */
 public final class Outbound {
 
     private static final System.Logger LOG = System.getLogger("org.llmgine.bus.bridge");
-    /** Messages one claim takes. */
+    /** Messages one claim takes at most. */
     static final int BATCH = 200;
+    /** Messages sent and not yet acknowledged, at most. */
+    static final int MAX_IN_FLIGHT = 5_000;
     /** How long the sender waits for an empty store before it looks again (and checks for close). */
     private static final Duration IDLE_WAIT = Duration.ofMillis(50);
     /** The first retry's delay; doubled per attempt, capped at {@link #MAX_BACKOFF}. */
@@ -57,6 +59,9 @@ public final class Outbound {
     private final Duration lease;
     private final Counters counters;
     private final List<Registration> registrations = new ArrayList<>();
+    private final Semaphore window = new Semaphore(MAX_IN_FLIGHT);
+    private final ConcurrentLinkedQueue<MessageId> acknowledged = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Refused> refused = new ConcurrentLinkedQueue<>();
     private volatile boolean running;
     private @Nullable Thread sender;
 
@@ -131,15 +136,31 @@ public final class Outbound {
         }
     }
 
+    /** A send the transport refused, for the sender thread to report. */
+    private record Refused(OutboundMessage message, String error) {
+    }
+
+    /**
+     * The sender: claims what the store holds and sends it without waiting for the
+     * acknowledgements (the transport keeps each key's records in order; at most
+     * {@value #MAX_IN_FLIGHT} unacknowledged at once); acknowledgements are completed in the store
+     * and refusals reported, in batches, by this thread.
+     */
     private void sendLoop() {
         UUID owner = bus.instanceId();
         while (running) {
+            settle(owner);
+            int room = window.availablePermits();
+            if (room == 0) {
+                pause(Duration.ofMillis(1));
+                continue;
+            }
             List<OutboundMessage> batch;
             try {
                 Instant now = clock.instant();
-                batch = store.claim(owner, now, now.plus(lease), BATCH, IDLE_WAIT);
+                batch = store.claim(owner, now, now.plus(lease), Math.min(BATCH, room), IDLE_WAIT);
             } catch (InterruptedException e) {
-                return;
+                break;
             } catch (Exception e) {
                 counters.storeFailures.increment();
                 LOG.log(Level.ERROR, "bridge of bus '" + bus.name() + "': claiming from outbound store " + store
@@ -147,54 +168,47 @@ public final class Outbound {
                 pause(FIRST_BACKOFF);
                 continue;
             }
-            if (!batch.isEmpty()) {
-                sendBatch(owner, batch);
+            for (OutboundMessage message : batch) {
+                window.acquireUninterruptibly();
+                CompletableFuture<Void> sent;
+                try {
+                    sent = transport.send(record(message));
+                } catch (RuntimeException e) {
+                    sent = CompletableFuture.failedFuture(e);
+                }
+                sent.whenComplete((v, error) -> {
+                    if (error == null) {
+                        acknowledged.add(message.id());
+                    } else {
+                        refused.add(new Refused(message, String.valueOf(error)));
+                    }
+                    window.release();
+                });
             }
         }
+        settle(owner);
     }
 
-    private void sendBatch(UUID owner, List<OutboundMessage> batch) {
-        Map<OutboundMessage, CompletableFuture<Void>> sends = new HashMap<>();
-        List<OutboundMessage> order = new ArrayList<>(batch.size());
-        for (OutboundMessage message : batch) {
-            CompletableFuture<Void> sent;
-            try {
-                sent = transport.send(record(message));
-            } catch (RuntimeException e) {
-                sent = CompletableFuture.failedFuture(e);
-            }
-            sends.put(message, sent);
-            order.add(message);
+    /** Completes the acknowledged messages in the store and reports the refused ones; on the sender thread. */
+    private void settle(UUID owner) {
+        List<MessageId> done = new ArrayList<>();
+        MessageId id;
+        while ((id = acknowledged.poll()) != null) {
+            done.add(id);
         }
-        List<MessageId> acknowledged = new ArrayList<>();
-        long deadline = System.nanoTime() + lease.toNanos() / 2;
-        for (OutboundMessage message : order) {
-            String error = null;
+        if (!done.isEmpty()) {
+            counters.sent.add(done.size());
             try {
-                sends.get(message).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                acknowledged.add(message.id());
-            } catch (ExecutionException e) {
-                error = String.valueOf(e.getCause());
-            } catch (TimeoutException e) {
-                error = "no acknowledgement within " + lease.dividedBy(2);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                error = "the sender was interrupted (bridge closing)";
-            }
-            if (error != null) {
-                failed(owner, message, error);
-            }
-        }
-        if (!acknowledged.isEmpty()) {
-            try {
-                store.completed(acknowledged);
-                counters.sent.add(acknowledged.size());
+                store.completed(done);
             } catch (Exception e) {
                 counters.storeFailures.increment();
-                counters.sent.add(acknowledged.size());
-                LOG.log(Level.ERROR, "bridge of bus '" + bus.name() + "': " + acknowledged.size() + " sent events could"
+                LOG.log(Level.ERROR, "bridge of bus '" + bus.name() + "': " + done.size() + " sent events could"
                         + " not be marked completed in " + store + "; they will be sent again after their lease", e);
             }
+        }
+        Refused r;
+        while ((r = refused.poll()) != null) {
+            failed(owner, r.message(), r.error());
         }
     }
 
@@ -260,6 +274,10 @@ public final class Outbound {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (window.availablePermits() < MAX_IN_FLIGHT && System.nanoTime() < deadline) {
+            pause(Duration.ofMillis(1)); // sends in flight: let their acknowledgements come
         }
         running = false;
         Thread t = sender;

@@ -55,7 +55,10 @@ public final class PartitionProgress {
     public void done(long offset) {
         lock.lock();
         try {
-            if (!outstanding.contains(offset)) {
+            // fetched offsets increase, and a done offset was fetched: inside [first, last] means
+            // outstanding (O(1), where contains() walked the whole deque per done record)
+            if (outstanding.isEmpty() || offset < outstanding.peekFirst() || offset > outstanding.peekLast()
+                    || done.contains(offset)) {
                 return; // done twice, or from before a rebalance
             }
             done.add(offset);
