@@ -47,6 +47,21 @@ final class RemoteCommandsTest {
         return Bridge.builder(bus, transport, CODEC).serveCommands("model-workers", "model-calls").start();
     }
 
+    /** A handler that runs until it is interrupted (for the test's deadline at most), counting both moments down. */
+    private static org.llmgine.bus.handler.CommandHandler<Hang, String> hangsUntilInterrupted(CountDownLatch started,
+            CountDownLatch interrupted) {
+        return (cmd, ctx) -> {
+            started.countDown();
+            try {
+                new CountDownLatch(1).await(WAIT.toSeconds(), TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                interrupted.countDown();
+                throw e;
+            }
+            return "never";
+        };
+    }
+
     @Test
     void aRemoteHandlersTypedResult_reachesTheCaller_runInTheCallersSession() throws Exception {
         var transport = InMemoryTransport.create();
@@ -90,16 +105,7 @@ final class RemoteCommandsTest {
         var started = new CountDownLatch(1);
         try (MessageBus a = MessageBus.builder().name("caller").start(); MessageBus w = MessageBus.builder().name("worker").start();
                 Bridge call = caller(a, transport); Bridge serve = server(w, transport)) {
-            w.registerCommand(Hang.class, (cmd, ctx) -> {
-                started.countDown();
-                try {
-                    new CountDownLatch(1).await(WAIT.toSeconds(), TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    interrupted.countDown();
-                    throw e;
-                }
-                return "never";
-            });
+            w.registerCommand(Hang.class, hangsUntilInterrupted(started, interrupted));
             CommandResult<String> result = call.execute(new Hang(1), "s", Duration.ofMillis(300))
                     .get(WAIT.toSeconds(), TimeUnit.SECONDS);
             assertEquals(new FailureCause.TimedOut(Duration.ofMillis(300)), ((CommandResult.Failure<String>) result).cause());
@@ -115,16 +121,7 @@ final class RemoteCommandsTest {
         var started = new CountDownLatch(1);
         try (MessageBus a = MessageBus.builder().name("caller").start(); MessageBus w = MessageBus.builder().name("worker").start();
                 Bridge call = caller(a, transport); Bridge serve = server(w, transport)) {
-            w.registerCommand(Hang.class, (cmd, ctx) -> {
-                started.countDown();
-                try {
-                    new CountDownLatch(1).await(WAIT.toSeconds(), TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    interrupted.countDown();
-                    throw e;
-                }
-                return "never";
-            });
+            w.registerCommand(Hang.class, hangsUntilInterrupted(started, interrupted));
             CompletableFuture<CommandResult<String>> future = call.execute(new Hang(2), "s", WAIT);
             assertTrue(started.await(WAIT.toSeconds(), TimeUnit.SECONDS));
             assertTrue(future.cancel(true));
