@@ -30,7 +30,6 @@ public final class MemoryOutboundStore implements OutboundStore {
     private final ArrayDeque<Retry> retries = new ArrayDeque<>();
     private final int capacity;
     private final int maxAttempts;
-    private long abandoned;
 
     /**
      * Creates the store.
@@ -101,8 +100,7 @@ public final class MemoryOutboundStore implements OutboundStore {
         lock.lock();
         try {
             if (message.attempts() + 1 >= maxAttempts) {
-                abandoned++;
-                return true;
+                return true; // the bridge counts and logs it
             }
             retries.addLast(new Retry(new OutboundMessage(message.id(), message.event(), message.sessionId(),
                     message.headers(), message.topic(), message.key(), message.attempts() + 1), retryAt));
@@ -122,20 +120,6 @@ public final class MemoryOutboundStore implements OutboundStore {
         lock.lock();
         try {
             return queue.size() + retries.size();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /**
-     * Returns how many messages used up their attempts.
-     *
-     * @return the count
-     */
-    public long abandoned() {
-        lock.lock();
-        try {
-            return abandoned;
         } finally {
             lock.unlock();
         }

@@ -89,24 +89,6 @@ public final class RemoteCommands {
     }
 
     /**
-     * Returns the reply topic this instance consumes.
-     *
-     * @return the topic
-     */
-    public String replyTopic() {
-        return replyTopic;
-    }
-
-    /**
-     * Returns how many calls wait for their reply.
-     *
-     * @return the count
-     */
-    public int waiting() {
-        return calls.size();
-    }
-
-    /**
      * Returns the counters.
      *
      * @return requests sent, replies received, late replies, requests served

@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,7 +17,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.jspecify.annotations.Nullable;
 import org.llmgine.bus.bridge.spi.InboundDelivery;
 import org.llmgine.bus.bridge.spi.InboundSink;
 import org.llmgine.bus.bridge.spi.Subscription;
@@ -234,24 +232,6 @@ public final class KafkaSubscription implements Subscription {
         return pauseWanted;
     }
 
-    /**
-     * Returns how many records of this subscription are fetched and not done.
-     *
-     * @return the records in flight
-     */
-    public int inFlight() {
-        return progress.values().stream().mapToInt(PartitionProgress::inFlight).sum();
-    }
-
-    /**
-     * Returns the partitions this member holds.
-     *
-     * @return the partitions, a copy
-     */
-    public List<TopicPartition> assigned() {
-        return List.copyOf(progress.keySet());
-    }
-
     @Override
     public void close() {
         // no wakeup(): it would throw out of whatever blocking call the poll thread makes next (a
@@ -269,10 +249,5 @@ public final class KafkaSubscription implements Subscription {
     @Override
     public String toString() {
         return "KafkaSubscription[group=" + group + ", topics=" + topics + "]";
-    }
-
-    /** The thread that polls, for tests. */
-    @Nullable Thread poller() {
-        return poller;
     }
 }

@@ -100,18 +100,4 @@ public final class PartitionProgress {
             lock.unlock();
         }
     }
-
-    /**
-     * Returns how many fetched records are not done.
-     *
-     * @return the records in flight
-     */
-    public int inFlight() {
-        lock.lock();
-        try {
-            return outstanding.size();
-        } finally {
-            lock.unlock();
-        }
-    }
 }
