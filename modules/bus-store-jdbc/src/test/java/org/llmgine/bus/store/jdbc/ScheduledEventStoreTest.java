@@ -147,17 +147,21 @@ final class ScheduledEventStoreTest {
             ExecutorService pool = Executors.newFixedThreadPool(4);
             try {
                 List<Future<List<MessageId>>> claims = new ArrayList<>();
+                var claimed = new java.util.concurrent.atomic.AtomicInteger();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 for (int w = 0; w < 4; w++) {
                     UUID owner = new UUID(1, w);
                     Callable<List<MessageId>> claimer = () -> {
                         List<MessageId> mine = new ArrayList<>();
-                        while (true) {
+                        // an empty batch means only "nothing claimable for me now": rows another
+                        // claimer's open transaction holds are skipped (MariaDB's SKIP LOCKED skips
+                        // every row the other claim's scan locked), so stop once all are claimed
+                        while (claimed.get() < entries && System.nanoTime() < deadline) {
                             List<StoredScheduledEvent> batch = store.claimDue(owner, T0, T0.plusSeconds(60), 7);
-                            if (batch.isEmpty()) {
-                                return mine;
-                            }
                             batch.forEach(e -> mine.add(e.id()));
+                            claimed.addAndGet(batch.size());
                         }
+                        return mine;
                     };
                     claims.add(pool.submit(claimer));
                 }
